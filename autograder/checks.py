@@ -1,0 +1,642 @@
+"""Where every check is defined: its name, points, visibility, probes, verdict and hint.
+
+One definition serves every front end: the grading command and Gradescope
+(:mod:`autograder.judge`), nbgrader's hidden test cells
+(:mod:`autograder.nbgrader_cell`) and the public checks in the student's
+notebook (the public ones only, generated into the release by
+:mod:`autograder.release`).
+
+A check is written as a small function decorated with :func:`check`; the
+function returns the *probes* (the questions the worker answers, on inputs and
+weights chosen here, deterministically) and the *assertions* (how
+:mod:`autograder.compare` judges the answers against the reference's).  Probes
+that grade one function swap in the reference versions of the functions it
+calls (``substitute``), so that a mistake in ``model`` does not cost the
+points of ``training_step``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from . import wire
+from .worker import VARIABLES
+
+#: Hidden width of the notebook's variables (its locked cell creates them).
+NOTEBOOK_WIDTH = 8
+#: The functions students write, in notebook order; each is an nbgrader grade_id.
+FUNCTIONS = (
+    "layer",
+    "model",
+    "square_loss",
+    "my_accuracy",
+    "training_step",
+    "split_mini_batches",
+)
+#: Checks that grade no single function (training end to end).
+FINAL = "final_accuracy"
+GRADE_IDS = FUNCTIONS + (FINAL,)
+
+#: Final-accuracy settings: the grader trains with the student's functions
+#: from these initial weights.  See tests/test_final_accuracy.py: the
+#: reference passes every one of 50 grader seeds with accuracy >= 0.98.
+FINAL_SEED = 2024
+FINAL_EPOCHS = 5
+FINAL_BATCHES = 20
+FINAL_MIN_ACCURACY = 0.95
+
+
+@dataclass(frozen=True)
+class Check:
+    grade_id: str
+    title: str
+    points: float
+    public: bool
+    hint: str
+    build: Callable[[], tuple[list[dict], list[dict]]]
+
+    @property
+    def name(self) -> str:
+        """The test name: the grade_id it grades, a colon, what it verifies."""
+        return f"{self.grade_id}: {self.title}"
+
+    @cached_property
+    def _built(self) -> tuple[list[dict], list[dict]]:
+        return self.build()
+
+    @property
+    def probes(self) -> list[dict]:
+        return self._built[0]
+
+    @property
+    def assertions(self) -> list[dict]:
+        return self._built[1]
+
+    @property
+    def subject(self) -> str:
+        """How messages name what was called."""
+        return self.grade_id if self.grade_id != FINAL else "training"
+
+
+REGISTRY: list[Check] = []
+
+
+def check(grade_id: str, title: str, *, points: float, public: bool, hint: str):
+    """Register a check; the decorated function returns ``(probes, assertions)``."""
+
+    def register(build):
+        if grade_id not in GRADE_IDS:
+            raise ValueError(f"unknown grade_id {grade_id!r}")
+        REGISTRY.append(Check(grade_id, title, float(points), public, hint, build))
+        return build
+
+    return register
+
+
+def checks_for(grade_ids=None, public_only: bool = False) -> list[Check]:
+    chosen = [c for c in REGISTRY if grade_ids is None or c.grade_id in grade_ids]
+    return [c for c in chosen if c.public or not public_only]
+
+
+def points_by_grade_id() -> dict[str, float]:
+    total: dict[str, float] = {g: 0.0 for g in GRADE_IDS}
+    for c in REGISTRY:
+        total[c.grade_id] += c.points
+    return total
+
+
+def probe_digest(probe: dict) -> str:
+    """A stable key for a probe: the answer key stores the reference's answer under it."""
+    text = json.dumps(probe, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def arr(a) -> dict:
+    return wire.to_plain(np.asarray(a, dtype=np.float32))
+
+
+def var(a) -> dict:
+    return {"as": "variable", "value": arr(a)}
+
+
+def tensor(a) -> dict:
+    return {"as": "tensor", "value": arr(a)}
+
+
+def integer(n: int) -> dict:
+    return {"as": "int", "value": wire.to_plain(np.int64(n))}
+
+
+def activation(name: str) -> dict:
+    return {"as": "fn", "name": name}
+
+
+def weights(seed: int, widths=(NOTEBOOK_WIDTH, NOTEBOOK_WIDTH), scale=1.0, out_scale=1.0):
+    """Zero-mean weights and non-zero biases at the given hidden widths."""
+    r = _rng(seed)
+    dims = (2, *widths, 1)
+    values = {}
+    for k in range(3):
+        W = r.normal(0.0, scale / np.sqrt(dims[k]), size=(dims[k], dims[k + 1]))
+        b = r.normal(0.3, 0.2, size=(dims[k + 1],))
+        if k == 2:
+            W, b = W * out_scale, b * out_scale
+        values[f"W{k + 1}"], values[f"b{k + 1}"] = W, b
+    return {name: arr(values[name]) for name in VARIABLES}
+
+
+def glorot_weights(seed: int, width: int = NOTEBOOK_WIDTH) -> dict:
+    """The grader's initial weights for training: Glorot uniform, zero biases."""
+    r = _rng(seed)
+    dims = (2, width, width, 1)
+    values = {}
+    for k in range(3):
+        limit = np.sqrt(6.0 / (dims[k] + dims[k + 1]))
+        values[f"W{k + 1}"] = arr(r.uniform(-limit, limit, size=(dims[k], dims[k + 1])))
+        values[f"b{k + 1}"] = arr(np.zeros(dims[k + 1]))
+    return values
+
+
+def two_clouds(seed: int, per_class: int) -> tuple[np.ndarray, np.ndarray]:
+    """The notebook's data: two Gaussian clouds, float32 inputs and 0/1 targets."""
+    r = _rng(seed)
+    cov = [[1.0, 0.5], [0.5, 1.0]]
+    negative = r.multivariate_normal([0.0, 3.0], cov, size=per_class)
+    positive = r.multivariate_normal([3.0, 0.0], cov, size=per_class)
+    x = np.vstack([negative, positive]).astype(np.float32)
+    y = np.vstack([np.zeros((per_class, 1)), np.ones((per_class, 1))]).astype(np.float32)
+    return x, y
+
+
+def call(name: str, *args, substitute=(), variables=None, learning_rate=None, **extra) -> dict:
+    probe: dict = {"call": name, "args": list(args)}
+    if substitute:
+        probe["substitute"] = list(substitute)
+    if variables is not None:
+        probe["variables"] = variables
+    if learning_rate is not None:
+        probe["learning_rate"] = learning_rate
+    kwargs = extra.pop("kwargs", None)
+    if kwargs:
+        probe["kwargs"] = kwargs
+    probe.update(extra)
+    return probe
+
+
+def train_probe(seed: int) -> dict:
+    x, y = two_clouds(seed, 1000)
+    order = _rng(seed + 1).permutation(len(x))
+    x_test, y_test = two_clouds(seed + 2, 500)
+    return {
+        "train": {
+            "x": arr(x[order]),
+            "y": arr(y[order]),
+            "x_test": arr(x_test),
+            "y_test": arr(y_test),
+            "epochs": FINAL_EPOCHS,
+            "batches": FINAL_BATCHES,
+        },
+        "variables": glorot_weights(seed + 3),
+        "learning_rate": 0.1,
+    }
+
+
+# --------------------------------------------------------------------------- layer
+
+_LAYER_X = _rng(11).normal(0, 2, size=(5, 2))
+_LAYER_W = _rng(12).normal(0, 1, size=(2, 3))
+_LAYER_B = np.array([0.5, -1.0, 2.0])
+
+
+@check(
+    "layer",
+    "output shape is (n, units) and dtype float32",
+    points=1,
+    public=True,
+    hint="Multiply with tf.matmul(inputs, W) (inputs first): (n, 2) @ (2, units) gives "
+    "(n, units); adding b of shape (units,) keeps that shape.",
+)
+def _():
+    return [call("layer", arr(_LAYER_X), var(_LAYER_W), var(_LAYER_B))], [
+        {"kind": "shape", "dtype": "float32"}
+    ]
+
+
+@check(
+    "layer",
+    "computes inputs @ W + b when activation is None",
+    points=1,
+    public=True,
+    hint="Without an activation the layer is affine: tf.matmul(inputs, W) + b, negative "
+    "values included.",
+)
+def _():
+    probes = [
+        call("layer", arr(_LAYER_X), var(_LAYER_W), var(_LAYER_B)),
+        call(
+            "layer",
+            arr(_LAYER_X),
+            var(_LAYER_W),
+            var(_LAYER_B),
+            kwargs={"activation": {"as": "none"}},
+        ),
+    ]
+    mistakes = ["no_bias", "bias_subtracted", "activation_always"]
+    return probes, [
+        {"kind": "value", "probe": 0, "diagnose": mistakes},
+        {"kind": "value", "probe": 1, "diagnose": mistakes},
+    ]
+
+
+@check(
+    "layer",
+    "applies the activation when one is given",
+    points=1,
+    public=True,
+    hint="Compute outputs = tf.matmul(inputs, W) + b, then return activation(outputs) "
+    "if activation is not None.",
+)
+def _():
+    probe = call(
+        "layer",
+        arr(_LAYER_X),
+        var(_LAYER_W),
+        var(_LAYER_B),
+        kwargs={"activation": activation("relu")},
+    )
+    return [probe], [
+        {"kind": "value", "diagnose": ["activation_ignored", "activation_before_bias"]}
+    ]
+
+
+@check(
+    "layer",
+    "works for other sizes and any activation function",
+    points=1,
+    public=False,
+    hint="Nothing in layer should assume 2 inputs, a particular number of units, or ReLU: "
+    "use the shapes of inputs and W, and call whatever `activation` you receive.",
+)
+def _():
+    r = _rng(13)
+    x, W, b = r.normal(size=(7, 4)), r.normal(size=(4, 5)), r.normal(size=(5,))
+    probes = [
+        call("layer", arr(x), var(W), var(b), kwargs={"activation": activation("sigmoid")}),
+        call("layer", arr(x), var(W), var(b), kwargs={"activation": activation("double")}),
+    ]
+    mistakes = ["relu_not_argument", "activation_ignored", "activation_before_bias"]
+    return probes, [
+        {"kind": "value", "probe": 0, "diagnose": mistakes},
+        {"kind": "value", "probe": 1, "diagnose": mistakes},
+    ]
+
+
+# --------------------------------------------------------------------------- model
+
+_MODEL_X = _rng(21).normal(1.5, 2.0, size=(6, 2))
+_MODEL_MISTAKES = ["relu_on_output", "sigmoid_on_output", "negated"]
+
+
+@check(
+    "model",
+    "output shape is (n, 1)",
+    points=1,
+    public=True,
+    hint="Chain three layers: (n, 2) -> (n, width) -> (n, width) -> (n, 1), using W1, b1, "
+    "then W2, b2, then W3, b3.",
+)
+def _():
+    probe = call("model", arr(_MODEL_X), substitute=["layer"], variables=weights(22))
+    return [probe], [{"kind": "shape", "dtype": "float32"}]
+
+
+@check(
+    "model",
+    "ReLU on both hidden layers and a linear output",
+    points=1,
+    public=True,
+    hint="layer(inputs, W1, b1, tf.nn.relu), then layer(..., W2, b2, tf.nn.relu), then "
+    "layer(..., W3, b3) with no activation.",
+)
+def _():
+    probe = call("model", arr(_MODEL_X), substitute=["layer"], variables=weights(23, out_scale=3))
+    return [probe], [{"kind": "value", "diagnose": _MODEL_MISTAKES}]
+
+
+@check(
+    "model",
+    "keeps outputs below 0 and above 1.5 (the last layer is linear)",
+    points=1,
+    public=False,
+    hint="The output layer has no activation: the model's raw output can be any real number.",
+)
+def _():
+    x = _rng(24).normal(1.5, 2.5, size=(30, 2))
+    probe = call("model", arr(x), substitute=["layer"], variables=weights(25, out_scale=4))
+    return [probe], [{"kind": "value", "diagnose": _MODEL_MISTAKES}]
+
+
+@check(
+    "model",
+    "reads W1..b3 when called (hidden widths 3 and 5)",
+    points=1,
+    public=False,
+    hint="Use the global variables W1, b1, W2, b2, W3, b3 inside model's body, so that it "
+    "uses whatever they hold when it is called, at any hidden width.",
+)
+def _():
+    x = _rng(26).normal(1.5, 2.0, size=(9, 2))
+    probes = [
+        call("model", arr(x), substitute=["layer"], variables=weights(27, widths=(3, 3))),
+        call("model", arr(x), substitute=["layer"], variables=weights(28, widths=(5, 5))),
+    ]
+    explain = "read W1..b3 inside the function at call time, at whatever width they have"
+    return probes, [
+        {"kind": "value", "probe": 0, "diagnose": _MODEL_MISTAKES, "explain": explain},
+        {"kind": "value", "probe": 1, "diagnose": _MODEL_MISTAKES, "explain": explain},
+    ]
+
+
+# --------------------------------------------------------------------------- square_loss
+
+_LOSS_MISTAKES = [
+    "sum_not_mean",
+    "root",
+    "absolute",
+    "not_squared",
+    "not_squared_reversed",
+    "halved",
+    "no_reduction",
+    "broadcast_loss",
+]
+
+
+def _loss_probe(seed: int, n: int, spread: float) -> dict:
+    r = _rng(seed)
+    targets = r.integers(0, 2, size=(n, 1))
+    predictions = r.normal(0.5, spread, size=(n, 1))
+    return call("square_loss", arr(targets), tensor(predictions))
+
+
+@check(
+    "square_loss",
+    "returns a scalar",
+    points=1,
+    public=True,
+    hint="Average the per-sample squared errors into one number with tf.reduce_mean.",
+)
+def _():
+    return [_loss_probe(31, 8, 0.6)], [{"kind": "shape"}]
+
+
+@check(
+    "square_loss",
+    "mean of the squared differences",
+    points=1,
+    public=True,
+    hint="tf.reduce_mean(tf.square(targets - predictions)).",
+)
+def _():
+    return [_loss_probe(32, 8, 0.6)], [
+        {"kind": "value", "scalar": True, "diagnose": _LOSS_MISTAKES}
+    ]
+
+
+@check(
+    "square_loss",
+    "other batch sizes and large errors",
+    points=1,
+    public=False,
+    hint="Nothing in square_loss should depend on the batch size; square before averaging.",
+)
+def _():
+    probes = [_loss_probe(33, 13, 3.0), _loss_probe(34, 1, 2.0)]
+    return probes, [
+        {"kind": "value", "probe": 0, "scalar": True, "diagnose": _LOSS_MISTAKES},
+        {"kind": "value", "probe": 1, "scalar": True, "diagnose": _LOSS_MISTAKES},
+    ]
+
+
+# --------------------------------------------------------------------------- my_accuracy
+
+_ACCURACY_MISTAKES = [
+    "count_not_fraction",
+    "percent",
+    "inverted",
+    "threshold_zero",
+    "no_threshold",
+    "rounding",
+    "broadcast_accuracy",
+]
+
+
+def _accuracy_probe(seed: int, n: int, out_scale: float) -> dict:
+    r = _rng(seed)
+    x = r.normal(1.5, 2.0, size=(n, 2))
+    y = r.integers(0, 2, size=(n, 1))
+    return call(
+        "my_accuracy",
+        arr(x),
+        arr(y),
+        substitute=["layer", "model"],
+        variables=weights(seed + 1, out_scale=out_scale),
+        model_outputs=True,
+    )
+
+
+@check(
+    "my_accuracy",
+    "returns a fraction between 0 and 1",
+    points=1,
+    public=True,
+    hint="Count the samples whose prediction matches the target, then divide by the number "
+    "of samples (a mean of 0/1 matches does both).",
+)
+def _():
+    return [_accuracy_probe(41, 10, 1.0)], [
+        {"kind": "range", "low": 0.0, "high": 1.0, "diagnose": _ACCURACY_MISTAKES}
+    ]
+
+
+@check(
+    "my_accuracy",
+    "counts model(inputs) > 0.5 as class 1",
+    points=1,
+    public=True,
+    hint="predictions = model(inputs) > 0.5 gives True for class 1; compare with "
+    "targets == 1 (both of shape (n, 1)) and take the mean.",
+)
+def _():
+    return [_accuracy_probe(42, 20, 1.0)], [
+        {"kind": "value", "squeeze": True, "diagnose": _ACCURACY_MISTAKES}
+    ]
+
+
+@check(
+    "my_accuracy",
+    "outputs below 0 and above 1.5, other inputs",
+    points=1,
+    public=False,
+    hint="The model's raw outputs can be anywhere on the real line; only the comparison "
+    "with 0.5 decides the class.",
+)
+def _():
+    return [_accuracy_probe(43, 40, 4.0), _accuracy_probe(44, 25, 6.0)], [
+        {"kind": "value", "probe": 0, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
+        {"kind": "value", "probe": 1, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
+    ]
+
+
+# --------------------------------------------------------------------------- training_step
+
+
+def _step_probe(seed: int, n: int, learning_rate: float) -> dict:
+    x, y = two_clouds(seed, n // 2)
+    order = _rng(seed).permutation(n)
+    return call(
+        "training_step",
+        arr(x[order]),
+        arr(y[order]),
+        substitute=["layer", "model", "square_loss"],
+        variables=weights(seed + 1),
+        learning_rate=learning_rate,
+        after=list(VARIABLES),
+        loss_after=True,
+    )
+
+
+@check(
+    "training_step",
+    "returns the loss computed before the update",
+    points=1,
+    public=True,
+    hint="Compute predictions and the loss inside `with tf.GradientTape() as tape:`, update "
+    "the variables, then return that same loss.",
+)
+def _():
+    return [_step_probe(51, 20, 0.1)], [{"kind": "loss_before"}]
+
+
+@check(
+    "training_step",
+    "moves all six variables by -learning_rate * gradient",
+    points=1,
+    public=True,
+    hint="grads = tape.gradient(loss, [W1, b1, W2, b2, W3, b3]); then for each pair "
+    "v.assign_sub(learning_rate * g).",
+)
+def _():
+    return [_step_probe(52, 20, 0.1)], [{"kind": "update"}]
+
+
+@check(
+    "training_step",
+    "reads learning_rate when called",
+    points=1,
+    public=False,
+    hint="Use the global learning_rate inside the function, so that changing it changes the "
+    "step size.",
+)
+def _():
+    return [_step_probe(53, 30, 0.03)], [{"kind": "update"}]
+
+
+@check(
+    "training_step",
+    "update agrees with a numeric gradient of the loss",
+    points=1,
+    public=False,
+    hint="Take the gradient of the mean squared error of model(inputs) with respect to each "
+    "of the six variables, on the batch you were given.",
+)
+def _():
+    return [_step_probe(54, 16, 0.1)], [{"kind": "gradient"}]
+
+
+@check(
+    "training_step",
+    "updates the variables in place (assign_sub)",
+    points=1,
+    public=False,
+    hint="W1.assign_sub(...) changes the variable itself; `W1 = W1 - ...` makes a new tensor "
+    "that GradientTape no longer watches.",
+)
+def _():
+    return [_step_probe(55, 20, 0.1)], [{"kind": "kept"}, {"kind": "update"}]
+
+
+# --------------------------------------------------------------------------- mini-batches
+
+
+def _batch_probe(n: int, num_batches: int, seed: int) -> dict:
+    r = _rng(seed)
+    x = r.normal(size=(n, 2)).round(3)
+    y = np.arange(n, dtype=np.float64).reshape(n, 1)  # unique targets reveal misalignment
+    return call("split_mini_batches", arr(x), arr(y), integer(num_batches))
+
+
+@check(
+    "split_mini_batches",
+    "returns num_batches input and num_batches target batches",
+    points=1,
+    public=True,
+    hint="np.vsplit(inputs, num_batches) cuts the rows into num_batches equal blocks; do the "
+    "same to targets and return both lists as a pair.",
+)
+def _():
+    return [_batch_probe(12, 4, 61)], [{"kind": "batches", "only_count": True}]
+
+
+@check(
+    "split_mini_batches",
+    "consecutive equal batches in the original order, targets aligned with inputs",
+    points=1,
+    public=True,
+    hint="Batch k holds rows k*size to (k+1)*size - 1 of inputs, and the same rows of targets.",
+)
+def _():
+    return [_batch_probe(12, 4, 62)], [{"kind": "batches"}]
+
+
+@check(
+    "split_mini_batches",
+    "2000 samples into 20 batches, and 30 into 3",
+    points=1,
+    public=False,
+    hint="Use num_batches, not a fixed number, and split targets exactly like inputs.",
+)
+def _():
+    return [_batch_probe(2000, 20, 63), _batch_probe(30, 3, 64)], [
+        {"kind": "batches", "probe": 0},
+        {"kind": "batches", "probe": 1},
+    ]
+
+
+# --------------------------------------------------------------------------- final accuracy
+
+
+@check(
+    FINAL,
+    f"trained with your functions, the model reaches {FINAL_MIN_ACCURACY} accuracy on "
+    "held-out data",
+    points=3,
+    public=False,
+    hint="The grader runs your split_mini_batches and training_step for "
+    f"{FINAL_EPOCHS} epochs of {FINAL_BATCHES} batches from Glorot-initialised weights, then "
+    "thresholds your model's outputs on new data. Make the other checks pass first.",
+)
+def _():
+    return [train_probe(FINAL_SEED)], [{"kind": "accuracy", "min": FINAL_MIN_ACCURACY}]

@@ -1,0 +1,207 @@
+"""The command line: ``python -m autograder {release,grade,demo}``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import ASSIGNMENT, ROOT
+
+DESCRIPTION = """\
+A graded TensorFlow assignment: students build a 3-layer classifier from low-level ops.
+
+  release   rebuild the answer key, the public checks and release/
+            (wraps nbgrader generate_assignment)
+  grade     grade notebooks: DIR/grades.csv and DIR/<notebook>/results.json (Gradescope's schema)
+  demo      release into a temporary folder, grade three example notebooks, print the table
+"""
+
+
+def _limits(args):
+    from .pool import Limits
+
+    return Limits(
+        check_seconds=args.check_timeout,
+        submission_seconds=args.submission_timeout,
+        memory_mb=args.memory_mb,
+        output_bytes=args.output_bytes,
+    )
+
+
+def grade_paths(paths: list[Path], out: Path, limits, jobs: int = 1, progress: bool = True):
+    """Grade every path (never stopping on a bad one); write results; return the reports."""
+    from tqdm import tqdm
+
+    from . import key as answer_key
+    from .judge import Report, failed_everything, grade_notebook
+    from .notebook import read_notebook, reference_sources, source_path
+    from .results import write_grades_csv, write_results
+
+    the_key = answer_key.load()
+    source = read_notebook(source_path())
+    references = reference_sources()
+    names = [p.name for p in paths]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise SystemExit(
+            f"two submissions share a file name ({', '.join(sorted(dupes))}): their results "
+            "would overwrite each other; rename them"
+        )
+
+    def one(path: Path) -> Report:
+        try:
+            report = grade_notebook(path, the_key, source, references, limits)
+        except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the row
+            report = failed_everything(path.name, f"internal grader error: {exc!r}")
+        write_results(out, report)
+        return report
+
+    out.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(one, p) for p in paths]
+        bar = tqdm(total=len(futures), desc="grading", unit="nb", disable=not progress)
+        reports = []
+        for future in futures:
+            reports.append(future.result())
+            bar.update(1)
+        bar.close()
+    write_grades_csv(out, reports)
+    return reports
+
+
+def cmd_grade(args) -> int:
+    from .results import summary_table
+
+    paths = [Path(p) for p in args.submissions]
+    missing = [str(p) for p in paths if not p.is_file()]
+    for m in missing:
+        print(f"note: {m} is not a file; it gets a row with 0 points", file=sys.stderr)
+    reports = grade_paths(paths, Path(args.out), _limits(args), args.jobs, not args.quiet)
+    print(summary_table(reports))
+    print(f"\nwrote {Path(args.out) / 'grades.csv'} and one results.json per submission")
+    return 0
+
+
+def cmd_release(args) -> int:
+    from .release import release
+
+    started = time.monotonic()
+    written = release(rebuild_key=not args.keep_key)
+    for what, path in written.items():
+        print(f"{what}: {Path(path).relative_to(ROOT)}")
+    print(f"done in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
+    return run_demo(out, _limits(args))
+
+
+def cmd_judge_kernel(args) -> int:
+    from .nbgrader_cell import judge_main
+
+    return judge_main(args.grade_id, args.fd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_limits(p):
+        g = p.add_argument_group("limits (per submission)")
+        g.add_argument(
+            "--check-timeout",
+            type=float,
+            default=60.0,
+            metavar="S",
+            help="seconds one check may take before its worker is killed (default 60)",
+        )
+        g.add_argument(
+            "--submission-timeout",
+            type=float,
+            default=600.0,
+            metavar="S",
+            help="seconds all checks of one submission may take (default 600)",
+        )
+        g.add_argument(
+            "--memory-mb",
+            type=int,
+            default=2048,
+            metavar="MB",
+            help="memory a worker may add beyond TensorFlow itself (default 2048)",
+        )
+        g.add_argument(
+            "--output-bytes",
+            type=int,
+            default=1_000_000,
+            metavar="N",
+            help="bytes of printed output a worker may write (default 1000000)",
+        )
+
+    g = sub.add_parser(
+        "grade",
+        help="grade notebooks into DIR",
+        description="Grade notebooks. Every submission gets a row in DIR/grades.csv "
+        "and DIR/<notebook stem>/results.json, whatever is wrong with it.",
+    )
+    g.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
+    g.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    g.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="submissions graded at once (default: the number of cores)",
+    )
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_limits(g)
+    g.set_defaults(func=cmd_grade)
+
+    r = sub.add_parser(
+        "release",
+        help="rebuild answer key, public checks and release/",
+        description=__import__("autograder.release").release.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument(
+        "--keep-key",
+        action="store_true",
+        help="do not recompute the answer key (faster; use when checks did not change)",
+    )
+    r.set_defaults(func=cmd_release)
+
+    d = sub.add_parser(
+        "demo",
+        help="release and grade three example notebooks",
+        description="Generate the release into DIR, then grade the solved notebook, "
+        "the untouched release and a notebook with a typical mistake.",
+    )
+    d.add_argument("--out", metavar="DIR", help="where to write (default: a new temporary folder)")
+    add_limits(d)
+    d.set_defaults(func=cmd_demo)
+
+    k = sub.add_parser("judge-kernel", help=argparse.SUPPRESS)
+    k.add_argument("grade_id")
+    k.add_argument("--fd", type=int, required=True)
+    k.set_defaults(func=cmd_judge_kernel)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+__all__ = ["main", "grade_paths", "ASSIGNMENT"]

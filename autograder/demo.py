@@ -1,0 +1,68 @@
+"""``python -m autograder demo``: the whole loop on the bundled assignment.
+
+It generates the student release with real nbgrader into the output folder,
+then grades three notebooks in worker processes: the solved notebook, the
+untouched release (stubs only) and the solved notebook with one typical
+mistake (ReLU on the output layer), and prints the table and the feedback of
+the mistake.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import nbformat
+
+from . import ASSIGNMENT, ROOT
+from .notebook import grade_id, read_notebook
+
+TYPICAL_MISTAKE = (
+    "model",
+    "    return layer(hidden2, W3, b3)",
+    "    return layer(hidden2, W3, b3, tf.nn.relu)",
+)
+
+
+def make_mistake(solved: Path, out: Path) -> Path:
+    """The solved notebook with the last layer of ``model`` wrongly given a ReLU."""
+    notebook = read_notebook(solved)
+    target, old, new = TYPICAL_MISTAKE
+    for cell in notebook.cells:
+        if grade_id(cell) == target:
+            if old not in cell.source:
+                raise RuntimeError(f"the solved {target} cell no longer contains {old!r}")
+            cell.source = cell.source.replace(old, new)
+    nbformat.write(notebook, str(out))
+    return out
+
+
+def run_demo(out: Path, limits) -> int:
+    from .cli import grade_paths
+    from .release import generate
+    from .results import summary_table
+
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    print(f"1. generating the student release with nbgrader into {out / 'release'} ...")
+    released = generate(out / "release", db_url=f"sqlite:///{out / 'gradebook.db'}")
+    subs = out / "submissions"
+    subs.mkdir(exist_ok=True)
+    solved = subs / "solved.ipynb"
+    solved.write_bytes((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
+    untouched = subs / "untouched_release.ipynb"
+    untouched.write_bytes(released.read_bytes())
+    mistake = make_mistake(solved, subs / "relu_on_output.ipynb")
+    print("2. grading the solved notebook, the untouched release and a typical mistake ...")
+    reports = grade_paths([solved, untouched, mistake], out / "graded", limits, jobs=2)
+    print()
+    print(summary_table(reports))
+    results = json.loads((out / "graded" / "relu_on_output" / "results.json").read_text())
+    print("\nFeedback for relu_on_output.ipynb (failed checks):")
+    for test in results["tests"]:
+        if test["status"] == "failed":
+            print(f"- {test['name']}\n    " + test["output"].replace("\n", "\n    "))
+    print(f"\nresults: {out / 'graded'} (grades.csv, <notebook>/results.json)")
+    print(f"demo done in {time.monotonic() - started:.1f} s")
+    return 0

@@ -1,0 +1,271 @@
+"""The judge: asks a worker for numbers, compares them with the answer key, scores.
+
+The judge runs no student code and builds no student object: it sends probes,
+receives plain arrays (:mod:`autograder.wire`), and compares them with the
+reference's answers (:mod:`autograder.key`) using :mod:`autograder.compare`.
+
+:func:`judge_checks` works with any way of asking (a worker process for the
+grading command, the student's own kernel for nbgrader's hidden cells);
+:func:`grade_notebook` is the grading command's path for one notebook file.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import compare
+from .checks import FUNCTIONS, REGISTRY, Check
+from .key import AnswerKey
+from .notebook import NotANotebook, cells_to_run, read_notebook
+from .pool import Limits, Session, WorkerLost
+from .worker import VARIABLES
+
+
+@dataclass
+class CheckResult:
+    name: str
+    grade_id: str
+    score: float
+    max_score: float
+    passed: bool
+    output: str
+    public: bool
+    hint: str = ""
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.passed else "failed"
+
+
+@dataclass
+class Report:
+    submission: str
+    results: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.points for c in REGISTRY)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["score"], data["max_score"] = self.score, self.max_score
+        return data
+
+
+# --------------------------------------------------------------------------- numeric gradient
+
+
+def _loss64(v: dict, x: np.ndarray, y: np.ndarray) -> float:
+    h = np.maximum(x @ v["W1"] + v["b1"], 0.0)
+    h = np.maximum(h @ v["W2"] + v["b2"], 0.0)
+    out = h @ v["W3"] + v["b3"]
+    return float(np.mean((y - out) ** 2))
+
+
+def numeric_gradient(v: dict, x: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> dict:
+    """Central differences of the mean squared error, in float64 (independent of TensorFlow)."""
+    grads = {}
+    for name, value in v.items():
+        g = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            saved = value[index]
+            value[index] = saved + eps
+            up = _loss64(v, x, y)
+            value[index] = saved - eps
+            down = _loss64(v, x, y)
+            value[index] = saved
+            g[index] = (up - down) / (2 * eps)
+        grads[name] = g
+    return grads
+
+
+def assert_gradient(ctx: compare.Context, a: dict, reveal: bool, what: str) -> None:
+    i = a.get("probe", 0)
+    lr = float(ctx.probes[i]["learning_rate"])
+    start = {name: ctx.variable(i, name) for name in VARIABLES}
+    x, y = ctx.arg(i, 0), ctx.arg(i, 1)
+    grads = numeric_gradient({k: v.copy() for k, v in start.items()}, x, y)
+    after = ctx.answers[i].get("after") or {}
+    wrong = []
+    for name in VARIABLES:
+        got = after.get(name)
+        want = start[name] - lr * grads[name]
+        if got is None or isinstance(got, list) or np.shape(got) != want.shape:
+            wrong.append(name)
+        elif not np.allclose(np.asarray(got, dtype=np.float64), want, rtol=1e-3, atol=2e-5):
+            wrong.append(name)
+    if wrong:
+        raise compare.Failure(
+            f"{what}: the change of {', '.join(wrong)} is not -learning_rate times the "
+            "gradient of the loss (checked with finite differences)"
+        )
+
+
+JUDGE_ONLY = {"gradient": assert_gradient}
+
+
+# --------------------------------------------------------------------------- judging
+
+
+_UNDEFINED = re.compile(r"name '(\w+)' is not defined")
+
+
+def explain_missing(function: str, reports: list[dict]) -> str:
+    """Why a function does not exist in the worker, from the load reports."""
+    mine = [r for r in reports if r.get("grade_id") == function]
+    if not mine:
+        return (
+            f"{function} is not defined: no cell with grade_id '{function}' was found in your "
+            "notebook (was it deleted, or the function renamed?)"
+        )
+    for report in mine:
+        error = report.get("error")
+        if error:
+            where = f" ({error['where']})" if error.get("where") else ""
+            return (
+                f"{function} is not defined because your '{function}' cell failed to run: "
+                f"{error['type']}: {error['message']}{where}"
+            )
+    names = sorted({n for r in mine for n in r.get("defines", [])})
+    if names:
+        return (
+            f"{function} is not defined: your '{function}' cell defines "
+            f"{', '.join(n + '()' for n in names)} instead; keep the name {function}"
+        )
+    return f"{function} is not defined: your '{function}' cell has no `def {function}(...)`"
+
+
+def _explain_errors(answers: list[dict], reports: list[dict]) -> str | None:
+    for answer in answers:
+        error = answer.get("error")
+        if error and error.get("type") == "NameError":
+            match = _UNDEFINED.search(error.get("message", ""))
+            if match and match.group(1) in FUNCTIONS:
+                return explain_missing(match.group(1), reports)
+            if match:
+                return (
+                    f"name '{match.group(1)}' is not defined "
+                    f"({error.get('where') or 'in your code'})"
+                    ": only the cells holding your functions and the provided setup cells are "
+                    "run by the grader, so put helpers inside the function's own cell"
+                )
+    return None
+
+
+Ask = Callable[[dict], dict]
+
+
+def judge_check(check: Check, ask: Ask, key: AnswerKey, reports: list[dict]) -> CheckResult:
+    """Grade one check: ask every probe, compare, and phrase the verdict."""
+    started = time.monotonic()
+    try:
+        replies = [ask(probe) for probe in check.probes]
+    except WorkerLost as lost:
+        return _result(check, False, f"{check.subject}: {lost}", started)
+    answers = [compare.decode_answer(r) for r in replies]
+    expected = [key.expected(p) for p in check.probes]
+    message = _explain_errors(answers, reports)
+    if message is None:
+        ctx = compare.Context(check.probes, answers, expected)
+        message = compare.evaluate(
+            check.assertions, ctx, reveal=check.public, what=check.subject, extra=JUDGE_ONLY
+        )
+    if message is not None:
+        printed = "".join(a.get("output") or "" for a in answers).strip()
+        if printed:
+            message += "\n  your code printed: " + printed[-500:]
+    return _result(check, message is None, message or "", started)
+
+
+def _result(check: Check, passed: bool, message: str, started: float) -> CheckResult:
+    output = "passed" if passed else message + (f"\n  hint: {check.hint}" if check.hint else "")
+    return CheckResult(
+        name=check.name,
+        grade_id=check.grade_id,
+        score=check.points if passed else 0.0,
+        max_score=check.points,
+        passed=passed,
+        output=output,
+        public=check.public,
+        hint=check.hint,
+        seconds=round(time.monotonic() - started, 3),
+    )
+
+
+def judge_checks(
+    checks: list[Check], ask: Ask, key: AnswerKey, reports: list[dict]
+) -> list[CheckResult]:
+    return [judge_check(c, ask, key, reports) for c in checks]
+
+
+def failed_everything(submission: str, why: str, checks: list[Check] | None = None) -> Report:
+    """A report for a submission that could not be graded at all (every check 0)."""
+    checks = REGISTRY if checks is None else checks
+    report = Report(submission=submission, error=why)
+    report.results = [
+        CheckResult(c.name, c.grade_id, 0.0, c.points, False, why, c.public, c.hint) for c in checks
+    ]
+    return report
+
+
+def grade_notebook(
+    path: str | Path,
+    key: AnswerKey,
+    source,
+    references: dict[str, str],
+    limits: Limits | None = None,
+    checks: list[Check] | None = None,
+) -> Report:
+    """Grade one notebook file in a worker process; never raises for a bad submission."""
+    checks = REGISTRY if checks is None else checks
+    limits = limits or Limits()
+    path = Path(path)
+    started = time.monotonic()
+    try:
+        submission = read_notebook(path)
+    except NotANotebook as exc:
+        return failed_everything(path.name, str(exc), checks)
+    cells, notes = cells_to_run(source, submission)
+    session = Session(cells, references, limits)
+    deadline = started + limits.submission_seconds
+    report = Report(submission=path.name, notes=notes)
+
+    def ask(probe: dict) -> dict:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise WorkerLost(
+                f"not graded: the submission's time limit ({limits.submission_seconds:g} s) "
+                "was used up by earlier checks"
+            )
+        return session.ask(probe, timeout=min(limits.check_seconds, left))
+
+    try:
+        try:
+            session.ensure()
+        except WorkerLost as lost:
+            return failed_everything(path.name, f"could not run this submission: {lost}", checks)
+        reports = session.reports or []
+        for r in reports:
+            if r.get("kind") == "setup" and r.get("error"):
+                report.notes.append(
+                    f"a provided setup cell failed: {r['error']['type']}: {r['error']['message']}"
+                )
+        report.results = judge_checks(checks, ask, key, reports)
+    finally:
+        session.close()
+    report.seconds = round(time.monotonic() - started, 3)
+    return report

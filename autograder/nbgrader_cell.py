@@ -1,0 +1,133 @@
+"""nbgrader's hidden test cells: grade one function from inside the student's kernel.
+
+A hidden test cell ends with ``grade("layer")``.  Under ``nbgrader autograde``
+the student's functions live in the kernel, so the kernel plays the worker:
+it starts the judge in a separate process (``python -m autograder
+judge-kernel``), answers its probes with plain numbers, and receives the
+verdict.  The judge holds the answer key; the kernel never sees it.
+
+The cell's value is the points earned, which nbgrader reads as partial credit,
+so nbgrader's totals equal the grading command's.  Nothing may reach stderr
+(nbgrader zeroes a test cell with any stderr output), so TensorFlow's C++ log
+lines, Python warnings and the judge's own stderr are all captured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import warnings
+from multiprocessing.connection import Connection
+
+from . import wire
+from .worker import serve
+
+
+@contextlib.contextmanager
+def _no_stderr():
+    """Send fd 2, sys.stderr and warnings somewhere harmless for the duration."""
+    sys.stderr.flush()
+    saved_fd = os.dup(2)
+    sink = tempfile.TemporaryFile()
+    os.dup2(sink.fileno(), 2)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with contextlib.redirect_stderr(io.StringIO()):
+                yield
+    finally:
+        os.dup2(saved_fd, 2)
+        os.close(saved_fd)
+        sink.close()
+
+
+def grade(grade_id: str, namespace: dict | None = None) -> float:
+    """Grade ``grade_id`` against the functions in the caller's namespace; return the points."""
+    ns = namespace if namespace is not None else inspect.currentframe().f_back.f_globals
+    ours, theirs = socket.socketpair()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    with _no_stderr():
+        judge = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "autograder",
+                "judge-kernel",
+                grade_id,
+                "--fd",
+                str(theirs.fileno()),
+            ],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        theirs.close()
+        conn = Connection(ours.detach())
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            report = serve(conn, ns)
+        conn.close()
+        out, err = judge.communicate(timeout=60)
+    if not report:
+        tail = (out + err).decode("utf-8", "replace")[-2000:]
+        raise RuntimeError(f"the grader for {grade_id!r} failed:\n{tail}")
+    results = report["results"]
+    earned = 0.0
+    for r in results:
+        earned += float(r["score"])
+        verdict = "passed" if r["passed"] else "FAILED"
+        print(f"{r['name']} ... {verdict} ({r['score']:g}/{r['max_score']:g})")
+        if not r["passed"]:
+            print("   " + r["output"].replace("\n", "\n   "))
+    return earned
+
+
+def judge_main(grade_id: str, fd: int) -> int:
+    """The judge's side (``python -m autograder judge-kernel``): probes out, verdict back."""
+    from .checks import checks_for
+    from .judge import judge_checks
+    from .key import load
+    from .notebook import reference_sources
+
+    conn = Connection(fd)
+
+    def exchange(message: dict) -> dict:
+        conn.send_bytes(wire.dumps(message))
+        if not conn.poll(120):
+            raise TimeoutError("the kernel did not answer within 120 s")
+        return wire.loads(conn.recv_bytes(64 * 1024 * 1024))
+
+    exchange({"op": "references", "references": reference_sources()})
+    results = judge_checks(
+        checks_for([grade_id]),
+        lambda probe: exchange({"op": "probe", "probe": probe}),
+        load(),
+        reports=[],
+    )
+    conn.send_bytes(
+        wire.dumps(
+            {
+                "op": "report",
+                "results": [
+                    {
+                        "name": r.name,
+                        "passed": r.passed,
+                        "score": r.score,
+                        "max_score": r.max_score,
+                        "output": r.output,
+                    }
+                    for r in results
+                ],
+            }
+        )
+    )
+    conn.close()
+    return 0

@@ -1,0 +1,156 @@
+"""Read a submission and decide which code the worker runs, restoring locked cells.
+
+The worker runs, in the master notebook's order:
+
+* the locked cells tagged ``setup`` (imports, data, variables, learning rate),
+  always from the master notebook, whatever the student did to their copy;
+* the student's solution cells, found by their nbgrader ``grade_id``.
+
+It does not run the notebook's training loop, plots or test cells: the checks
+train under their own control.  A solution cell that lost its metadata (the
+student pasted the function into a new cell) is found by the ``def`` it holds.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import nbformat
+
+from . import ASSIGNMENT, ROOT
+from .checks import FUNCTIONS
+from .worker import defined_functions
+
+SETUP_TAG = "setup"
+
+
+class NotANotebook(ValueError):
+    """The submission cannot be read as a Jupyter notebook; ``str`` says why."""
+
+
+def source_path(assignment: str = ASSIGNMENT) -> Path:
+    return ROOT / "source" / assignment / f"{assignment}.ipynb"
+
+
+def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """Read any notebook version, or raise :class:`NotANotebook` with a plain reason."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NotANotebook(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    if len(raw) > 50 * 1024 * 1024:
+        raise NotANotebook(f"{path.name} is larger than 50 MB")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise NotANotebook(
+            f"{path.name} is not a Jupyter notebook (not valid JSON: {exc})"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise NotANotebook(f"{path.name} is not a Jupyter notebook (no list of cells)")
+    try:
+        notebook = nbformat.reads(json.dumps(data), as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
+        raise NotANotebook(f"{path.name} is not a Jupyter notebook ({exc})") from None
+    for cell in notebook.cells:
+        if not isinstance(cell.get("source", ""), str):
+            raise NotANotebook(f"{path.name} has a cell whose source is not text")
+    return notebook
+
+
+def nbgrader_meta(cell) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def grade_id(cell) -> str | None:
+    value = nbgrader_meta(cell).get("grade_id")
+    return value if isinstance(value, str) else None
+
+
+def is_setup(cell) -> bool:
+    return SETUP_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def setup_cells(source) -> list[dict]:
+    return [
+        {"grade_id": grade_id(c) or "setup", "kind": "setup", "source": c.source}
+        for c in source.cells
+        if c.cell_type == "code" and is_setup(c)
+    ]
+
+
+def cells_to_run(source, submission) -> tuple[list[dict], list[str]]:
+    """The cells a worker executes for ``submission``, and notes for the student."""
+    notes: list[str] = []
+    by_id: dict[str, list] = {}
+    for cell in submission.cells:
+        gid = grade_id(cell)
+        if cell.get("cell_type") == "code" and gid:
+            by_id.setdefault(gid, []).append(cell)
+    run: list[dict] = []
+    for cell in source.cells:
+        if cell.cell_type != "code":
+            continue
+        if is_setup(cell):
+            run.append(
+                {"grade_id": grade_id(cell) or "setup", "kind": "setup", "source": cell.source}
+            )
+            continue
+        gid = grade_id(cell)
+        if gid not in FUNCTIONS or not nbgrader_meta(cell).get("solution"):
+            continue
+        found = by_id.get(gid, [])
+        if len(found) > 1:
+            notes.append(
+                f"your notebook has {len(found)} cells with grade_id '{gid}'; they run in order "
+                "and the last definition counts"
+            )
+        if not found:
+            found = [c for c in submission.cells if _defines_unmarked(c, gid)][-1:]
+            if found:
+                notes.append(
+                    f"the cell for '{gid}' lost its nbgrader metadata; graded the last cell "
+                    f"that defines {gid}()"
+                )
+        for student_cell in found:
+            run.append({"grade_id": gid, "kind": "solution", "source": student_cell.source})
+    return run, notes
+
+
+def _defines_unmarked(cell, name: str) -> bool:
+    return (
+        cell.get("cell_type") == "code"
+        and not grade_id(cell)
+        and name in defined_functions(cell.get("source", ""))
+    )
+
+
+def reference_sources(path: Path | None = None) -> dict[str, str]:
+    """The reference module's graded functions as source text, without importing it.
+
+    The judge must not import TensorFlow (memory, start-up time), so the
+    reference is read with :mod:`ast`; the worker compiles it.
+    """
+    path = path or ROOT / "solutions" / "reference.py"
+    text = path.read_text()
+    tree = ast.parse(text)
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in FUNCTIONS:
+            out[node.name] = ast.get_source_segment(text, node) + "\n"
+    missing = set(FUNCTIONS) - set(out)
+    if missing:
+        raise RuntimeError(f"the reference module lacks {sorted(missing)}")
+    return out
+
+
+def reference_cells(source) -> list[dict]:
+    """What a perfect submission runs: the setup cells, then the reference functions."""
+    refs = reference_sources()
+    return setup_cells(source) + [
+        {"grade_id": name, "kind": "solution", "source": refs[name]} for name in FUNCTIONS
+    ]

@@ -1,0 +1,165 @@
+"""Release: from the master notebook to the student version, with real nbgrader.
+
+``python -m autograder release`` does, in order:
+
+1. sets each test cell's points in ``source/`` from the check definitions
+   (one definition: the notebook never disagrees with the grader);
+2. rebuilds the answer key from the reference solution;
+3. writes the public checks package next to the master notebook
+   (``source/<assignment>/public_checks/``: the public checks' probes and
+   expected values, and the self-contained modules that run them);
+4. runs ``nbgrader generate_assignment``, which strips solutions and hidden
+   tests and copies the folder into ``release/``;
+5. writes the solved notebook ``solutions/<assignment>.ipynb`` (the release
+   with the reference code in its solution cells): what a perfect student submits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from . import ASSIGNMENT, ROOT, key
+from .checks import FUNCTIONS, REGISTRY, points_by_grade_id, probe_digest
+from .notebook import grade_id, nbgrader_meta, read_notebook, source_path
+
+PACKAGE = Path(__file__).resolve().parent
+#: Modules copied into the release: they must import nothing from the kit.
+SHIPPED_MODULES = ("wire.py", "compare.py", "worker.py")
+#: Probe fields that need the reference functions; public checks run without them.
+_REFERENCE_ONLY = ("substitute", "loss_after", "model_outputs")
+_SOLUTION = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+
+def sync_points(path: Path | None = None) -> bool:
+    """Set test cells' points from the check definitions; True when the file changed."""
+    path = path or source_path()
+    notebook = read_notebook(path)
+    points = points_by_grade_id()
+    changed = False
+    for cell in notebook.cells:
+        gid = grade_id(cell)
+        meta = nbgrader_meta(cell)
+        if gid and gid.startswith("test_") and meta.get("grade"):
+            want = points[gid[len("test_") :]]
+            if meta.get("points") != want:
+                meta["points"] = want
+                changed = True
+    if changed:
+        nbformat.write(notebook, str(path))
+    return changed
+
+
+def public_data() -> dict:
+    """The public checks as data: probes, the reference's answers, verdicts, hints."""
+    answer_key = key.load()
+    entries = []
+    for c in REGISTRY:
+        if not c.public:
+            continue
+        probes = [{k: v for k, v in p.items() if k not in _REFERENCE_ONLY} for p in c.probes]
+        expected = [answer_key.answers[probe_digest(p)] for p in c.probes]
+        uses = sorted({n for p in c.probes for n in p.get("substitute", [])})
+        entries.append(
+            {
+                "grade_id": c.grade_id,
+                "name": c.name,
+                "hint": c.hint,
+                "probes": probes,
+                "expected": expected,
+                "assertions": c.assertions,
+                "uses": uses,
+            }
+        )
+    hidden = {}
+    for c in REGISTRY:
+        if not c.public:
+            hidden[c.grade_id] = hidden.get(c.grade_id, 0) + 1
+    return {"functions": list(FUNCTIONS), "checks": entries, "hidden_counts": hidden}
+
+
+def write_public_package(folder: Path) -> Path:
+    target = folder / "public_checks"
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in SHIPPED_MODULES:
+        shutil.copyfile(PACKAGE / name, target / name)
+    shutil.copyfile(PACKAGE / "public_template.py", target / "__init__.py")
+    (target / "data.json").write_text(json.dumps(public_data(), indent=1, sort_keys=True) + "\n")
+    return target
+
+
+def nbgrader_env() -> dict:
+    """nbgrader runs ``alembic`` from PATH on first use: put this Python's bin/ first."""
+    env = dict(os.environ)
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return env
+
+
+def run_nbgrader(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run an nbgrader command; raise with its output when it fails."""
+    command = [sys.executable, "-m", "nbgrader", *args]
+    done = subprocess.run(
+        command, cwd=cwd, env=nbgrader_env(), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(command[2:])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
+    return done
+
+
+def generate(release_dir: Path, db_url: str | None = None, assignment: str = ASSIGNMENT) -> Path:
+    args = [
+        "generate_assignment",
+        assignment,
+        "--force",
+        f"--CourseDirectory.root={ROOT}",
+        f"--CourseDirectory.release_directory={release_dir}",
+    ]
+    if db_url:
+        args.append(f"--CourseDirectory.db_url={db_url}")
+    run_nbgrader(*args)
+    for junk in (release_dir / assignment).rglob("__pycache__"):
+        shutil.rmtree(junk)
+    return release_dir / assignment / f"{assignment}.ipynb"
+
+
+def solved_notebook(release_nb: Path, source_nb: Path, out: Path) -> Path:
+    """The release notebook with the master's solution code in its solution cells."""
+    release = read_notebook(release_nb)
+    master = {grade_id(c): c for c in read_notebook(source_nb).cells if grade_id(c)}
+    for cell in release.cells:
+        gid = grade_id(cell)
+        if gid and nbgrader_meta(cell).get("solution") and gid in master:
+            lines = master[gid].source.splitlines()
+            cell.source = "\n".join(line for line in lines if not _SOLUTION.match(line))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(release, str(out))
+    return out
+
+
+def release(assignment: str = ASSIGNMENT, rebuild_key: bool = True) -> dict[str, Path]:
+    """Do the whole release; return the paths it wrote."""
+    src = source_path(assignment)
+    sync_points(src)
+    written = {}
+    if rebuild_key:
+        written["answer key"] = key.build()
+    written["public checks"] = write_public_package(src.parent)
+    release_nb = generate(ROOT / "release")
+    written["release"] = release_nb
+    written["solved notebook"] = solved_notebook(
+        release_nb, src, ROOT / "solutions" / f"{assignment}.ipynb"
+    )
+    return written

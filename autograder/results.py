@@ -1,0 +1,113 @@
+"""Where results are written: ``results.json`` per submission and ``grades.csv`` per batch.
+
+``results.json`` follows Gradescope's autograder schema (``score``, ``tests[]``
+with ``name``, ``score``, ``max_score``, ``status``, ``output``, ``visibility``),
+so the same file serves the grading command and Gradescope.  Files are written
+atomically (a temporary file, then a rename): a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .checks import REGISTRY
+from .judge import Report
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def gradescope_json(report: Report) -> dict:
+    """The report in Gradescope's results.json schema."""
+    lines = []
+    if report.error:
+        lines.append(f"This submission could not be graded: {report.error}")
+    lines.extend(f"Note: {n}" for n in report.notes)
+    return {
+        "score": report.score,
+        "max_score": report.max_score,
+        "execution_time": report.seconds,
+        "output": "\n".join(lines),
+        "tests": [
+            {
+                "name": r.name,
+                "score": r.score,
+                "max_score": r.max_score,
+                "status": r.status,
+                "output": r.output,
+                "visibility": "visible" if r.public else "after_published",
+                "execution_time": r.seconds,
+            }
+            for r in report.results
+        ],
+    }
+
+
+def result_dir(out: Path, submission: str) -> Path:
+    return out / Path(submission).stem
+
+
+def write_results(out: Path, report: Report) -> Path:
+    path = result_dir(out, report.submission) / "results.json"
+    write_atomic(path, json.dumps(gradescope_json(report), indent=2) + "\n")
+    return path
+
+
+def grade_columns() -> list[str]:
+    return ["submission", "score", "max_score"] + [c.name for c in REGISTRY]
+
+
+def write_grades_csv(out: Path, reports: list[Report]) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(grade_columns())
+    for report in reports:
+        scores = {r.name: r.score for r in report.results}
+        writer.writerow(
+            [report.submission, _num(report.score), _num(report.max_score)]
+            + [_num(scores.get(c.name, 0.0)) for c in REGISTRY]
+        )
+    path = out / "grades.csv"
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def summary_table(reports: list[Report]) -> str:
+    """A plain-text table: one row a submission, one column per graded function."""
+    from .checks import GRADE_IDS
+
+    headers = ["submission", *GRADE_IDS, "total"]
+    rows = []
+    for report in reports:
+        per: dict[str, tuple[float, float]] = {g: (0.0, 0.0) for g in GRADE_IDS}
+        for r in report.results:
+            got, out_of = per[r.grade_id]
+            per[r.grade_id] = (got + r.score, out_of + r.max_score)
+        rows.append(
+            [report.submission]
+            + [f"{_num(per[g][0])}/{_num(per[g][1])}" for g in GRADE_IDS]
+            + [f"{_num(report.score)}/{_num(report.max_score)}"]
+        )
+    widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines.extend("  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows)
+    return "\n".join(lines)

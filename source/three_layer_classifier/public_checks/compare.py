@@ -1,0 +1,562 @@
+"""How the judge compares a worker's answers with the reference's, and names mistakes.
+
+A check's verdict is a list of *assertions* (plain dicts such as
+``{"kind": "value", "probe": 0, "diagnose": ["no_bias"]}``) that this module
+evaluates on decoded answers.  Keeping the verdict as data lets the same check
+run in the grader and in the student's public checks, which carry a copy of
+this module but not the hidden checks.
+
+When values differ, each name under ``diagnose`` is tried: a *diagnosis* builds
+what a typical wrong solution would have returned, and when the student's value
+matches it the message names that mistake ("the last layer applies ReLU; it
+must be linear").  That is what makes a failing check teach.
+
+Self-contained (standard library and NumPy): it is copied into the release.
+"""
+
+import math
+
+import numpy as np
+
+from . import wire
+
+RTOL = 1e-4
+ATOL = 1e-5
+
+
+class Context:
+    """Decoded probes, the student's answers and the reference's answers."""
+
+    def __init__(self, probes: list[dict], answers: list[dict], expected: list[dict]):
+        self.probes = probes
+        self.answers = answers
+        self.expected = expected
+
+    def arg(self, i: int, k: int) -> np.ndarray:
+        return np.asarray(_decode_argument(self.probes[i]["args"][k]), dtype=np.float64)
+
+    def variable(self, i: int, name: str) -> np.ndarray:
+        return np.asarray(wire.from_plain(self.probes[i]["variables"][name]), dtype=np.float64)
+
+
+def _decode_argument(spec):
+    if isinstance(spec, dict) and "as" in spec:
+        return wire.from_plain(spec.get("value")) if "value" in spec else None
+    return wire.from_plain(spec)
+
+
+def decode_answer(reply: dict) -> dict:
+    """Turn a worker's reply into arrays; a malformed reply becomes an error."""
+    out = {"error": reply.get("error"), "output": reply.get("output", "")}
+    try:
+        for key in ("value", "loss_after", "model_outputs"):
+            if key in reply:
+                out[key] = wire.from_plain(reply[key])
+        if "after" in reply:
+            out["after"] = {k: wire.from_plain(v) for k, v in reply["after"].items()}
+        if "losses" in reply:
+            out["losses"] = [float(v) for v in reply["losses"]][:100_000]
+        out["kept"] = bool(reply.get("kept", True))
+    except (wire.WireError, TypeError, ValueError, AttributeError) as exc:
+        out["error"] = {"type": "WireError", "message": str(exc), "where": ""}
+    return out
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def show(value, limit: int = 6) -> str:
+    """A short, readable rendering of a value for a message."""
+    if value is None:
+        return "None"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return f"{float(array):.6g}"
+    flat = array.reshape(-1)
+    items = ", ".join(f"{float(v):.4g}" for v in flat[:limit])
+    more = ", ..." if flat.size > limit else ""
+    return f"shape {tuple(array.shape)} [{items}{more}]"
+
+
+def close(got, want, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    if got is None or want is None or isinstance(got, list) or isinstance(want, list):
+        return False
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return False
+    return bool(np.allclose(got, want, rtol=rtol, atol=atol))
+
+
+# --------------------------------------------------------------------------- mistakes
+
+
+def _relu(a):
+    return np.maximum(a, 0.0)
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _exp(ctx, i, key="value"):
+    value = ctx.expected[i].get(key)
+    return None if value is None else np.asarray(value, dtype=np.float64)
+
+
+def _layer_affine(ctx, i):
+    return ctx.arg(i, 0) @ ctx.arg(i, 1) + ctx.arg(i, 2)
+
+
+def _model_out(ctx, i):
+    return _exp(ctx, i, "model_outputs")
+
+
+def _accuracy_variant(ctx, i, predict, flat_targets=False):
+    out = _model_out(ctx, i)
+    if out is None:
+        return None
+    targets = ctx.arg(i, 1)
+    if flat_targets:
+        targets = targets.reshape(-1)
+    return np.float64(np.mean(predict(out) == targets))
+
+
+#: name -> (what the mistake is, a function building the value that mistake gives)
+MISTAKES = {
+    # layer
+    "no_bias": (
+        "the bias is missing: the output equals inputs @ W without + b",
+        lambda c, i: _exp(c, i) - c.arg(i, 2),
+    ),
+    "bias_subtracted": (
+        "the bias is subtracted: use inputs @ W + b",
+        lambda c, i: _exp(c, i) - 2 * c.arg(i, 2),
+    ),
+    "activation_always": (
+        "an activation is applied although `activation` is None: apply it only when one is given",
+        lambda c, i: _relu(_exp(c, i)),
+    ),
+    "activation_ignored": (
+        "the `activation` argument is ignored: the output is the plain affine inputs @ W + b",
+        _layer_affine,
+    ),
+    "activation_before_bias": (
+        "the activation is applied before adding the bias: activation(inputs @ W + b), not "
+        "activation(inputs @ W) + b",
+        lambda c, i: _relu(c.arg(i, 0) @ c.arg(i, 1)) + c.arg(i, 2),
+    ),
+    "relu_not_argument": (
+        "ReLU is hard-coded: call the `activation` you were given",
+        lambda c, i: _relu(_layer_affine(c, i)),
+    ),
+    # model
+    "relu_on_output": (
+        "the last layer applies ReLU: it must be linear, so outputs below 0 survive",
+        lambda c, i: _relu(_exp(c, i)),
+    ),
+    "sigmoid_on_output": (
+        "the last layer applies a sigmoid: it must be linear (this model is trained with "
+        "mean squared error on raw outputs)",
+        lambda c, i: _sigmoid(_exp(c, i)),
+    ),
+    "negated": ("the sign is flipped", lambda c, i: -_exp(c, i)),
+    "stale_weights": (
+        "the output did not follow new values of W1..b3: read the global variables inside "
+        "the function at call time instead of capturing them earlier",
+        lambda c, i: _exp(c, i - 1) if i > 0 else None,
+    ),
+    # square_loss
+    "sum_not_mean": (
+        "the squared errors are summed: take their mean (tf.reduce_mean)",
+        lambda c, i: _exp(c, i) * c.arg(i, 0).size,
+    ),
+    "root": (
+        "the square root is taken (RMSE): return the mean squared error itself",
+        lambda c, i: np.sqrt(_exp(c, i)),
+    ),
+    "absolute": (
+        "absolute errors are used: square the differences",
+        lambda c, i: np.float64(np.mean(np.abs(c.arg(i, 0) - c.arg(i, 1)))),
+    ),
+    "not_squared": (
+        "the differences are not squared, so positive and negative errors cancel",
+        lambda c, i: np.float64(np.mean(c.arg(i, 0) - c.arg(i, 1))),
+    ),
+    "not_squared_reversed": (
+        "the differences are not squared, so positive and negative errors cancel",
+        lambda c, i: np.float64(np.mean(c.arg(i, 1) - c.arg(i, 0))),
+    ),
+    "halved": ("the loss is halved: no 1/2 factor here", lambda c, i: _exp(c, i) / 2),
+    "broadcast_loss": (
+        "shapes (n, 1) and (n,) were mixed, so broadcasting compared every target with every "
+        "prediction (an (n, n) matrix): keep both as (n, 1)",
+        lambda c, i: np.float64(
+            np.mean((c.arg(i, 0).reshape(-1, 1) - c.arg(i, 1).reshape(1, -1)) ** 2)
+        ),
+    ),
+    "no_reduction": (
+        "the per-sample losses are returned: reduce them to their mean",
+        lambda c, i: (c.arg(i, 0) - c.arg(i, 1)) ** 2,
+    ),
+    # my_accuracy
+    "count_not_fraction": (
+        "the number of correct samples is returned: divide by the number of samples",
+        lambda c, i: _exp(c, i) * c.arg(i, 1).shape[0],
+    ),
+    "percent": ("a percentage is returned: return a fraction in [0, 1]", lambda c, i: _exp(c, i) * 100),
+    "inverted": (
+        "the classes are inverted: an output above 0.5 means class 1",
+        lambda c, i: 1 - _exp(c, i),
+    ),
+    "threshold_zero": (
+        "the threshold is 0: an output above 0.5 means class 1",
+        lambda c, i: _accuracy_variant(c, i, lambda o: (o > 0).astype(np.float64)),
+    ),
+    "rounding": (
+        "outputs are rounded, but an output of 1.7 rounds to 2 and -0.7 to -1, which match no "
+        "label: compare with > 0.5 instead",
+        lambda c, i: _accuracy_variant(c, i, np.round),
+    ),
+    "no_threshold": (
+        "raw outputs are compared with the labels: threshold them at 0.5 first",
+        lambda c, i: _accuracy_variant(c, i, lambda o: o),
+    ),
+    "broadcast_accuracy": (
+        "predictions of shape (n, 1) were compared with targets of shape (n,) (or the other "
+        "way), so broadcasting built an (n, n) matrix: keep both as (n, 1)",
+        lambda c, i: _accuracy_variant(
+            c, i, lambda o: (o > 0.5).astype(np.float64).reshape(-1, 1), flat_targets=True
+        ),
+    ),
+}
+
+
+def diagnose(ctx: Context, i: int, names: list[str], got) -> str | None:
+    """The first named mistake whose value matches what the student returned."""
+    if got is None or isinstance(got, list):
+        return None
+    for name in names:
+        text, build = MISTAKES[name]
+        try:
+            alternative = build(ctx, i)
+        except Exception:  # noqa: BLE001 - a diagnosis that cannot apply is skipped
+            continue
+        if alternative is None:
+            continue
+        alt = np.asarray(alternative, dtype=np.float64)
+        g = np.asarray(got, dtype=np.float64)
+        if g.shape == alt.shape and np.allclose(g, alt, rtol=1e-3, atol=1e-4):
+            if alt.shape == () or not np.allclose(alt, _exp(ctx, i), rtol=1e-3, atol=1e-4):
+                return text
+    return None
+
+
+# --------------------------------------------------------------------------- assertions
+
+
+class Failure(Exception):
+    """An assertion that does not hold; its text is the student's message."""
+
+
+def _need_value(answer: dict, what: str):
+    value = answer.get("value")
+    if value is None:
+        raise Failure(f"{what} returned None: did you forget `return`?")
+    return value
+
+
+def _as_array(value, what: str) -> np.ndarray:
+    if isinstance(value, list):
+        raise Failure(f"{what} returned a list of {len(value)} items, expected one array")
+    return np.asarray(value)
+
+
+def assert_value(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    i = a.get("probe", 0)
+    got = _as_array(_need_value(ctx.answers[i], what), what)
+    want = np.asarray(ctx.expected[i]["value"])
+    if a.get("squeeze") and got.size == 1:
+        got, want = got.reshape(()), want.reshape(())
+    if a.get("scalar") and got.shape != ():
+        hint = " (reduce it to one number, e.g. with tf.reduce_mean)" if got.size > 1 else ""
+        raise Failure(f"{what} returned shape {got.shape}, expected a scalar of shape (){hint}")
+    if got.shape != want.shape:
+        found = diagnose(ctx, i, a.get("diagnose", []), got)
+        raise Failure(
+            f"{what} returned shape {got.shape}, expected {want.shape}"
+            + (f": {found}" if found else "")
+        )
+    dtype = a.get("dtype")
+    if dtype and got.dtype.name != dtype:
+        raise Failure(
+            f"{what} returned dtype {got.dtype.name}, expected {dtype} "
+            "(keep the computation in TensorFlow float32)"
+        )
+    if not close(got, want, a.get("rtol", RTOL), a.get("atol", ATOL)):
+        found = diagnose(ctx, i, a.get("diagnose", []), got) or a.get("explain")
+        lead = f"{what} gives wrong values" + (f": {found}" if found else "")
+        if reveal:
+            raise Failure(f"{lead}.\n  expected: {show(want)}\n  got:      {show(got)}")
+        raise Failure(f"{lead}.\n  got: {show(got)}")
+
+
+def assert_shape(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    i = a.get("probe", 0)
+    got = _as_array(_need_value(ctx.answers[i], what), what)
+    want = np.asarray(ctx.expected[i]["value"])
+    if got.shape != want.shape:
+        extra = ""
+        if want.shape == () and got.size > 1:
+            extra = " (reduce it to one number, e.g. with tf.reduce_mean)"
+        elif want.shape == ():
+            extra = " (a plain scalar has shape (); drop the extra dimensions)"
+        raise Failure(f"{what} returned shape {got.shape}, expected {want.shape}{extra}")
+    dtype = a.get("dtype")
+    if dtype and got.dtype.name != dtype:
+        raise Failure(
+            f"{what} returned dtype {got.dtype.name}, expected {dtype} "
+            "(keep the computation in TensorFlow float32)"
+        )
+
+
+def assert_range(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    i = a.get("probe", 0)
+    got = _as_array(_need_value(ctx.answers[i], what), what)
+    if got.size != 1:
+        raise Failure(f"{what} returned shape {got.shape}, expected a single number")
+    v = float(got.reshape(-1)[0])
+    low, high = a["low"], a["high"]
+    if not (low <= v <= high):
+        found = diagnose(ctx, i, a.get("diagnose", []), got.reshape(()))
+        raise Failure(
+            f"{what} returned {v:.6g}, outside [{low}, {high}]" + (f": {found}" if found else "")
+        )
+
+
+def _batch_list(value, what: str, which: str) -> list:
+    if isinstance(value, list):
+        items = value
+    else:
+        array = np.asarray(value)
+        if array.ndim != 3:
+            raise Failure(f"{what}: the {which} batches are {show(array)}, expected a list of arrays")
+        items = list(array)
+    out = []
+    for item in items:
+        if isinstance(item, list):
+            raise Failure(f"{what}: a {which} batch is a list, expected an array")
+        out.append(np.asarray(item))
+    return out
+
+
+def assert_batches(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    i = a.get("probe", 0)
+    value = _need_value(ctx.answers[i], what)
+    if not isinstance(value, list) or len(value) != 2:
+        raise Failure(f"{what} must return a pair (input_batches, target_batches)")
+    got_x = _batch_list(value[0], what, "input")
+    got_y = _batch_list(value[1], what, "target")
+    want_x, want_y = ctx.expected[i]["value"]
+    x = ctx.arg(i, 0)
+    n_batches = len(want_x)
+    if len(got_x) != n_batches or len(got_y) != n_batches:
+        size = want_x[0].shape[0]
+        text = f"{what} made {len(got_x)} input and {len(got_y)} target batches, expected {n_batches}"
+        if len(got_x) == x.shape[0] // max(n_batches, 1) and len(got_x) != n_batches:
+            text += (
+                f": it looks like batches of {n_batches} samples were made; num_batches is the "
+                f"number of batches (here each batch holds {size} samples)"
+            )
+        raise Failure(text)
+    if a.get("only_count"):
+        return
+    for k, (gx, wx) in enumerate(zip(got_x, want_x)):
+        if gx.shape != wx.shape:
+            raise Failure(
+                f"{what}: input batch {k} has shape {gx.shape}, expected {wx.shape} "
+                "(equal consecutive batches, as np.vsplit gives)"
+            )
+    for k, (gy, wy) in enumerate(zip(got_y, want_y)):
+        if gy.shape != wy.shape:
+            raise Failure(f"{what}: target batch {k} has shape {gy.shape}, expected {wy.shape}")
+    # Alignment first: row r of an input batch must keep its own target.
+    targets = ctx.arg(i, 1)
+    lookup = {tuple(np.round(row, 5)): t for row, t in zip(x, targets)}
+    for k, (gx, gy) in enumerate(zip(got_x, got_y)):
+        for r in range(gx.shape[0]):
+            t = lookup.get(tuple(np.round(np.asarray(gx[r], dtype=np.float64), 5)))
+            if t is None:
+                raise Failure(f"{what}: input batch {k} holds a row that is not in the inputs")
+            if not np.allclose(t, gy[r], atol=1e-6):
+                raise Failure(
+                    f"{what}: inputs and targets are no longer aligned (batch {k}, row {r}): "
+                    "split (or shuffle) both arrays the same way"
+                )
+    for k, (gx, wx) in enumerate(zip(got_x, want_x)):
+        if not close(gx, wx, 0, 1e-6):
+            stacked = np.concatenate([np.asarray(b, dtype=np.float64) for b in got_x])
+            if stacked.shape == x.shape and np.allclose(
+                stacked, np.concatenate([x[j::n_batches] for j in range(n_batches)])
+            ):
+                raise Failure(
+                    f"{what}: batches take every {n_batches}th sample (x[i::n]); they must be "
+                    "consecutive blocks, as np.vsplit gives"
+                )
+            raise Failure(
+                f"{what}: batch {k} does not hold samples {k * wx.shape[0]} to "
+                f"{(k + 1) * wx.shape[0] - 1} in their original order (do not shuffle here)"
+            )
+
+
+def assert_loss_before(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    i = a.get("probe", 0)
+    got = _as_array(_need_value(ctx.answers[i], what), what)
+    want = np.asarray(ctx.expected[i]["value"])
+    if got.size != 1:
+        raise Failure(f"{what} returned shape {got.shape}, expected the scalar loss")
+    if close(got.reshape(()), want.reshape(()), 1e-3, 1e-5):
+        return
+    after = ctx.expected[i].get("loss_after")
+    if after is not None and close(got.reshape(()), np.asarray(after).reshape(()), 1e-3, 1e-5):
+        raise Failure(
+            f"{what} returned the loss after the update: return the loss computed inside "
+            "the tape, before the variables change"
+        )
+    lead = f"{what} returned a loss that does not match the reference"
+    if reveal:
+        raise Failure(f"{lead}.\n  expected: {show(want)}\n  got:      {show(got)}")
+    raise Failure(f"{lead}.\n  got: {show(got)}")
+
+
+def assert_update(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    """Every variable moved by -learning_rate * gradient, like the reference."""
+    i = a.get("probe", 0)
+    answer = ctx.answers[i]
+    after = answer.get("after") or {}
+    want_after = ctx.expected[i]["after"]
+    lr = float(ctx.probes[i]["learning_rate"])
+    problems = []
+    for name, want in want_after.items():
+        got = after.get(name)
+        start = ctx.variable(i, name)
+        if got is None or isinstance(got, list):
+            problems.append(f"{name} is missing after the step")
+            continue
+        got = np.asarray(got, dtype=np.float64)
+        want = np.asarray(want, dtype=np.float64)
+        if got.shape != want.shape:
+            problems.append(f"{name} changed shape to {got.shape}")
+            continue
+        if close(got, want, a.get("rtol", 1e-3), a.get("atol", 1e-5)):
+            continue
+        d_got, d_want = got - start, want - start
+        scale = float(np.sum(d_want * d_want))
+        if np.allclose(d_got, 0, atol=1e-7):
+            problems.append(f"{name} was not updated (include it in tape.gradient and assign_sub)")
+        elif scale > 0 and np.allclose(d_got, -d_want, rtol=1e-3, atol=1e-6):
+            problems.append(
+                f"{name} moved uphill: subtract learning_rate * gradient (assign_sub), do not add it"
+            )
+        elif scale > 0:
+            ratio = float(np.sum(d_got * d_want)) / scale
+            if ratio > 0 and np.allclose(d_got, ratio * d_want, rtol=1e-3, atol=1e-6):
+                used = ratio * lr
+                text = f"{name} took a step of {used:.4g} x gradient, but learning_rate is {lr:g}"
+                if math.isclose(used, 0.1, rel_tol=1e-3) and not math.isclose(lr, 0.1):
+                    text += ": read the global learning_rate inside the function, do not fix 0.1"
+                problems.append(text)
+            else:
+                problems.append(f"{name} was updated by the wrong amount")
+        else:
+            problems.append(f"{name} was updated by the wrong amount")
+    if problems:
+        raise Failure(f"{what}: " + "; ".join(problems))
+
+
+def assert_kept(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    i = a.get("probe", 0)
+    if not ctx.answers[i].get("kept", True):
+        raise Failure(
+            f"{what} replaced the global variables with new objects: update them in place "
+            "with W.assign_sub(...) so that every reference to them sees the new values"
+        )
+
+
+def assert_accuracy(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    i = a.get("probe", 0)
+    answer = ctx.answers[i]
+    got = _as_array(_need_value(answer, "model"), "model")
+    targets = np.asarray(wire.from_plain(ctx.probes[i]["train"]["y_test"]))
+    if got.shape != targets.shape:
+        raise Failure(f"after training, model returned shape {got.shape}, expected {targets.shape}")
+    got = got.astype(np.float64)
+    losses = answer.get("losses") or []
+    if not np.all(np.isfinite(got)):
+        raise Failure(
+            "after training, the model outputs NaN or infinity: the updates diverged "
+            "(check the gradient sign and the learning rate)"
+        )
+    accuracy = float(np.mean((got > 0.5) == (targets > 0.5)))
+    if accuracy >= a["min"]:
+        return
+    text = (
+        f"trained with your functions from the grader's initial weights, the model reaches "
+        f"{accuracy:.3f} accuracy on held-out data; at least {a['min']} is needed"
+    )
+    if np.ptp(got) < 1e-6:
+        text += (
+            f". It outputs the same value ({float(got.reshape(-1)[0]):.4g}) for every sample: "
+            "the weights did not learn (are gradients reaching all six variables?)"
+        )
+    elif losses and len(losses) > 1 and not losses[-1] < losses[0]:
+        text += ". The loss did not go down during training"
+    raise Failure(text)
+
+
+ASSERTIONS = {
+    "shape": assert_shape,
+    "value": assert_value,
+    "range": assert_range,
+    "batches": assert_batches,
+    "loss_before": assert_loss_before,
+    "update": assert_update,
+    "kept": assert_kept,
+    "accuracy": assert_accuracy,
+}
+
+
+def error_message(function: str, error: dict) -> str:
+    """What to tell a student whose code raised instead of answering."""
+    kind, text, where = error.get("type", "Error"), error.get("message", ""), error.get("where", "")
+    if kind == "NotImplementedError":
+        culprit = error.get("cell") or function
+        return f"{culprit} is not implemented yet (it still raises NotImplementedError)"
+    if kind == "NameError" and f"'{function}'" in text:
+        return f"{function} is not defined"
+    lead = f"{function} raised {kind}: {text}"
+    return lead + (f" (at {where})" if where else "")
+
+
+def evaluate(
+    assertions: list[dict],
+    ctx: Context,
+    reveal: bool,
+    what: str,
+    extra: dict | None = None,
+) -> str | None:
+    """Run the assertions in order; return the first failure's message, or None."""
+    table = dict(ASSERTIONS, **(extra or {}))
+    for i, answer in enumerate(ctx.answers):
+        if answer.get("error"):
+            probe = ctx.probes[i]
+            function = probe.get("call") or "training"
+            return error_message(function, answer["error"])
+    for a in assertions:
+        try:
+            table[a["kind"]](ctx, a, reveal, what)
+        except Failure as failure:
+            return str(failure)
+    return None

@@ -124,8 +124,13 @@ JUDGE_ONLY = {"gradient": assert_gradient}
 _UNDEFINED = re.compile(r"name '(\w+)' is not defined")
 
 
-def explain_missing(function: str, reports: list[dict]) -> str:
-    """Why a function does not exist in the worker, from the load reports."""
+def explain_missing(function: str, reports: list[dict] | None) -> str:
+    """Why a function does not exist in the worker, from the load reports.
+
+    ``reports`` is None in nbgrader's kernel, where the grader did not load the cells.
+    """
+    if reports is None:
+        return f"{function} is not defined: run its cell, and keep the name {function}"
     mine = [r for r in reports if r.get("grade_id") == function]
     if not mine:
         return (
@@ -149,7 +154,7 @@ def explain_missing(function: str, reports: list[dict]) -> str:
     return f"{function} is not defined: your '{function}' cell has no `def {function}(...)`"
 
 
-def _explain_errors(answers: list[dict], reports: list[dict]) -> str | None:
+def _explain_errors(answers: list[dict], reports: list[dict] | None) -> str | None:
     for answer in answers:
         error = answer.get("error")
         if error and error.get("type") == "NameError":
@@ -169,7 +174,7 @@ def _explain_errors(answers: list[dict], reports: list[dict]) -> str | None:
 Ask = Callable[[dict], dict]
 
 
-def judge_check(check: Check, ask: Ask, key: AnswerKey, reports: list[dict]) -> CheckResult:
+def judge_check(check: Check, ask: Ask, key: AnswerKey, reports: list[dict] | None) -> CheckResult:
     """Grade one check: ask every probe, compare, and phrase the verdict."""
     started = time.monotonic()
     try:
@@ -207,7 +212,7 @@ def _result(check: Check, passed: bool, message: str, started: float) -> CheckRe
 
 
 def judge_checks(
-    checks: list[Check], ask: Ask, key: AnswerKey, reports: list[dict]
+    checks: list[Check], ask: Ask, key: AnswerKey, reports: list[dict] | None
 ) -> list[CheckResult]:
     return [judge_check(c, ask, key, reports) for c in checks]
 

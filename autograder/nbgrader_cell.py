@@ -110,7 +110,7 @@ def judge_main(grade_id: str, fd: int) -> int:
         checks_for([grade_id]),
         lambda probe: exchange({"op": "probe", "probe": probe}),
         load(),
-        reports=[],
+        reports=None,
     )
     conn.send_bytes(
         wire.dumps(

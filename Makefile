@@ -1,0 +1,29 @@
+# Two entry points, each doing all set-up first (a virtual environment in .venv):
+#   make demo   release the assignment and grade three example notebooks
+#   make test   run the whole test suite (what CI runs)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# nbgrader runs `alembic` from PATH the first time it creates a gradebook.
+RUN    := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python
+
+.PHONY: setup demo test lint
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: setup
+	$(RUN) -m autograder demo
+
+test: setup
+	$(BIN)/ruff check .
+	$(RUN) -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check autograder solutions tests/*.py

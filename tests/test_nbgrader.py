@@ -1,0 +1,89 @@
+"""The nbgrader path: real generate_assignment and autograde give the grading command's totals.
+
+A course folder is laid out as an instructor's (source/, nbgrader_config.py,
+submitted/<student>/<assignment>/<assignment>.ipynb) in a temporary folder;
+nbgrader executes every notebook in a real kernel, and its hidden test cells
+call the judge (autograder.nbgrader_cell).  Its exported totals must equal the
+grading command's, and no test cell may show stderr output (nbgrader would
+score it 0 whatever the verdict).
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from corpus_tools import entries, materialize
+
+from autograder import ASSIGNMENT, ROOT
+from autograder.cli import grade_paths
+from autograder.pool import Limits
+from autograder.release import run_nbgrader
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "source", root / "source", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    mistake = next(e for e in entries("mistakes") if e.name == "relu_on_output")
+    students = {
+        "alice": ROOT / "solutions" / f"{ASSIGNMENT}.ipynb",
+        "bob": ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+        "carol": materialize(mistake, root),
+    }
+    for student, notebook in students.items():
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        shutil.copy(notebook, folder / f"{ASSIGNMENT}.ipynb")
+    run_nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=root)
+    run_nbgrader("autograde", ASSIGNMENT, "--create", cwd=root)
+    run_nbgrader("export", "--to", str(root / "export.csv"), cwd=root)
+    with open(root / "export.csv") as fh:
+        totals = {row["student_id"]: float(row["score"]) for row in csv.DictReader(fh)}
+    ours = grade_paths(
+        [root / "submitted" / s / ASSIGNMENT / f"{ASSIGNMENT}.ipynb" for s in students],
+        root / "ours",
+        Limits(),
+        jobs=2,
+        progress=False,
+    )
+    return root, totals, ours, list(students)
+
+
+def test_nbgrader_totals_equal_the_grading_command(course):
+    root, totals, ours, students = course
+    assert set(totals) == set(students)
+    for student, report in zip(students, ours):
+        assert totals[student] == report.score, student
+    assert totals["alice"] == ours[0].max_score
+    assert totals["bob"] == 0
+    assert 0 < totals["carol"] < ours[0].max_score
+
+
+def test_no_test_cell_has_stderr_output(course):
+    root, _, _, students = course
+    for student in students:
+        path = root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        notebook = nbformat.read(str(path), as_version=4)
+        for cell in notebook.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
+                names = [o.get("name") for o in cell.outputs if o.output_type == "stream"]
+                assert "stderr" not in names, (student, cell.metadata["nbgrader"]["grade_id"])
+
+
+def test_hidden_cells_report_each_check(course):
+    root, *_ = course
+    path = root / "autograded" / "carol" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    notebook = nbformat.read(str(path), as_version=4)
+    model_cell = next(
+        c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_model"
+    )
+    text = "".join(o.get("text", "") for o in model_cell.outputs if o.output_type == "stream")
+    assert "the last layer applies ReLU" in text
+    assert "FAILED (0/1)" in text

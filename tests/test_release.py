@@ -1,0 +1,130 @@
+"""The committed release is what nbgrader generates from source, and it leaks nothing."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+import nbformat
+import pytest
+
+from autograder import ASSIGNMENT, ROOT
+from autograder.checks import FUNCTIONS, REGISTRY, points_by_grade_id
+from autograder.notebook import grade_id, nbgrader_meta, read_notebook, reference_sources
+from autograder.release import generate, public_data, solved_notebook
+
+RELEASE = ROOT / "release" / ASSIGNMENT
+SOURCE = ROOT / "source" / ASSIGNMENT
+
+
+def _code(nb) -> list[str]:
+    return [c.source for c in nb.cells]
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("release")
+    notebook = generate(tmp / "release", db_url=f"sqlite:///{tmp / 'gradebook.db'}")
+    solved = solved_notebook(notebook, SOURCE / f"{ASSIGNMENT}.ipynb", tmp / "solved.ipynb")
+    return tmp / "release" / ASSIGNMENT, solved
+
+
+def test_committed_release_equals_a_fresh_generation(fresh):
+    folder, _ = fresh
+    fresh_files = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    committed = sorted(
+        p.relative_to(RELEASE)
+        for p in RELEASE.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+    assert fresh_files == committed
+    for rel in fresh_files:
+        assert (folder / rel).read_bytes() == (RELEASE / rel).read_bytes(), (
+            f"release/{ASSIGNMENT}/{rel} is stale: run `python -m autograder release`"
+        )
+
+
+def test_committed_solved_notebook_is_fresh(fresh):
+    _, solved = fresh
+    committed = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
+    assert _code(read_notebook(solved)) == _code(read_notebook(committed))
+
+
+def test_committed_public_data_is_fresh():
+    data = json.loads((SOURCE / "public_checks" / "data.json").read_text())
+    assert data == json.loads(json.dumps(public_data())), "run `python -m autograder release`"
+
+
+def test_release_has_no_solution_and_no_hidden_test():
+    text = "\n".join(
+        p.read_text()
+        for p in RELEASE.rglob("*")
+        if p.is_file() and p.suffix in {".ipynb", ".py", ".json"}
+    )
+    markers = (
+        "BEGIN SOLUTION",
+        "END SOLUTION",
+        "BEGIN HIDDEN TESTS",
+        "from autograder",
+        "answer_key",
+    )
+    for marker in markers:
+        assert marker not in text
+    # No line of the reference functions' bodies appears in any code cell or module.
+    notebook = read_notebook(RELEASE / f"{ASSIGNMENT}.ipynb")
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    modules = "\n".join(p.read_text() for p in (RELEASE / "public_checks").glob("*.py"))
+    for name, source in reference_sources().items():
+        body = ast.parse(source).body[0].body[1:]  # skip the docstring
+        for statement in body:
+            line = ast.unparse(statement).splitlines()[0]
+            if len(line) > 12:
+                assert line not in code, f"{name}: {line!r} is in the release notebook"
+                assert line not in modules, f"{name}: {line!r} is in the public checks"
+
+
+def test_public_package_holds_only_public_checks():
+    data = json.loads((RELEASE / "public_checks" / "data.json").read_text())
+    public = {c.name for c in REGISTRY if c.public}
+    hidden = {c.name for c in REGISTRY if not c.public}
+    names = {entry["name"] for entry in data["checks"]}
+    assert names == public
+    blob = json.dumps(data)
+    assert not any(h in blob for h in hidden)
+    files = {p.name for p in (RELEASE / "public_checks").iterdir() if p.is_file()}
+    assert files == {"__init__.py", "wire.py", "compare.py", "worker.py", "data.json"}
+    for probe in (p for entry in data["checks"] for p in entry["probes"]):
+        assert "substitute" not in probe
+
+
+def test_source_test_cells_carry_the_points_of_the_checks():
+    points = points_by_grade_id()
+    notebook = read_notebook(SOURCE / f"{ASSIGNMENT}.ipynb")
+    seen = {}
+    for cell in notebook.cells:
+        gid, meta = grade_id(cell), nbgrader_meta(cell)
+        if gid and meta.get("grade"):
+            seen[gid] = meta["points"]
+            assert meta.get("schema_version") == 3
+    assert seen == {f"test_{g}": p for g, p in points.items()}
+
+
+def _function_ast(source: str, name: str) -> str:
+    cleaned = re.sub(r"^\s*### (BEGIN|END) SOLUTION\s*$", "", source, flags=re.M)
+    tree = ast.parse(cleaned)
+    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+    return ast.dump(node, include_attributes=False)
+
+
+def test_master_solution_cells_match_the_reference_module():
+    notebook = read_notebook(SOURCE / f"{ASSIGNMENT}.ipynb")
+    cells = {grade_id(c): c.source for c in notebook.cells if nbgrader_meta(c).get("solution")}
+    refs = reference_sources()
+    assert set(cells) == set(FUNCTIONS)
+    for name in FUNCTIONS:
+        assert _function_ast(cells[name], name) == _function_ast(refs[name], name), name
+
+
+def test_release_notebook_is_valid_nbformat():
+    nbformat.validate(nbformat.read(str(RELEASE / f"{ASSIGNMENT}.ipynb"), as_version=4))

@@ -19,6 +19,7 @@ A graded TensorFlow assignment: students build a 3-layer classifier from low-lev
             (wraps nbgrader generate_assignment)
   grade     grade notebooks: DIR/grades.csv and DIR/<notebook>/results.json (Gradescope's schema)
   demo      release into a temporary folder, grade three example notebooks, print the table
+  check     run the public checks on one notebook, as a student sees them (exit 0: all pass)
 """
 
 
@@ -103,6 +104,40 @@ def cmd_demo(args) -> int:
 
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
     return run_demo(out, _limits(args))
+
+
+def cmd_check(args) -> int:
+    """The public checks only, on one notebook, in a worker process: exit 0 when all pass."""
+    from . import key as answer_key
+    from .checks import FUNCTIONS, checks_for
+    from .judge import grade_notebook
+    from .notebook import read_notebook, reference_sources, source_path
+
+    public = checks_for(public_only=True)
+    report = grade_notebook(
+        Path(args.notebook),
+        answer_key.load(),
+        read_notebook(source_path()),
+        reference_sources(),
+        _limits(args),
+        checks=public,
+    )
+    if report.error:
+        print(f"{args.notebook}: {report.error}")
+        return 2
+    for note in report.notes:
+        print(f"note: {note}")
+    for function in FUNCTIONS:
+        results = [r for r in report.results if r.grade_id == function]
+        for r in results:
+            print(f"{r.name} ... {'passed' if r.passed else 'FAILED'}")
+            if not r.passed:
+                print("   " + r.output.replace("\n", "\n   "))
+        passed = sum(r.passed for r in results)
+        print(f"{function}: {passed} of {len(results)} public checks passed\n")
+    total = sum(r.passed for r in report.results)
+    print(f"{total} of {len(report.results)} public checks passed.")
+    return 0 if total == len(report.results) else 1
 
 
 def cmd_judge_kernel(args) -> int:
@@ -191,6 +226,17 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", metavar="DIR", help="where to write (default: a new temporary folder)")
     add_limits(d)
     d.set_defaults(func=cmd_demo)
+
+    c = sub.add_parser(
+        "check",
+        help="the public checks of one notebook (like nbgrader validate)",
+        description="Run the public checks on a notebook in a worker process and print "
+        "expected against got, with hints. Exit status 0 when every public check passes, "
+        "1 when some fail, 2 when the file is not a notebook.",
+    )
+    c.add_argument("notebook", metavar="NOTEBOOK.ipynb")
+    add_limits(c)
+    c.set_defaults(func=cmd_check)
 
     k = sub.add_parser("judge-kernel", help=argparse.SUPPRESS)
     k.add_argument("grade_id")

@@ -29,7 +29,14 @@ FUNCTIONS = DATA["functions"]
 
 
 def _run(entry: dict, ns: dict):
-    """Return (passed, message) for one public check, using the caller's functions."""
+    """Return (passed, message) for one public check; never raises."""
+    try:
+        return _run_unguarded(entry, ns)
+    except Exception as exc:  # noqa: BLE001 - one odd answer must not stop the other checks
+        return False, f"the check could not read what {entry['grade_id']} returned: {exc!r}"
+
+
+def _run_unguarded(entry: dict, ns: dict):
     references = {name: ns[name] for name in FUNCTIONS if callable(ns.get(name))}
     printed = io.StringIO()
     with warnings.catch_warnings(), contextlib.redirect_stdout(printed):

@@ -72,9 +72,7 @@ def defined_functions(source: str) -> list[str]:
     except SyntaxError:
         return []
     return [
-        node.name
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]
 
 

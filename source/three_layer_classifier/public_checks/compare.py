@@ -206,7 +206,10 @@ MISTAKES = {
         "the number of correct samples is returned: divide by the number of samples",
         lambda c, i: _exp(c, i) * c.arg(i, 1).shape[0],
     ),
-    "percent": ("a percentage is returned: return a fraction in [0, 1]", lambda c, i: _exp(c, i) * 100),
+    "percent": (
+        "a percentage is returned: return a fraction in [0, 1]",
+        lambda c, i: _exp(c, i) * 100,
+    ),
     "inverted": (
         "the classes are inverted: an output above 0.5 means class 1",
         lambda c, i: 1 - _exp(c, i),
@@ -342,7 +345,9 @@ def _batch_list(value, what: str, which: str) -> list:
     else:
         array = np.asarray(value)
         if array.ndim != 3:
-            raise Failure(f"{what}: the {which} batches are {show(array)}, expected a list of arrays")
+            raise Failure(
+                f"{what}: the {which} batches are {show(array)}, expected a list of arrays"
+            )
         items = list(array)
     out = []
     for item in items:
@@ -364,7 +369,9 @@ def assert_batches(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     n_batches = len(want_x)
     if len(got_x) != n_batches or len(got_y) != n_batches:
         size = want_x[0].shape[0]
-        text = f"{what} made {len(got_x)} input and {len(got_y)} target batches, expected {n_batches}"
+        text = (
+            f"{what} made {len(got_x)} input and {len(got_y)} target batches, expected {n_batches}"
+        )
         if len(got_x) == x.shape[0] // max(n_batches, 1) and len(got_x) != n_batches:
             text += (
                 f": it looks like batches of {n_batches} samples were made; num_batches is the "
@@ -458,7 +465,8 @@ def assert_update(ctx: Context, a: dict, reveal: bool, what: str) -> None:
             problems.append(f"{name} was not updated (include it in tape.gradient and assign_sub)")
         elif scale > 0 and np.allclose(d_got, -d_want, rtol=1e-3, atol=1e-6):
             problems.append(
-                f"{name} moved uphill: subtract learning_rate * gradient (assign_sub), do not add it"
+                f"{name} moved uphill: subtract learning_rate * gradient (assign_sub), "
+                "do not add it"
             )
         elif scale > 0:
             ratio = float(np.sum(d_got * d_want)) / scale

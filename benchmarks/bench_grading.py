@@ -1,0 +1,164 @@
+"""Grading speed and memory, measured: the kit against `nbgrader autograde`, in one run.
+
+    .venv/bin/python benchmarks/bench_grading.py            # 6 solved notebooks
+    .venv/bin/python benchmarks/bench_grading.py --n 10
+
+Prints three figures with their goals (issue "Grade a whole class fast and safely"):
+
+1. wall time to grade N solved notebooks with `nbgrader autograde` and with
+   `python -m autograder grade`, and the ratio (goal: at least 5x faster);
+2. wall time of one solved notebook from a cold command (goal: at most 6 s);
+3. peak memory of that one grading, all its processes together, as the sum
+   of PSS (proportional set size: shared pages such as TensorFlow's, shared by
+   the fork server and its workers, are counted once) and, for reference, the
+   sum of RSS (goal: PSS at most 768 MB, Gradescope's default container).
+
+Timings are wall-clock on a shared machine: read them as figures, not verdicts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder import ASSIGNMENT  # noqa: E402
+from autograder.release import nbgrader_env, run_nbgrader  # noqa: E402
+
+SOLVED = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
+
+
+def descendants(pid: int) -> list[int]:
+    """pid and every process below it, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) of one process in kB, from smaps_rollup."""
+    pss = rss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+                elif line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+    except OSError:
+        pass
+    return pss, rss
+
+
+def run_measured(command: list[str], cwd: Path) -> tuple[float, int, int]:
+    """Run a command; return (seconds, peak PSS kB, peak RSS kB) over its process tree."""
+    peak = [0, 0]
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=nbgrader_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            pss = rss = 0
+            for p in descendants(proc.pid):
+                a, b = memory_kb(p)
+                pss, rss = pss + a, rss + b
+            peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.monotonic() - started
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{err.decode()[-2000:]}")
+    return seconds, peak[0], peak[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=6, help="solved notebooks to grade (default 6)")
+    parser.add_argument("--skip-nbgrader", action="store_true", help="only measure the kit")
+    args = parser.parse_args()
+    python = sys.executable
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        course = Path(tmp)
+        shutil.copytree(
+            ROOT / "source", course / "source", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+        paths = []
+        for k in range(args.n):
+            folder = course / "submitted" / f"student{k:03d}" / ASSIGNMENT
+            folder.mkdir(parents=True)
+            target = folder / f"{ASSIGNMENT}.ipynb"
+            shutil.copy(SOLVED, target)
+            flat = course / "flat" / f"student{k:03d}.ipynb"
+            flat.parent.mkdir(exist_ok=True)
+            shutil.copy(SOLVED, flat)
+            paths.append(str(flat))
+
+        print(f"machine: {os.cpu_count()} cores; {args.n} solved notebooks\n")
+        ours, _, _ = run_measured(
+            [python, "-m", "autograder", "grade", *paths, "--out", str(course / "ours"), "--quiet"],
+            course,
+        )
+        print(f"kit:      python -m autograder grade ({args.n} notebooks): {ours:7.1f} s")
+        if not args.skip_nbgrader:
+            run_nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=course)
+            theirs, _, _ = run_measured(
+                [python, "-m", "nbgrader", "autograde", ASSIGNMENT, "--create"], course
+            )
+            print(f"nbgrader: nbgrader autograde ({args.n} notebooks):       {theirs:7.1f} s")
+            print(f"ratio:    {theirs / ours:.1f}x faster (goal: at least 5x)\n")
+
+        one, pss, rss = run_measured(
+            [
+                python,
+                "-m",
+                "autograder",
+                "grade",
+                paths[0],
+                "--out",
+                str(course / "one"),
+                "--quiet",
+            ],
+            course,
+        )
+        print(f"one solved notebook, cold command: {one:.1f} s (goal: at most 6 s)")
+        print(
+            f"peak memory of that grading, all processes: PSS {pss / 1024:.0f} MB "
+            f"(goal: at most 768 MB); RSS summed {rss / 1024:.0f} MB"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

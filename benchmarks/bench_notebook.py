@@ -1,0 +1,33 @@
+"""How long the solved notebook takes to run top to bottom (goal: at most 60 s on 2 cores).
+
+.venv/bin/python benchmarks/bench_notebook.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from test_notebook_runs import execute_solved  # noqa: E402
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
+        notebook = execute_solved(Path(tmp) / "student")
+        seconds = time.monotonic() - started
+    cells = sum(c.cell_type == "code" for c in notebook.cells)
+    print(
+        f"solved notebook, {cells} code cells, kernel start included: {seconds:.1f} s "
+        "(goal: at most 60 s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -307,7 +307,17 @@ def _():
 # --------------------------------------------------------------------------- model
 
 _MODEL_X = _rng(21).normal(1.5, 2.0, size=(6, 2))
-_MODEL_MISTAKES = ["relu_on_output", "sigmoid_on_output", "negated"]
+_MODEL_MISTAKES = [
+    "relu_on_output",
+    "sigmoid_on_output",
+    "negated",
+    "hidden1_linear",
+    "hidden2_linear",
+    "b1_in_layer2",
+    "b2_in_layer1",
+    "layer2_skipped",
+    "returns_hidden",
+]
 
 
 @check(
@@ -362,11 +372,14 @@ def _():
     probes = [
         call("model", arr(x), substitute=["layer"], variables=weights(27, widths=(3, 3))),
         call("model", arr(x), substitute=["layer"], variables=weights(28, widths=(5, 5))),
+        # Not graded here: the same inputs at the notebook's width tell "captured the
+        # variables when the cell ran" apart from other mistakes.
+        call("model", arr(x), substitute=["layer"], variables=weights(29)),
     ]
-    explain = "read W1..b3 inside the function at call time, at whatever width they have"
+    mistakes = ["stale_weights", *_MODEL_MISTAKES]
     return probes, [
-        {"kind": "value", "probe": 0, "diagnose": _MODEL_MISTAKES, "explain": explain},
-        {"kind": "value", "probe": 1, "diagnose": _MODEL_MISTAKES, "explain": explain},
+        {"kind": "value", "probe": 0, "diagnose": mistakes},
+        {"kind": "value", "probe": 1, "diagnose": mistakes},
     ]
 
 
@@ -380,6 +393,7 @@ _LOSS_MISTAKES = [
     "not_squared_reversed",
     "halved",
     "no_reduction",
+    "no_reduction_flat",
     "broadcast_loss",
 ]
 
@@ -433,6 +447,7 @@ def _():
 # --------------------------------------------------------------------------- my_accuracy
 
 _ACCURACY_MISTAKES = [
+    "ignores_arguments",
     "count_not_fraction",
     "percent",
     "inverted",
@@ -443,7 +458,7 @@ _ACCURACY_MISTAKES = [
 ]
 
 
-def _accuracy_probe(seed: int, n: int, out_scale: float) -> dict:
+def _accuracy_probe(seed: int, n: int, out_scale: float, weight_seed: int | None = None) -> dict:
     r = _rng(seed)
     x = r.normal(1.5, 2.0, size=(n, 2))
     y = r.integers(0, 2, size=(n, 1))
@@ -452,7 +467,7 @@ def _accuracy_probe(seed: int, n: int, out_scale: float) -> dict:
         arr(x),
         arr(y),
         substitute=["layer", "model"],
-        variables=weights(seed + 1, out_scale=out_scale),
+        variables=weights(seed + 1 if weight_seed is None else weight_seed, out_scale=out_scale),
         model_outputs=True,
     )
 
@@ -480,8 +495,12 @@ def _():
     "targets == 1 (both of shape (n, 1)) and take the mean.",
 )
 def _():
-    return [_accuracy_probe(42, 20, 1.0)], [
-        {"kind": "value", "squeeze": True, "diagnose": _ACCURACY_MISTAKES}
+    # Two samples, one model: a function that reads the notebook's global data instead of
+    # its arguments answers both the same.
+    probes = [_accuracy_probe(42, 20, 1.0), _accuracy_probe(45, 30, 1.0, weight_seed=43)]
+    return probes, [
+        {"kind": "value", "probe": 0, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
+        {"kind": "value", "probe": 1, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
     ]
 
 

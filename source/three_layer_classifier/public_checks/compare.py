@@ -15,6 +15,7 @@ Self-contained (standard library and NumPy): it is copied into the release.
 """
 
 import math
+import re
 
 import numpy as np
 
@@ -124,6 +125,59 @@ def _accuracy_variant(ctx, i, predict, flat_targets=False):
     return np.float64(np.mean(predict(out) == targets))
 
 
+def _forward(ctx, i, relu1=True, relu2=True, bias1="b1", bias2="b2", skip2=False, layers=3):
+    """The model's output (or a hidden layer's, ``layers`` < 3) with one thing changed."""
+    v = {name: ctx.variable(i, name) for name in ("W1", "b1", "W2", "b2", "W3", "b3")}
+    h1 = ctx.arg(i, 0) @ v["W1"] + v[bias1]
+    h1 = _relu(h1) if relu1 else h1
+    if layers == 1:
+        return h1
+    h2 = h1 @ v["W2"] + v[bias2]
+    h2 = _relu(h2) if relu2 else h2
+    if layers == 2:
+        return h2
+    return (h1 if skip2 else h2) @ v["W3"] + v["b3"]
+
+
+def _right_at_another_width(ctx, i):
+    """The student's own answer, when it is right for the same inputs at another width.
+
+    Then the wrong answer here comes from variables of a new width, which a
+    function that captured the old variables never sees.
+    """
+    got = ctx.answers[i].get("value")
+    if got is None or isinstance(got, list):
+        return None
+    for k, probe in enumerate(ctx.probes):
+        if k == i or probe.get("args") != ctx.probes[i].get("args"):
+            continue
+        if ctx.variable(k, "W1").shape == ctx.variable(i, "W1").shape:
+            continue
+        if close(ctx.answers[k].get("value"), _exp(ctx, k)):
+            return np.asarray(got, dtype=np.float64)
+    return None
+
+
+def _other_probe_answer(ctx, i):
+    """What the student answered to another probe with the same variables but other arguments.
+
+    A function that ignores its arguments (it reads the notebook's global data
+    instead) gives the same answer to both, although the reference's differ.
+    """
+    for k, probe in enumerate(ctx.probes):
+        if k == i or probe.get("variables") != ctx.probes[i].get("variables"):
+            continue
+        if probe.get("args") == ctx.probes[i].get("args"):
+            continue
+        mine, other = _exp(ctx, i), _exp(ctx, k)
+        if mine is None or other is None or close(mine, other, 1e-3, 1e-4):
+            continue
+        value = ctx.answers[k].get("value")
+        if value is not None and not isinstance(value, list):
+            return np.asarray(value, dtype=np.float64).reshape(np.shape(mine))
+    return None
+
+
 #: name -> (what the mistake is, a function building the value that mistake gives)
 MISTAKES = {
     # layer
@@ -163,10 +217,37 @@ MISTAKES = {
         lambda c, i: _sigmoid(_exp(c, i)),
     ),
     "negated": ("the sign is flipped", lambda c, i: -_exp(c, i)),
+    "hidden1_linear": (
+        "the first hidden layer has no ReLU: layer(inputs, W1, b1, tf.nn.relu)",
+        lambda c, i: _forward(c, i, relu1=False),
+    ),
+    "hidden2_linear": (
+        "the second hidden layer has no ReLU: layer(hidden1, W2, b2, tf.nn.relu)",
+        lambda c, i: _forward(c, i, relu2=False),
+    ),
+    "b1_in_layer2": (
+        "layer 2 uses b1 instead of b2: each layer adds its own bias",
+        lambda c, i: _forward(c, i, bias2="b1"),
+    ),
+    "b2_in_layer1": (
+        "layer 1 uses b2 instead of b1: each layer adds its own bias",
+        lambda c, i: _forward(c, i, bias1="b2"),
+    ),
+    "layer2_skipped": (
+        "the second hidden layer is skipped: the output layer must be applied to the second "
+        "hidden layer's output, not the first's",
+        lambda c, i: _forward(c, i, skip2=True),
+    ),
+    "returns_hidden": (
+        "the second hidden layer's output is returned: apply the output layer "
+        "layer(hidden2, W3, b3) and return its (n, 1) result",
+        lambda c, i: _forward(c, i, layers=2),
+    ),
     "stale_weights": (
-        "the output did not follow new values of W1..b3: read the global variables inside "
-        "the function at call time instead of capturing them earlier",
-        lambda c, i: _exp(c, i - 1) if i > 0 else None,
+        "right at the notebook's width but wrong at other widths: the output did not follow "
+        "new W1..b3 variables; read W1..b3 inside the function at call time instead of "
+        "capturing them earlier (in a list or as default arguments)",
+        _right_at_another_width,
     ),
     # square_loss
     "sum_not_mean": (
@@ -201,6 +282,11 @@ MISTAKES = {
         "the per-sample losses are returned: reduce them to their mean",
         lambda c, i: (c.arg(i, 0) - c.arg(i, 1)) ** 2,
     ),
+    "no_reduction_flat": (
+        "the per-sample losses are returned, one per sample (tf.keras.losses.MSE does that: it "
+        "averages over the last axis only): reduce them to one mean with tf.reduce_mean",
+        lambda c, i: ((c.arg(i, 0) - c.arg(i, 1)) ** 2).reshape(-1),
+    ),
     # my_accuracy
     "count_not_fraction": (
         "the number of correct samples is returned: divide by the number of samples",
@@ -227,6 +313,11 @@ MISTAKES = {
         "raw outputs are compared with the labels: threshold them at 0.5 first",
         lambda c, i: _accuracy_variant(c, i, lambda o: o),
     ),
+    "ignores_arguments": (
+        "the result does not change when other inputs and targets are passed: use the "
+        "function's arguments, not the notebook's global `inputs` and `targets`",
+        _other_probe_answer,
+    ),
     "broadcast_accuracy": (
         "predictions of shape (n, 1) were compared with targets of shape (n,) (or the other "
         "way), so broadcasting built an (n, n) matrix: keep both as (n, 1)",
@@ -252,7 +343,8 @@ def diagnose(ctx: Context, i: int, names: list[str], got) -> str | None:
         alt = np.asarray(alternative, dtype=np.float64)
         g = np.asarray(got, dtype=np.float64)
         if g.shape == alt.shape and np.allclose(g, alt, rtol=1e-3, atol=1e-4):
-            if alt.shape == () or not np.allclose(alt, _exp(ctx, i), rtol=1e-3, atol=1e-4):
+            want = _exp(ctx, i)
+            if alt.shape == () or want is None or not close(alt, want, 1e-3, 1e-4):
                 return text
     return None
 
@@ -284,7 +376,13 @@ def assert_value(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     if a.get("squeeze") and got.size == 1:
         got, want = got.reshape(()), want.reshape(())
     if a.get("scalar") and got.shape != ():
-        hint = " (reduce it to one number, e.g. with tf.reduce_mean)" if got.size > 1 else ""
+        found = diagnose(ctx, i, a.get("diagnose", []), got)
+        if found:
+            hint = f": {found}"
+        elif got.size > 1:
+            hint = " (reduce it to one number, e.g. with tf.reduce_mean)"
+        else:
+            hint = ""
         raise Failure(f"{what} returned shape {got.shape}, expected a scalar of shape (){hint}")
     if got.shape != want.shape:
         found = diagnose(ctx, i, a.get("diagnose", []), got)
@@ -344,6 +442,11 @@ def _batch_list(value, what: str, which: str) -> list:
         items = value
     else:
         array = np.asarray(value)
+        if array.ndim == 2:
+            raise Failure(
+                f"{what}: the {which}s were not split: the {which} batches are one array, "
+                f"{show(array)}; split them into num_batches arrays, exactly like the inputs"
+            )
         if array.ndim != 3:
             raise Failure(
                 f"{what}: the {which} batches are {show(array)}, expected a list of arrays"
@@ -361,6 +464,16 @@ def assert_batches(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     i = a.get("probe", 0)
     value = _need_value(ctx.answers[i], what)
     if not isinstance(value, list) or len(value) != 2:
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, list) and len(v) == 2 for v in value)
+        ):
+            raise Failure(
+                f"{what} returned a list of {len(value)} (inputs, targets) pairs: it must "
+                "return a pair of lists (input_batches, target_batches), as "
+                "`return np.vsplit(inputs, k), np.vsplit(targets, k)` does"
+            )
         raise Failure(f"{what} must return a pair (input_batches, target_batches)")
     got_x = _batch_list(value[0], what, "input")
     got_y = _batch_list(value[1], what, "target")
@@ -382,10 +495,16 @@ def assert_batches(ctx: Context, a: dict, reveal: bool, what: str) -> None:
         return
     for k, (gx, wx) in enumerate(zip(got_x, want_x)):
         if gx.shape != wx.shape:
-            raise Failure(
-                f"{what}: input batch {k} has shape {gx.shape}, expected {wx.shape} "
-                "(equal consecutive batches, as np.vsplit gives)"
-            )
+            text = f"{what}: input batch {k} has shape {gx.shape}, expected {wx.shape} "
+            one_short = gx.ndim == wx.ndim and gx.shape[1:] == wx.shape[1:]
+            if one_short and gx.shape[0] == wx.shape[0] - 1:
+                text += (
+                    "(each batch is one sample short: slice ends are exclusive, so "
+                    "inputs[k * size:(k + 1) * size] already stops before row (k + 1) * size)"
+                )
+            else:
+                text += "(equal consecutive batches, as np.vsplit gives)"
+            raise Failure(text)
     for k, (gy, wy) in enumerate(zip(got_y, want_y)):
         if gy.shape != wy.shape:
             raise Failure(f"{what}: target batch {k} has shape {gy.shape}, expected {wy.shape}")
@@ -536,7 +655,62 @@ ASSERTIONS = {
 }
 
 
-def error_message(function: str, error: dict) -> str:
+_MATMUL_SHAPES = re.compile(r"In\[0\]: \[([\d,]+)\], In\[1\]: \[([\d,]+)\]")
+
+
+def _shape_text(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in text.split(",") if n)
+
+
+def _probe_variables(ctx: "Context | None", i: int | None) -> dict:
+    if ctx is None or i is None or not ctx.probes[i].get("variables"):
+        return {}
+    try:
+        return {name: ctx.variable(i, name) for name in ctx.probes[i]["variables"]}
+    except Exception:  # noqa: BLE001 - a diagnosis that cannot apply is skipped
+        return {}
+
+
+def explain_error(function: str, error: dict, ctx=None, i=None) -> str | None:
+    """Name the typical mistake behind an error, when its message reveals one."""
+    kind, text = error.get("type", ""), error.get("message", "")
+    match = _MATMUL_SHAPES.search(text)
+    if "Matrix size-incompatible" in text and match:
+        left, right = _shape_text(match.group(1)), _shape_text(match.group(2))
+        if len(left) == 2 and len(right) == 2 and right[1] == left[0]:
+            return (
+                "the matrix product is in the wrong order: tf.matmul(inputs, W) (inputs "
+                "first, (n, k) @ (k, units)), not tf.matmul(W, inputs)"
+            )
+        if len(left) == 2:
+            named = [
+                name
+                for name, value in _probe_variables(ctx, i).items()
+                if name.startswith("W") and tuple(value.shape) == right
+            ]
+            if len(named) == 1:
+                return (
+                    f"a layer multiplies its {left[1]}-column inputs by {named[0]} of shape "
+                    f"{right}: each layer needs its own weights (W1 in layer 1, W2 in layer 2, "
+                    "W3 in layer 3)"
+                )
+    if "Incompatible shapes" in text and ("Op:Mul" in text or "Mul_" in text):
+        return (
+            "`*` multiplies element by element: the matrix product is tf.matmul(inputs, W) "
+            "(or inputs @ W)"
+        )
+    if (kind == "TypeError" and "NoneType" in text and "operand" in text) or (
+        "No gradients provided" in text
+    ):
+        return (
+            "a gradient is None, which tape.gradient returns for a variable that the recorded "
+            "loss does not depend on: compute the loss inside the `with tf.GradientTape() as "
+            "tape:` block, from model(inputs), and use all six variables in the model"
+        )
+    return None
+
+
+def error_message(function: str, error: dict, ctx=None, i=None) -> str:
     """What to tell a student whose code raised instead of answering."""
     kind, text, where = error.get("type", "Error"), error.get("message", ""), error.get("where", "")
     if kind == "NotImplementedError":
@@ -545,7 +719,9 @@ def error_message(function: str, error: dict) -> str:
     if kind == "NameError" and f"'{function}'" in text:
         return f"{function} is not defined"
     lead = f"{function} raised {kind}: {text}"
-    return lead + (f" (at {where})" if where else "")
+    lead += f" (at {where})" if where else ""
+    found = explain_error(function, error, ctx, i)
+    return lead + (f"\n  likely cause: {found}" if found else "")
 
 
 def evaluate(
@@ -561,7 +737,7 @@ def evaluate(
         if answer.get("error"):
             probe = ctx.probes[i]
             function = probe.get("call") or "training"
-            return error_message(function, answer["error"])
+            return error_message(function, answer["error"], ctx, i)
     for a in assertions:
         try:
             table[a["kind"]](ctx, a, reveal, what)

@@ -1,0 +1,13 @@
+# loses: training_step, final_accuracy
+# message: compute the loss inside the `with tf.GradientTape()
+# why: the loss is computed after the with block: every gradient is None
+# %% cell: training_step
+def training_step(inputs, targets):
+    with tf.GradientTape() as tape:
+        predictions = model(inputs)
+    loss = square_loss(targets, predictions)
+    variables = [W1, b1, W2, b2, W3, b3]
+    gradients = tape.gradient(loss, variables)
+    for variable, gradient in zip(variables, gradients):
+        variable.assign_sub(learning_rate * gradient)
+    return loss

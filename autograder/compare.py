@@ -143,7 +143,8 @@ def _right_at_another_width(ctx, i):
     """The student's own answer, when it is right for the same inputs at another width.
 
     Then the wrong answer here comes from variables of a new width, which a
-    function that captured the old variables never sees.
+    function that captured other variables (when its cell ran, or when a
+    ``tf.function`` traced it) never sees.
     """
     got = ctx.answers[i].get("value")
     if got is None or isinstance(got, list):
@@ -244,9 +245,9 @@ MISTAKES = {
         lambda c, i: _forward(c, i, layers=2),
     ),
     "stale_weights": (
-        "right at the notebook's width but wrong at other widths: the output did not follow "
-        "new W1..b3 variables; read W1..b3 inside the function at call time instead of "
-        "capturing them earlier (in a list or as default arguments)",
+        "right at one hidden width but wrong at another: the output did not follow new "
+        "W1..b3 variables; read W1..b3 inside the function at call time instead of capturing "
+        "them earlier (in a list, as default arguments, or in a @tf.function traced before)",
         _right_at_another_width,
     ),
     # square_loss

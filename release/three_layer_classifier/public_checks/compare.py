@@ -143,7 +143,8 @@ def _right_at_another_width(ctx, i):
     """The student's own answer, when it is right for the same inputs at another width.
 
     Then the wrong answer here comes from variables of a new width, which a
-    function that captured the old variables never sees.
+    function that captured other variables (when its cell ran, or when a
+    ``tf.function`` traced it) never sees.
     """
     got = ctx.answers[i].get("value")
     if got is None or isinstance(got, list):
@@ -244,9 +245,9 @@ MISTAKES = {
         lambda c, i: _forward(c, i, layers=2),
     ),
     "stale_weights": (
-        "right at the notebook's width but wrong at other widths: the output did not follow "
-        "new W1..b3 variables; read W1..b3 inside the function at call time instead of "
-        "capturing them earlier (in a list or as default arguments)",
+        "right at one hidden width but wrong at another: the output did not follow new "
+        "W1..b3 variables; read W1..b3 inside the function at call time instead of capturing "
+        "them earlier (in a list, as default arguments, or in a @tf.function traced before)",
         _right_at_another_width,
     ),
     # square_loss
@@ -557,6 +558,20 @@ def assert_loss_before(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     raise Failure(f"{lead}.\n  got: {show(got)}")
 
 
+def _join_problems(problems: list[tuple[str, str, str]]) -> str:
+    """``[(name, "was ...", "were ...")]`` as text, naming the variables that share a problem."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for name, one, many in problems:
+        groups.setdefault((one, many), []).append(name)
+    parts = []
+    for (one, many), names in groups.items():
+        if len(names) == 1:
+            parts.append(f"{names[0]} {one}")
+        else:
+            parts.append(f"{', '.join(names[:-1])} and {names[-1]} {many}")
+    return "; ".join(parts)
+
+
 def assert_update(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     """Every variable moved by -learning_rate * gradient, like the reference."""
     i = a.get("probe", 0)
@@ -564,43 +579,44 @@ def assert_update(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     after = answer.get("after") or {}
     want_after = ctx.expected[i]["after"]
     lr = float(ctx.probes[i]["learning_rate"])
-    problems = []
+    problems: list[tuple[str, str, str]] = []
+    wrong_amount = ("was updated by the wrong amount", "were updated by the wrong amount")
     for name, want in want_after.items():
         got = after.get(name)
         start = ctx.variable(i, name)
         if got is None or isinstance(got, list):
-            problems.append(f"{name} is missing after the step")
+            problems.append((name, "is missing after the step", "are missing after the step"))
             continue
         got = np.asarray(got, dtype=np.float64)
         want = np.asarray(want, dtype=np.float64)
         if got.shape != want.shape:
-            problems.append(f"{name} changed shape to {got.shape}")
+            changed = f"changed shape to {got.shape}"
+            problems.append((name, changed, changed))
             continue
         if close(got, want, a.get("rtol", 1e-3), a.get("atol", 1e-5)):
             continue
         d_got, d_want = got - start, want - start
         scale = float(np.sum(d_want * d_want))
         if np.allclose(d_got, 0, atol=1e-7):
-            problems.append(f"{name} was not updated (include it in tape.gradient and assign_sub)")
+            fix = " (include it in tape.gradient and assign_sub)"
+            problems.append((name, "was not updated" + fix, "were not updated" + fix))
         elif scale > 0 and np.allclose(d_got, -d_want, rtol=1e-3, atol=1e-6):
-            problems.append(
-                f"{name} moved uphill: subtract learning_rate * gradient (assign_sub), "
-                "do not add it"
-            )
+            fix = ": subtract learning_rate * gradient (assign_sub), do not add it"
+            problems.append((name, "moved uphill" + fix, "moved uphill" + fix))
         elif scale > 0:
             ratio = float(np.sum(d_got * d_want)) / scale
             if ratio > 0 and np.allclose(d_got, ratio * d_want, rtol=1e-3, atol=1e-6):
                 used = ratio * lr
-                text = f"{name} took a step of {used:.4g} x gradient, but learning_rate is {lr:g}"
+                text = f"of {used:.4g} x gradient, but learning_rate is {lr:g}"
                 if math.isclose(used, 0.1, rel_tol=1e-3) and not math.isclose(lr, 0.1):
                     text += ": read the global learning_rate inside the function, do not fix 0.1"
-                problems.append(text)
+                problems.append((name, "took a step " + text, "took steps " + text))
             else:
-                problems.append(f"{name} was updated by the wrong amount")
+                problems.append((name, *wrong_amount))
         else:
-            problems.append(f"{name} was updated by the wrong amount")
+            problems.append((name, *wrong_amount))
     if problems:
-        raise Failure(f"{what}: " + "; ".join(problems))
+        raise Failure(f"{what}: " + _join_problems(problems))
 
 
 def assert_kept(ctx: Context, a: dict, reveal: bool, what: str) -> None:

@@ -38,6 +38,8 @@ FUNCTIONS = (
     "my_accuracy",
     "training_step",
     "split_mini_batches",
+    "glorot_uniform",
+    "shuffle_together",
 )
 #: Checks that grade no single function (training end to end).
 FINAL = "final_accuracy"
@@ -144,8 +146,26 @@ def activation(name: str) -> dict:
     return {"as": "fn", "name": name}
 
 
-def weights(seed: int, widths=(NOTEBOOK_WIDTH, NOTEBOOK_WIDTH), scale=1.0, out_scale=1.0):
-    """Zero-mean weights and non-zero biases at the given hidden widths."""
+def forward64(values: dict, x: np.ndarray) -> np.ndarray:
+    """The model's output in float64, for choosing probe weights (not for grading)."""
+    h = np.maximum(x @ values["W1"] + values["b1"], 0.0)
+    h = np.maximum(h @ values["W2"] + values["b2"], 0.0)
+    return h @ values["W3"] + values["b3"]
+
+
+def weights(
+    seed: int,
+    widths=(NOTEBOOK_WIDTH, NOTEBOOK_WIDTH),
+    scale=1.0,
+    out_scale=1.0,
+    span: tuple[np.ndarray, float, float] | None = None,
+):
+    """Zero-mean weights and non-zero biases at the given hidden widths.
+
+    With ``span=(x, low, high)`` the (linear) output layer is rescaled so that the
+    model's outputs on ``x`` run exactly from ``low`` to ``high``: probes that must
+    see negative outputs and outputs above 1.5 then really do.
+    """
     r = _rng(seed)
     dims = (2, *widths, 1)
     values = {}
@@ -155,6 +175,14 @@ def weights(seed: int, widths=(NOTEBOOK_WIDTH, NOTEBOOK_WIDTH), scale=1.0, out_s
         if k == 2:
             W, b = W * out_scale, b * out_scale
         values[f"W{k + 1}"], values[f"b{k + 1}"] = W, b
+    if span is not None:
+        x, low, high = span
+        out = forward64(values, np.asarray(x, dtype=np.float64))
+        if np.ptp(out) < 1e-6:
+            raise ValueError(f"weights({seed}) give a constant output; choose another seed")
+        a = (high - low) / np.ptp(out)
+        values["W3"] = values["W3"] * a
+        values["b3"] = values["b3"] * a + (low - a * out.min())
     return {name: arr(values[name]) for name in VARIABLES}
 
 
@@ -226,8 +254,8 @@ _LAYER_B = np.array([0.5, -1.0, 2.0])
     "output shape is (n, units) and dtype float32",
     points=1,
     public=True,
-    hint="Multiply with tf.matmul(inputs, W) (inputs first): (n, 2) @ (2, units) gives "
-    "(n, units); adding b of shape (units,) keeps that shape.",
+    hint="Check the order of the matrix product: (n, inputs) times (inputs, units) gives one "
+    "row per sample and one column per unit; the bias of shape (units,) adds to every row.",
 )
 def _():
     return [call("layer", arr(_LAYER_X), var(_LAYER_W), var(_LAYER_B))], [
@@ -240,8 +268,8 @@ def _():
     "computes inputs @ W + b when activation is None",
     points=1,
     public=True,
-    hint="Without an activation the layer is affine: tf.matmul(inputs, W) + b, negative "
-    "values included.",
+    hint="Without an activation the layer is a plain affine map: matrix product, then the bias. "
+    "Its outputs can be negative.",
 )
 def _():
     probes = [
@@ -266,8 +294,8 @@ def _():
     "applies the activation when one is given",
     points=1,
     public=True,
-    hint="Compute outputs = tf.matmul(inputs, W) + b, then return activation(outputs) "
-    "if activation is not None.",
+    hint="The activation is a function you were given: apply it to the finished affine output, "
+    "and only when it is not None.",
 )
 def _():
     probe = call(
@@ -325,8 +353,8 @@ _MODEL_MISTAKES = [
     "output shape is (n, 1)",
     points=1,
     public=True,
-    hint="Chain three layers: (n, 2) -> (n, width) -> (n, width) -> (n, 1), using W1, b1, "
-    "then W2, b2, then W3, b3.",
+    hint="Follow the shapes through the three layers: 2 features, then the hidden width, the "
+    "hidden width again, and finally one output per sample.",
 )
 def _():
     probe = call("model", arr(_MODEL_X), substitute=["layer"], variables=weights(22))
@@ -338,11 +366,12 @@ def _():
     "ReLU on both hidden layers and a linear output",
     points=1,
     public=True,
-    hint="layer(inputs, W1, b1, tf.nn.relu), then layer(..., W2, b2, tf.nn.relu), then "
-    "layer(..., W3, b3) with no activation.",
+    hint="Which layers get a ReLU? Both hidden layers do; the output layer gets no activation "
+    "at all.",
 )
 def _():
-    probe = call("model", arr(_MODEL_X), substitute=["layer"], variables=weights(23, out_scale=3))
+    span = (_MODEL_X, -1.5, 2.5)
+    probe = call("model", arr(_MODEL_X), substitute=["layer"], variables=weights(23, span=span))
     return [probe], [{"kind": "value", "diagnose": _MODEL_MISTAKES}]
 
 
@@ -355,7 +384,7 @@ def _():
 )
 def _():
     x = _rng(24).normal(1.5, 2.5, size=(30, 2))
-    probe = call("model", arr(x), substitute=["layer"], variables=weights(25, out_scale=4))
+    probe = call("model", arr(x), substitute=["layer"], variables=weights(25, span=(x, -2, 3)))
     return [probe], [{"kind": "value", "diagnose": _MODEL_MISTAKES}]
 
 
@@ -410,7 +439,7 @@ def _loss_probe(seed: int, n: int, spread: float) -> dict:
     "returns a scalar",
     points=1,
     public=True,
-    hint="Average the per-sample squared errors into one number with tf.reduce_mean.",
+    hint="The loss is one number for the whole batch: reduce the per-sample errors.",
 )
 def _():
     return [_loss_probe(31, 8, 0.6)], [{"kind": "shape"}]
@@ -421,7 +450,7 @@ def _():
     "mean of the squared differences",
     points=1,
     public=True,
-    hint="tf.reduce_mean(tf.square(targets - predictions)).",
+    hint="Square each difference between target and prediction, then average over all samples.",
 )
 def _():
     return [_loss_probe(32, 8, 0.6)], [
@@ -458,16 +487,26 @@ _ACCURACY_MISTAKES = [
 ]
 
 
-def _accuracy_probe(seed: int, n: int, out_scale: float, weight_seed: int | None = None) -> dict:
+def _accuracy_data(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     r = _rng(seed)
-    x = r.normal(1.5, 2.0, size=(n, 2))
-    y = r.integers(0, 2, size=(n, 1))
+    return r.normal(1.5, 2.0, size=(n, 2)), r.integers(0, 2, size=(n, 1))
+
+
+def _accuracy_probe(seed: int, n: int, low: float, high: float, weights_from: int | None = None):
+    """A my_accuracy probe whose model outputs run from ``low`` to ``high``.
+
+    ``weights_from`` reuses the weights chosen for another probe's data, so that two
+    probes share one model and differ only in their inputs.
+    """
+    x, y = _accuracy_data(seed, n)
+    anchor = seed if weights_from is None else weights_from
+    x_anchor, _ = _accuracy_data(anchor, n if weights_from is None else 20)
     return call(
         "my_accuracy",
         arr(x),
         arr(y),
         substitute=["layer", "model"],
-        variables=weights(seed + 1 if weight_seed is None else weight_seed, out_scale=out_scale),
+        variables=weights(anchor + 1, span=(x_anchor, low, high)),
         model_outputs=True,
     )
 
@@ -481,7 +520,7 @@ def _accuracy_probe(seed: int, n: int, out_scale: float, weight_seed: int | None
     "of samples (a mean of 0/1 matches does both).",
 )
 def _():
-    return [_accuracy_probe(41, 10, 1.0)], [
+    return [_accuracy_probe(41, 10, -1.0, 2.0)], [
         {"kind": "range", "low": 0.0, "high": 1.0, "diagnose": _ACCURACY_MISTAKES}
     ]
 
@@ -491,13 +530,16 @@ def _():
     "counts model(inputs) > 0.5 as class 1",
     points=1,
     public=True,
-    hint="predictions = model(inputs) > 0.5 gives True for class 1; compare with "
-    "targets == 1 (both of shape (n, 1)) and take the mean.",
+    hint="A sample is predicted as class 1 when the model's output is above 0.5. Compare predicted "
+    "and true classes with matching shapes, (n, 1) against (n, 1).",
 )
 def _():
     # Two samples, one model: a function that reads the notebook's global data instead of
     # its arguments answers both the same.
-    probes = [_accuracy_probe(42, 20, 1.0), _accuracy_probe(45, 30, 1.0, weight_seed=43)]
+    probes = [
+        _accuracy_probe(42, 20, -1.0, 2.0),
+        _accuracy_probe(45, 30, -1.0, 2.0, weights_from=42),
+    ]
     return probes, [
         {"kind": "value", "probe": 0, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
         {"kind": "value", "probe": 1, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
@@ -513,7 +555,7 @@ def _():
     "with 0.5 decides the class.",
 )
 def _():
-    return [_accuracy_probe(43, 40, 4.0), _accuracy_probe(44, 25, 6.0)], [
+    return [_accuracy_probe(43, 40, -2.0, 3.0), _accuracy_probe(44, 25, -3.0, 4.5)], [
         {"kind": "value", "probe": 0, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
         {"kind": "value", "probe": 1, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
     ]
@@ -542,8 +584,7 @@ def _step_probe(seed: int, n: int, learning_rate: float) -> dict:
     "returns the loss computed before the update",
     points=1,
     public=True,
-    hint="Compute predictions and the loss inside `with tf.GradientTape() as tape:`, update "
-    "the variables, then return that same loss.",
+    hint="Which loss value exists before the variables change? Keep it and return it.",
 )
 def _():
     return [_step_probe(51, 20, 0.1)], [{"kind": "loss_before"}]
@@ -554,8 +595,8 @@ def _():
     "moves all six variables by -learning_rate * gradient",
     points=1,
     public=True,
-    hint="grads = tape.gradient(loss, [W1, b1, W2, b2, W3, b3]); then for each pair "
-    "v.assign_sub(learning_rate * g).",
+    hint="Every one of the six variables needs its own gradient and its own step downhill, of "
+    "size learning_rate.",
 )
 def _():
     return [_step_probe(52, 20, 0.1)], [{"kind": "update"}]
@@ -612,8 +653,8 @@ def _batch_probe(n: int, num_batches: int, seed: int) -> dict:
     "returns num_batches input and num_batches target batches",
     points=1,
     public=True,
-    hint="np.vsplit(inputs, num_batches) cuts the rows into num_batches equal blocks; do the "
-    "same to targets and return both lists as a pair.",
+    hint="num_batches is how many batches to make, not how big each one is; targets are split "
+    "like inputs, and both lists come back as a pair.",
 )
 def _():
     return [_batch_probe(12, 4, 61)], [{"kind": "batches", "only_count": True}]
@@ -624,7 +665,8 @@ def _():
     "consecutive equal batches in the original order, targets aligned with inputs",
     points=1,
     public=True,
-    hint="Batch k holds rows k*size to (k+1)*size - 1 of inputs, and the same rows of targets.",
+    hint="Keep the rows in their original order and cut them into equal consecutive blocks; "
+    "targets must stay next to their inputs.",
 )
 def _():
     return [_batch_probe(12, 4, 62)], [{"kind": "batches"}]
@@ -659,3 +701,76 @@ def _():
 )
 def _():
     return [train_probe(FINAL_SEED)], [{"kind": "accuracy", "min": FINAL_MIN_ACCURACY}]
+
+
+# --------------------------------------------------------------------------- glorot_uniform
+
+
+def _glorot_probes(fan_in: int, fan_out: int, seed: int, other: int) -> list[dict]:
+    return [
+        call("glorot_uniform", integer(fan_in), integer(fan_out), integer(seed)),
+        call("glorot_uniform", integer(fan_in), integer(fan_out), integer(seed)),
+        call("glorot_uniform", integer(fan_in), integer(fan_out), integer(other)),
+    ]
+
+
+@check(
+    "glorot_uniform",
+    "shape, dtype and range [-l, l], repeatable for a seed",
+    points=1,
+    public=True,
+    hint="l = sqrt(6 / (fan_in + fan_out)); draw uniformly between -l and l with a generator "
+    "made from the seed, and return float32.",
+)
+def _():
+    return _glorot_probes(2, 8, 0, 1), [{"kind": "uniform_init"}]
+
+
+@check(
+    "glorot_uniform",
+    "large layers: uniform over the whole range, new values for a new seed",
+    points=2,
+    public=False,
+    hint="Every value between -l and l should be equally likely; a normal distribution or "
+    "another limit does not match Glorot's uniform initialisation.",
+)
+def _():
+    return _glorot_probes(300, 500, 7, 8), [{"kind": "uniform_init"}]
+
+
+# --------------------------------------------------------------------------- shuffle_together
+
+
+def _shuffle_probes(n: int, seed: int, other: int, data_seed: int) -> list[dict]:
+    r = _rng(data_seed)
+    x = r.normal(size=(n, 2)).round(3)
+    y = np.arange(n, dtype=np.float64).reshape(n, 1)  # unique targets reveal misalignment
+    return [
+        call("shuffle_together", arr(x), arr(y), integer(seed)),
+        call("shuffle_together", arr(x), arr(y), integer(seed)),
+        call("shuffle_together", arr(x), arr(y), integer(other)),
+    ]
+
+
+@check(
+    "shuffle_together",
+    "one permutation for both arrays, repeatable for a seed",
+    points=1,
+    public=True,
+    hint="Draw one permutation of the row indices from a generator made from the seed, and "
+    "index both arrays with it.",
+)
+def _():
+    return _shuffle_probes(12, 0, 1, 71), [{"kind": "shuffled_pair"}]
+
+
+@check(
+    "shuffle_together",
+    "2000 samples: every row kept once, targets still aligned",
+    points=2,
+    public=False,
+    hint="A permutation keeps every row exactly once; shuffling inputs and targets "
+    "separately breaks their pairing.",
+)
+def _():
+    return _shuffle_probes(2000, 5, 6, 72), [{"kind": "shuffled_pair"}]

@@ -659,7 +659,102 @@ def assert_accuracy(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     raise Failure(text)
 
 
+def _one_array(ctx: Context, i: int, what: str) -> np.ndarray:
+    return _as_array(_need_value(ctx.answers[i], what), what)
+
+
+def assert_uniform_init(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    """Glorot uniform draws, judged by their properties, not by one generator's numbers.
+
+    Probes: [draw(seed s), draw(seed s) again, draw(seed t)] on the same shape.  Any
+    generator is fine (NumPy, TensorFlow, stateless or seeded) as long as the draws have
+    the right shape and dtype, stay in [-l, l] with l = sqrt(6 / (fan_in + fan_out)),
+    look uniform on that range, repeat for a seed and change with it.
+    """
+    first, again, other = (_one_array(ctx, k, what) for k in range(3))
+    fan_in, fan_out = (int(_decode_argument(ctx.probes[0]["args"][k])) for k in (0, 1))
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    if first.shape != (fan_in, fan_out):
+        raise Failure(
+            f"{what} returned shape {first.shape}, expected (fan_in, fan_out) = {(fan_in, fan_out)}"
+        )
+    if first.dtype.name != "float32":
+        raise Failure(f"{what} returned dtype {first.dtype.name}, expected float32")
+    values = first.astype(np.float64).reshape(-1)
+    low, high = float(values.min()), float(values.max())
+    if high > limit * (1 + 1e-5) or low < -limit * (1 + 1e-5):
+        wide = max(high, -low)
+        text = f"{what} drew values up to {wide:.4g}, outside [-{limit:.4g}, {limit:.4g}]"
+        if math.isclose(wide, math.sqrt(6.0 / fan_in), rel_tol=0.05):
+            text += ": the limit is sqrt(6 / (fan_in + fan_out)), not sqrt(6 / fan_in)"
+        elif abs(float(values.mean())) < 0.1 * limit and float(values.std()) > limit / 2:
+            text += ": the values look normal (unbounded), not uniform"
+        raise Failure(text)
+    if low > -0.5 * limit:
+        raise Failure(
+            f"{what} drew values from {low:.4g} to {high:.4g}: they must cover [-l, l], "
+            "centred on zero, not [0, l)"
+        )
+    if values.size >= 1000:
+        ordered = np.sort((values + limit) / (2 * limit))
+        grid = (np.arange(1, ordered.size + 1) - 0.5) / ordered.size
+        distance = float(np.max(np.abs(ordered - grid)))
+        if distance > 0.02 or high < 0.95 * limit or low > -0.95 * limit:
+            raise Failure(
+                f"{what} draws are not uniform on [-l, l] (their distribution is {distance:.2f} "
+                "away from uniform): use a uniform distribution with these bounds"
+            )
+    if not close(first, again, 0, 0):
+        raise Failure(f"{what} gave different values for the same seed: use the seed argument")
+    if close(first, other, 0, 0):
+        raise Failure(f"{what} gave the same values for different seeds: use the seed argument")
+
+
+def assert_shuffled_pair(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    """Both arrays permuted by one permutation: aligned, complete, shuffled, seeded.
+
+    Probes: [shuffle(seed s), shuffle(seed s) again, shuffle(seed t)].
+    """
+    x = ctx.arg(0, 0)
+    y = ctx.arg(0, 1)
+    results = []
+    for k in range(3):
+        value = _need_value(ctx.answers[k], what)
+        if not isinstance(value, list) or len(value) != 2:
+            raise Failure(f"{what} must return a pair (inputs, targets)")
+        gx, gy = (np.asarray(v, dtype=np.float64) for v in value)
+        results.append((gx, gy))
+    gx, gy = results[0]
+    if gx.shape != x.shape or gy.shape != y.shape:
+        raise Failure(
+            f"{what} returned shapes {gx.shape} and {gy.shape}, expected {x.shape} and {y.shape}"
+        )
+    rows = {tuple(np.round(r, 5)): t for r, t in zip(x, y)}
+    seen = set()
+    for r, t in zip(gx, gy):
+        key = tuple(np.round(r, 5))
+        if key not in rows:
+            raise Failure(f"{what} returned an input row that is not in the inputs")
+        if not np.allclose(rows[key], t):
+            raise Failure(
+                f"{what}: inputs and targets were shuffled differently and no longer "
+                "match: apply one permutation to both"
+            )
+        seen.add(key)
+    if len(seen) != len(rows):
+        raise Failure(f"{what} lost or repeated rows: permute them, do not sample with replacement")
+    if np.array_equal(gx, x):
+        raise Failure(f"{what} returned the rows in their original order: shuffle them")
+    again, other = results[1], results[2]
+    if not (np.array_equal(again[0], gx) and np.array_equal(again[1], gy)):
+        raise Failure(f"{what} gave a different order for the same seed: use the seed argument")
+    if np.array_equal(other[0], gx):
+        raise Failure(f"{what} gave the same order for different seeds: use the seed argument")
+
+
 ASSERTIONS = {
+    "uniform_init": assert_uniform_init,
+    "shuffled_pair": assert_shuffled_pair,
     "shape": assert_shape,
     "value": assert_value,
     "range": assert_range,

@@ -90,6 +90,19 @@ def split_mini_batches(inputs, targets, num_batches):
     return np.vsplit(inputs, num_batches), np.vsplit(targets, num_batches)
 
 
+def glorot_uniform(fan_in, fan_out, seed):
+    """Glorot (Xavier) uniform weights: U(-l, l) with l = sqrt(6 / (fan_in + fan_out))."""
+    limit = np.sqrt(6 / (fan_in + fan_out))
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32)
+
+
+def shuffle_together(inputs, targets, seed):
+    """Both arrays permuted by the same random permutation of their rows."""
+    order = np.random.default_rng(seed).permutation(len(inputs))
+    return inputs[order], targets[order]
+
+
 make_variables()
 
 

@@ -6,14 +6,27 @@ it costs about 4 s, so paying it per submission would dominate grading), and
 the judge talks to it over a pipe with plain data only (:mod:`autograder.wire`).
 
 Limits, per worker: memory (address space above what TensorFlow already
-mapped), bytes of printed output (a file-size limit on the capture file), time
-per probe and per cell at load.  A worker that times out, runs out of memory or
-exits is replaced by a fresh one for the next check; a cell that kills the
-worker while loading is skipped in the next one, and reported.
+mapped), bytes of printed output (a file-size limit on every file it writes,
+the capture file included, which is emptied after each answer), time per probe
+and per cell at load, and time for the whole submission.  A worker that times
+out, runs out of memory or exits is replaced by a fresh one for the next check;
+a cell that kills the worker while loading is skipped in the next one, and
+reported.
+
+Confinement, such as it is without a sandbox: each worker leads its own
+session and process group (``os.kill(0, ...)`` in student code reaches the
+worker and its children, not the grader) and is a child subreaper (a process
+it starts that double-forks into the background is adopted by the worker, not
+by init), and when the worker is done with, every process below it and in its
+group is killed, so nothing a submission starts outlives it.  A cell that kills
+the fork server (the worker's parent) costs a fork-server restart, not the
+workers of other submissions.  The worker's working directory is a fresh
+temporary folder whose parents the grader never reads.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import resource
@@ -77,8 +90,56 @@ def _vm_size_bytes() -> int:
     return 0
 
 
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (state first), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            text = fh.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[-1].split()
+
+
+def _running(pid: int) -> bool:
+    fields = _proc_stat(pid)
+    return fields is not None and fields[0] not in ("Z", "X")
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root`` (from /proc; empty where there is none)."""
+    children: dict[int, list[int]] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in names:
+        if name.isdigit():
+            fields = _proc_stat(int(name))
+            if fields is not None and len(fields) > 1:
+                children.setdefault(int(fields[1]), []).append(int(name))
+    found, todo = [], [root]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            if pid not in found:
+                found.append(pid)
+                todo.append(pid)
+    return found
+
+
 def _child(conn, capture_path: str, workdir: str, limits: Limits) -> None:  # pragma: no cover
     """Runs in the worker process: confine it, then serve the judge."""
+    # A process group of its own: a signal sent to "my group" (os.kill(0, ...),
+    # os.killpg(os.getpgrp(), ...)) stays inside, and Session.kill ends the group.
+    os.setsid()
+    # Orphans below the worker (a double fork into the background) are adopted by
+    # it rather than by init, so Session.kill still finds them among its descendants.
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
     os.chdir(workdir)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -115,8 +176,12 @@ class Session:
         self.reports: list[dict] | None = None
         self.process = None
         self.conn = None
-        self.tmp = tempfile.TemporaryDirectory(prefix="autograder-worker-")
+        self.tmp = tempfile.TemporaryDirectory(
+            prefix="autograder-worker-", ignore_cleanup_errors=True
+        )
         self.starts = 0
+        #: time.monotonic() after which nothing more is asked (None: no deadline).
+        self.deadline: float | None = None
 
     # -- life cycle
 
@@ -130,18 +195,50 @@ class Session:
         self.process = ctx.Process(
             target=_child, args=(child, capture, workdir, self.limits), daemon=True
         )
-        self.process.start()
-        child.close()
+        try:
+            self.process.start()
+        except (OSError, EOFError, ValueError):
+            # The fork server died under us (a student's cell may kill it, being
+            # the worker's parent): the next start launches a new one.
+            self.process = ctx.Process(
+                target=_child, args=(child, capture, workdir, self.limits), daemon=True
+            )
+            try:
+                self.process.start()
+            except (OSError, EOFError, ValueError) as exc:
+                self.process = None
+                parent.close()
+                raise WorkerLost(f"could not start a worker ({exc})") from None
+            finally:
+                child.close()
+        else:
+            child.close()
         self.conn = parent
+
+    def alive(self) -> bool:
+        """Whether the worker runs.  When the fork server dies, multiprocessing reports
+        all its workers dead, but they run on (orphans) and still answer: ask /proc."""
+        process = self.process
+        if process is None or process.pid is None:
+            return False
+        return process.is_alive() or _running(process.pid)
 
     def _exchange(self, message: dict, timeout: float) -> dict:
         assert self.conn is not None
+        left = self.time_left()
+        if left is not None and left <= timeout:
+            if left <= 0:
+                self.kill()
+                raise WorkerLost(self._out_of_time())
+            timeout = left
         try:
             self.conn.send_bytes(wire.dumps(message))
         except (BrokenPipeError, OSError):
             raise WorkerLost(self._death("before it could be asked")) from None
         if not self.conn.poll(timeout):
             self.kill()
+            if left is not None and left <= timeout:
+                raise WorkerLost(self._out_of_time())
             raise WorkerLost(
                 f"did not finish within {timeout:g} s (an infinite loop, or far too slow?)"
             )
@@ -150,10 +247,20 @@ class Session:
         except (EOFError, OSError):
             raise WorkerLost(self._death("while running your code")) from None
         try:
-            return wire.loads(data)
-        except wire.WireError as exc:
+            reply = wire.loads(data)
+        except (wire.WireError, ValueError, RecursionError) as exc:
             self.kill()
             raise WorkerLost(f"sent a reply the grader cannot read ({exc})") from None
+        return reply
+
+    def time_left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def _out_of_time(self) -> str:
+        return (
+            f"not graded: the submission's time limit ({self.limits.submission_seconds:g} s) "
+            "was used up by earlier checks"
+        )
 
     def _death(self, when: str) -> str:
         process = self.process
@@ -168,7 +275,10 @@ class Session:
             )
             why = f"was killed by {name}"
             if -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT):
-                why += f" (out of memory? the limit is {self.limits.memory_mb} MB)"
+                why += (
+                    f" (out of memory, or a signal from your code? the memory limit is "
+                    f"{self.limits.memory_mb} MB)"
+                )
         elif code is not None:
             why = f"exited with code {code} (sys.exit or os._exit in your code?)"
         else:
@@ -176,28 +286,33 @@ class Session:
         return f"the process running your code {why} {when}"
 
     def kill(self) -> None:
-        if self.process is not None and self.process.is_alive():
-            self.process.kill()
-            self.process.join(5)
+        """End the worker and every process below it or in its group (what the
+        student's code started, in the background or not)."""
+        process = self.process
+        if process is not None:
+            if process.pid is not None:
+                _kill_tree(process.pid)
+            if process.is_alive():
+                process.kill()
+            process.join(5)
         if self.conn is not None:
             self.conn.close()
         self.process = None
         self.conn = None
 
     def close(self) -> None:
-        if self.conn is not None and self.process is not None and self.process.is_alive():
-            try:
-                self.conn.send_bytes(wire.dumps({"op": "exit"}))
-                self.process.join(2)
-            except OSError:
-                pass
+        """Stop the worker and remove its folder; never raises."""
         self.kill()
-        self.tmp.cleanup()
+        try:
+            self.tmp.cleanup()
+        except Exception:  # noqa: BLE001 - whatever the student left there
+            pass
 
     def ensure(self) -> None:
         """A live worker with every cell loaded; cells that kill it are skipped."""
-        if self.process is not None and self.process.is_alive():
+        if self.alive():
             return
+        self.kill()  # the remains of a dead worker: its group, its pipe
         for _attempt in range(len(self.cells) + 2):
             self._spawn()
             reports = []
@@ -213,11 +328,14 @@ class Session:
                     except WorkerLost as lost:
                         self.poisoned[index] = str(lost)
                         raise
-                    reports.extend(reply.get("cells", []))
+                    reports.extend(clean_reports(reply.get("cells"), cell))
                 self._exchange(
                     {"op": "references", "references": self.references}, self.limits.load_seconds
                 )
             except WorkerLost:
+                left = self.time_left()
+                if left is not None and left <= 0:
+                    raise
                 continue
             if self.reports is None:
                 self.reports = reports
@@ -230,8 +348,80 @@ class Session:
         reply = self._exchange(
             {"op": "probe", "probe": probe}, timeout or self.limits.check_seconds
         )
+        reply["error"] = clean_error(reply.get("error"))
+        reply["output"] = _text(reply.get("output"), 4000)
         reply["seconds"] = time.monotonic() - started
         return reply
+
+
+# --------------------------------------------------------------------------- replies
+# A worker runs student code, which can reach the pipe and send anything that
+# parses as JSON.  Values are decoded and checked by the judge; the fields used
+# in messages are forced here into short strings of the expected shape.
+
+
+def _text(value, limit: int = 600) -> str:
+    if not isinstance(value, str):
+        return ""
+    return value if len(value) <= limit else value[:limit] + " ..."
+
+
+def clean_error(error) -> dict | None:
+    """A worker's description of an exception, as short strings, or None."""
+    if error is None:
+        return None
+    if not isinstance(error, dict):
+        return {"type": "WireError", "message": "a malformed error report", "where": "", "cell": ""}
+    return {
+        "type": _text(error.get("type"), 100) or "Error",
+        "message": _text(error.get("message")),
+        "where": _text(error.get("where"), 400),
+        "cell": _text(error.get("cell"), 100),
+    }
+
+
+def clean_reports(reports, cell: dict) -> list[dict]:
+    """The load report of ``cell``, in the shape the judge expects."""
+    if not isinstance(reports, list) or not reports or not isinstance(reports[0], dict):
+        reports = [{}]
+    report = reports[0]
+    defines = report.get("defines")
+    return [
+        {
+            "grade_id": cell.get("grade_id"),
+            "kind": cell.get("kind"),
+            "defines": [n for n in defines[:100] if isinstance(n, str)]
+            if isinstance(defines, list)
+            else [],
+            "error": clean_error(report.get("error")),
+        }
+    ]
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a worker's descendants (it adopts orphans), the worker, then its group."""
+    fields = _proc_stat(pid)
+    # Still our worker (a session leader: it called setsid), not a reused pid?
+    if fields is not None and len(fields) > 3 and fields[3] == str(pid):
+        for _round in range(5):  # descendants may fork while we kill
+            below = _descendants(pid)
+            for child in below:
+                try:
+                    os.kill(child, signal.SIGKILL)
+                except OSError:
+                    pass
+            if not below:
+                break
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    try:
+        # The group outlives its leader while members remain in it (and while it
+        # has members, its id is not reused).
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 def _poisoned_report(cell: dict, why: str) -> dict:

@@ -85,16 +85,20 @@ def error_info(exc: BaseException) -> dict:
             code = (frame.line or "").strip()
             where = f"line {frame.lineno} of your '{cell}' cell" + (f": {code}" if code else "")
             break
-    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith("<cell "):
+    syntax = isinstance(exc, SyntaxError) and str(exc.filename or "").startswith("<cell ")
+    if syntax:
         cell = exc.filename[len("<cell ") : -1]
         code = (exc.text or "").strip()
         where = f"line {exc.lineno} of your '{cell}' cell" + (f": {code}" if code else "")
     try:
-        message = str(exc)
+        # A SyntaxError's str() repeats the file name and line that `where` gives.
+        message = str(exc.msg if syntax else exc)
     except Exception:  # noqa: BLE001 - a hostile __str__
         message = "(no message)"
     if len(message) > 600:
         message = message[:600] + " ..."
+    if len(where) > 300:
+        where = where[:300] + " ..."
     return {"type": type(exc).__name__, "message": message, "where": where, "cell": cell}
 
 
@@ -359,7 +363,10 @@ def serve(conn, ns: dict | None = None, output=None, references: dict | None = N
         else:
             reply = {"error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
         if output is not None:
-            reply["output"] = output()
+            try:
+                reply["output"] = output()
+            except Exception:  # noqa: BLE001 - student code may have broken sys.stdout
+                reply["output"] = ""
         try:
             data = wire.dumps(reply)
         except (TypeError, ValueError) as exc:
@@ -374,18 +381,31 @@ def main_for_process(conn, capture_path: str | None) -> None:  # pragma: no cove
     """Entry point of a worker process (see :mod:`autograder.pool`)."""
     output = None
     if capture_path:
-        position = [0]
+        import os
 
         def output():
-            sys.stdout.flush()
-            sys.stderr.flush()
+            """The tail of what was printed since the last reply, then an empty capture file.
+
+            Emptying it makes the output limit apply to each cell and probe: a
+            flood of output in one function does not stop another from printing.
+            """
+            for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+                try:
+                    stream.flush()
+                except Exception:  # noqa: BLE001 - replaced, closed, or over the limit
+                    pass
             try:
-                with open(capture_path, "rb") as fh:
-                    fh.seek(position[0])
-                    data = fh.read(1_000_000)
-                    position[0] = fh.tell()
+                fd = os.open(capture_path, os.O_RDWR)
             except OSError:
                 return ""
-            return data[-OUTPUT_TAIL:].decode("utf-8", "replace")
+            try:
+                size = os.fstat(fd).st_size
+                data = os.pread(fd, OUTPUT_TAIL * 4, max(0, size - OUTPUT_TAIL * 4))
+                os.ftruncate(fd, 0)
+            except OSError:
+                return ""
+            finally:
+                os.close(fd)
+            return data.decode("utf-8", "replace")[-OUTPUT_TAIL:]
 
     serve(conn, output=output)

@@ -23,7 +23,7 @@ from . import compare
 from .checks import FUNCTIONS, REGISTRY, Check
 from .key import AnswerKey
 from .notebook import NotANotebook, cells_to_run, read_notebook
-from .pool import Limits, Session, WorkerLost
+from .pool import Limits, Session, WorkerLost, clean_error
 from .worker import VARIABLES
 
 
@@ -124,7 +124,34 @@ JUDGE_ONLY = {"gradient": assert_gradient}
 _UNDEFINED = re.compile(r"name '(\w+)' is not defined")
 
 
-def explain_missing(function: str, reports: list[dict] | None) -> str:
+def limit_error(error: dict, limits: Limits | None = None) -> str | None:
+    """What to say about an exception that comes from the grader's limits or from ending
+    the program, rather than from a mistake in the computation; None for other errors."""
+    kind, text = error.get("type"), error.get("message", "")
+    limits = limits or Limits()
+    if kind == "SystemExit":
+        return (
+            f"called sys.exit() (SystemExit: {text or None}): graded code must return its "
+            "result, not end the program"
+        )
+    if kind == "MemoryError":
+        return (
+            f"ran out of memory (MemoryError: {text or 'no message'}): the memory limit is "
+            f"{limits.memory_mb} MB"
+        )
+    if kind == "OSError" and ("[Errno 27]" in text or "File too large" in text):
+        return (
+            f"printed more than the output limit of {limits.output_bytes} bytes, so printing "
+            "failed with 'File too large': print less (or nothing) in graded code"
+        )
+    return None
+
+
+def _where(error: dict) -> str:
+    return f" ({error['where']})" if error.get("where") else ""
+
+
+def explain_missing(function: str, reports: list[dict] | None, limits: Limits | None = None) -> str:
     """Why a function does not exist in the worker, from the load reports.
 
     ``reports`` is None in nbgrader's kernel, where the grader did not load the cells.
@@ -140,10 +167,16 @@ def explain_missing(function: str, reports: list[dict] | None) -> str:
     for report in mine:
         error = report.get("error")
         if error:
-            where = f" ({error['where']})" if error.get("where") else ""
+            phrase = limit_error(error, limits)
+            if phrase:
+                what = f"it {phrase}"
+            elif error["type"] == "WorkerLost":  # the cell timed out or ended its process
+                what = error["message"]
+            else:
+                what = f"{error['type']}: {error['message']}"
             return (
                 f"{function} is not defined because your '{function}' cell failed to run: "
-                f"{error['type']}: {error['message']}{where}"
+                f"{what}{_where(error)}"
             )
     names = sorted({n for r in mine for n in r.get("defines", [])})
     if names:
@@ -154,13 +187,23 @@ def explain_missing(function: str, reports: list[dict] | None) -> str:
     return f"{function} is not defined: your '{function}' cell has no `def {function}(...)`"
 
 
-def _explain_errors(answers: list[dict], reports: list[dict] | None) -> str | None:
-    for answer in answers:
+def _explain_errors(
+    probes: list[dict],
+    answers: list[dict],
+    reports: list[dict] | None,
+    limits: Limits | None = None,
+) -> str | None:
+    for probe, answer in zip(probes, answers):
         error = answer.get("error")
-        if error and error.get("type") == "NameError":
+        if not error:
+            continue
+        phrase = limit_error(error, limits)
+        if phrase:
+            return f"{probe.get('call') or 'training'} {phrase}{_where(error)}"
+        if error.get("type") == "NameError":
             match = _UNDEFINED.search(error.get("message", ""))
             if match and match.group(1) in FUNCTIONS:
-                return explain_missing(match.group(1), reports)
+                return explain_missing(match.group(1), reports, limits)
             if match:
                 return (
                     f"name '{match.group(1)}' is not defined "
@@ -174,16 +217,38 @@ def _explain_errors(answers: list[dict], reports: list[dict] | None) -> str | No
 Ask = Callable[[dict], dict]
 
 
-def judge_check(check: Check, ask: Ask, key: AnswerKey, reports: list[dict] | None) -> CheckResult:
+def judge_check(
+    check: Check,
+    ask: Ask,
+    key: AnswerKey,
+    reports: list[dict] | None,
+    limits: Limits | None = None,
+) -> CheckResult:
     """Grade one check: ask every probe, compare, and phrase the verdict."""
     started = time.monotonic()
     try:
         replies = [ask(probe) for probe in check.probes]
     except WorkerLost as lost:
         return _result(check, False, f"{check.subject}: {lost}", started)
-    answers = [compare.decode_answer(r) for r in replies]
     expected = [key.expected(p) for p in check.probes]
-    message = _explain_errors(answers, reports)
+    try:
+        message = _verdict(check, replies, expected, reports, limits)
+    except Exception as exc:  # noqa: BLE001 - an answer the comparisons choke on
+        message = (
+            f"{check.subject}: the grader could not judge this answer "
+            f"({type(exc).__name__}: {str(exc)[:300]})"
+        )
+    return _result(check, message is None, message or "", started)
+
+
+def _verdict(check, replies, expected, reports, limits) -> str | None:
+    answers = []
+    for reply in replies:
+        answer = compare.decode_answer(reply if isinstance(reply, dict) else {})
+        answer["error"] = clean_error(answer.get("error"))
+        answer["output"] = answer["output"] if isinstance(answer.get("output"), str) else ""
+        answers.append(answer)
+    message = _explain_errors(check.probes, answers, reports, limits)
     if message is None:
         ctx = compare.Context(check.probes, answers, expected)
         message = compare.evaluate(
@@ -193,7 +258,7 @@ def judge_check(check: Check, ask: Ask, key: AnswerKey, reports: list[dict] | No
         printed = "".join(a.get("output") or "" for a in answers).strip()
         if printed:
             message += "\n  your code printed: " + printed[-500:]
-    return _result(check, message is None, message or "", started)
+    return message
 
 
 def _result(check: Check, passed: bool, message: str, started: float) -> CheckResult:
@@ -212,9 +277,13 @@ def _result(check: Check, passed: bool, message: str, started: float) -> CheckRe
 
 
 def judge_checks(
-    checks: list[Check], ask: Ask, key: AnswerKey, reports: list[dict] | None
+    checks: list[Check],
+    ask: Ask,
+    key: AnswerKey,
+    reports: list[dict] | None,
+    limits: Limits | None = None,
 ) -> list[CheckResult]:
-    return [judge_check(c, ask, key, reports) for c in checks]
+    return [judge_check(c, ask, key, reports, limits) for c in checks]
 
 
 def failed_everything(submission: str, why: str, checks: list[Check] | None = None) -> Report:
@@ -246,17 +315,9 @@ def grade_notebook(
         return failed_everything(path.name, str(exc), checks)
     cells, notes = cells_to_run(source, submission)
     session = Session(cells, references, limits)
-    deadline = started + limits.submission_seconds
+    # Every wait on the worker (loading cells, restarts, probes) stops at this deadline.
+    session.deadline = started + limits.submission_seconds
     report = Report(submission=path.name, notes=notes)
-
-    def ask(probe: dict) -> dict:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise WorkerLost(
-                f"not graded: the submission's time limit ({limits.submission_seconds:g} s) "
-                "was used up by earlier checks"
-            )
-        return session.ask(probe, timeout=min(limits.check_seconds, left))
 
     try:
         try:
@@ -269,7 +330,7 @@ def grade_notebook(
                 report.notes.append(
                     f"a provided setup cell failed: {r['error']['type']}: {r['error']['message']}"
                 )
-        report.results = judge_checks(checks, ask, key, reports)
+        report.results = judge_checks(checks, session.ask, key, reports, limits)
     finally:
         session.close()
     report.seconds = round(time.monotonic() - started, 3)

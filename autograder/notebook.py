@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import stat
 from pathlib import Path
 
 import nbformat
@@ -24,6 +26,8 @@ from .checks import FUNCTIONS
 from .worker import defined_functions
 
 SETUP_TAG = "setup"
+#: Larger submissions are refused unread.
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 
 
 class NotANotebook(ValueError):
@@ -38,23 +42,36 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
     """Read any notebook version, or raise :class:`NotANotebook` with a plain reason."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        info = path.stat()
+        # A FIFO or a device would block or never end: only regular files are read.
+        if not stat.S_ISREG(info.st_mode):
+            raise NotANotebook(f"{path.name} is not a regular file")
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            raise NotANotebook(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as fh:
+            raw = fh.read(MAX_NOTEBOOK_BYTES + 1)
     except OSError as exc:
         raise NotANotebook(f"cannot read {path.name}: {exc.strerror or exc}") from None
-    if len(raw) > 50 * 1024 * 1024:
-        raise NotANotebook(f"{path.name} is larger than 50 MB")
+    if len(raw) > MAX_NOTEBOOK_BYTES:
+        raise NotANotebook(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+    if not raw.strip():
+        raise NotANotebook(f"{path.name} is not a Jupyter notebook (the file is empty)")
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise NotANotebook(
-            f"{path.name} is not a Jupyter notebook (not valid JSON: {exc})"
+            f"{path.name} is not a Jupyter notebook (not valid JSON: {str(exc)[:200]})"
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise NotANotebook(f"{path.name} is not a Jupyter notebook (no list of cells)")
+        raise NotANotebook(
+            f"{path.name} is not a Jupyter notebook (valid JSON, but without a list of cells)"
+        )
+    if not all(isinstance(c, dict) for c in data["cells"]):
+        raise NotANotebook(f"{path.name} is not a Jupyter notebook (a cell is not a JSON object)")
     try:
         notebook = nbformat.reads(json.dumps(data), as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
-        raise NotANotebook(f"{path.name} is not a Jupyter notebook ({exc})") from None
+        raise NotANotebook(f"{path.name} is not a Jupyter notebook ({str(exc)[:200]})") from None
     for cell in notebook.cells:
         if not isinstance(cell.get("source", ""), str):
             raise NotANotebook(f"{path.name} has a cell whose source is not text")
@@ -96,9 +113,15 @@ def cells_to_run(source, submission) -> tuple[list[dict], list[str]]:
         if cell.cell_type != "code":
             continue
         if is_setup(cell):
-            run.append(
-                {"grade_id": grade_id(cell) or "setup", "kind": "setup", "source": cell.source}
-            )
+            gid = grade_id(cell) or "setup"
+            run.append({"grade_id": gid, "kind": "setup", "source": cell.source})
+            if any(
+                _text(c.get("source")).strip() != cell.source.strip() for c in by_id.get(gid, [])
+            ):
+                notes.append(
+                    f"you changed the locked cell '{gid}'; the grader ran the original version "
+                    "of it, as it does for every provided setup cell"
+                )
             continue
         gid = grade_id(cell)
         if gid not in FUNCTIONS or not nbgrader_meta(cell).get("solution"):
@@ -119,6 +142,10 @@ def cells_to_run(source, submission) -> tuple[list[dict], list[str]]:
         for student_cell in found:
             run.append({"grade_id": gid, "kind": "solution", "source": student_cell.source})
     return run, notes
+
+
+def _text(source) -> str:
+    return source if isinstance(source, str) else ""
 
 
 def _defines_unmarked(cell, name: str) -> bool:

@@ -34,20 +34,34 @@ def _limits(args):
     )
 
 
-def grade_paths(paths: list[Path], out: Path, limits, jobs: int = 1, progress: bool = True):
-    """Grade every path (never stopping on a bad one); write results; return the reports."""
+def grade_paths(
+    paths: list[Path],
+    out: Path,
+    limits,
+    jobs: int = 1,
+    progress: bool = True,
+    limits_for: dict[Path, object] | None = None,
+):
+    """Grade every path (never stopping on a bad one); write results; return the reports.
+
+    ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
+    Each ``results.json`` is written as soon as its submission is graded, and
+    all of them again at the end, after every worker is gone: a submission
+    that wrote into ``out`` while it ran (it can find the folder) changes nothing.
+    """
     from tqdm import tqdm
 
     from . import key as answer_key
     from .judge import Report, failed_everything, grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .results import write_grades_csv, write_results
+    from .results import result_dir, write_grades_csv, write_results
 
     the_key = answer_key.load()
     source = read_notebook(source_path())
     references = reference_sources()
-    names = [p.name for p in paths]
-    dupes = {n for n in names if names.count(n) > 1}
+    limits_for = limits_for or {}
+    folders = [result_dir(out, p.name).name for p in paths]
+    dupes = {p.name for p, f in zip(paths, folders) if folders.count(f) > 1}
     if dupes:
         raise SystemExit(
             f"two submissions share a file name ({', '.join(sorted(dupes))}): their results "
@@ -56,10 +70,13 @@ def grade_paths(paths: list[Path], out: Path, limits, jobs: int = 1, progress: b
 
     def one(path: Path) -> Report:
         try:
-            report = grade_notebook(path, the_key, source, references, limits)
+            report = grade_notebook(path, the_key, source, references, limits_for.get(path, limits))
         except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the row
             report = failed_everything(path.name, f"internal grader error: {exc!r}")
-        write_results(out, report)
+        try:
+            write_results(out, report)
+        except OSError as exc:  # written again at the end
+            print(f"note: could not write the results of {path.name} yet: {exc}", file=sys.stderr)
         return report
 
     out.mkdir(parents=True, exist_ok=True)
@@ -71,6 +88,8 @@ def grade_paths(paths: list[Path], out: Path, limits, jobs: int = 1, progress: b
             reports.append(future.result())
             bar.update(1)
         bar.close()
+    for report in reports:
+        write_results(out, report)
     write_grades_csv(out, reports)
     return reports
 

@@ -57,8 +57,17 @@ def gradescope_json(report: Report) -> dict:
     }
 
 
+GRADES_CSV = "grades.csv"
+
+
 def result_dir(out: Path, submission: str) -> Path:
-    return out / Path(submission).stem
+    """``out/<notebook stem>``; a stem that would clash with ``grades.csv`` or name
+    ``out`` itself (``.``, ``..``) gets a leading underscore."""
+    stem = Path(submission).name
+    stem = Path(stem).stem if stem not in ("", ".", "..") else stem
+    if stem in ("", ".", "..") or stem.lower() == GRADES_CSV:
+        stem = "_" + stem
+    return out / stem
 
 
 def write_results(out: Path, report: Report) -> Path:
@@ -78,16 +87,21 @@ def write_grades_csv(out: Path, reports: list[Report]) -> Path:
     for report in reports:
         scores = {r.name: r.score for r in report.results}
         writer.writerow(
-            [report.submission, _num(report.score), _num(report.max_score)]
+            [_cell(report.submission), _num(report.score), _num(report.max_score)]
             + [_num(scores.get(c.name, 0.0)) for c in REGISTRY]
         )
-    path = out / "grades.csv"
+    path = out / GRADES_CSV
     write_atomic(path, buffer.getvalue())
     return path
 
 
 def _num(x: float) -> str:
     return f"{x:g}"
+
+
+def _cell(text: str) -> str:
+    """A file name as a CSV cell that spreadsheets do not run as a formula."""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def summary_table(reports: list[Report]) -> str:

@@ -13,10 +13,26 @@ Header lines (comments at the top):
 * ``# message: last layer applies ReLU`` - a substring (case-insensitive) that
   must appear in the output of a failed check of the first grade_id in ``loses``.
 * ``# why: ...`` - free text: what the mistake is.
+
+Extra keys for ``tests/corpus/broken/`` (bad and hostile submissions), where
+a grade_id in ``loses`` (``all``: every one) must get 0 points and every other
+one full points, and each ``message`` must appear in a check of ``loses``:
+
+* ``# score: 0`` or ``# score: full`` - the total the submission must get.
+* ``# message: ...`` may be repeated: every substring must appear.
+* ``# note: ...`` - a substring of the report's notes (what the student is told
+  about the whole notebook).
+* ``# base: release`` - start from the untouched student notebook, not the solved one.
+* ``# limits: check_seconds=3, load_seconds=10`` - :class:`autograder.pool.Limits`
+  fields for this entry (keeps time-outs short in the tests).
+
+Sections: ``# %% copy cell: <grade_id>`` inserts, after the last cell with that
+grade_id, a copy of it (same metadata) holding the section's code.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SOLVED = ROOT / "solutions" / "three_layer_classifier.ipynb"
 
-_SECTION = re.compile(r"^# %% (cell: (\w+)|new cell|delete cell: (\w+))\s*$", re.M)
+_SECTION = re.compile(r"^# %% (cell: (\w+)|new cell|delete cell: (\w+)|copy cell: (\w+))\s*$", re.M)
+RELEASED = ROOT / "release" / "three_layer_classifier" / "three_layer_classifier.ipynb"
 
 
 @dataclass
@@ -37,6 +54,11 @@ class Entry:
     message: str = ""
     why: str = ""
     cells: list[tuple[str, str | None, str]] = field(default_factory=list)  # (op, grade_id, code)
+    messages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    score: str = ""
+    base: str = "solved"
+    limits: dict[str, float] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -54,7 +76,18 @@ def parse(path: Path) -> Entry:
         if key == "loses":
             entry.loses = [v.strip() for v in value.split(",") if v.strip()]
         elif key == "message":
-            entry.message = value
+            entry.message = entry.message or value
+            entry.messages.append(value)
+        elif key == "note":
+            entry.notes.append(value)
+        elif key == "score":
+            entry.score = value
+        elif key == "base":
+            entry.base = value
+        elif key == "limits":
+            for item in value.split(","):
+                name, _, number = item.partition("=")
+                entry.limits[name.strip()] = float(number)
         elif key == "why":
             entry.why = value
     matches = list(_SECTION.finditer(text))
@@ -65,6 +98,8 @@ def parse(path: Path) -> Entry:
             entry.cells.append(("replace", m.group(2), code))
         elif m.group(3):
             entry.cells.append(("delete", m.group(3), ""))
+        elif m.group(4):
+            entry.cells.append(("copy", m.group(4), code))
         else:
             entry.cells.append(("append", None, code))
     return entry
@@ -75,7 +110,7 @@ def entries(kind: str) -> list[Entry]:
 
 
 def materialize(entry: Entry, out_dir: Path) -> Path:
-    notebook = nbformat.read(str(SOLVED), as_version=4)
+    notebook = nbformat.read(str(RELEASED if entry.base == "release" else SOLVED), as_version=4)
     for op, gid, code in entry.cells:
         if op == "append":
             notebook.cells.append(nbformat.v4.new_code_cell(code))
@@ -85,6 +120,12 @@ def materialize(entry: Entry, out_dir: Path) -> Path:
             raise ValueError(f"{entry.path.name}: no cell with grade_id {gid!r}")
         if op == "delete":
             notebook.cells = [c for c in notebook.cells if c not in hits]
+        elif op == "copy":
+            twin = copy.deepcopy(hits[-1])
+            twin.source = code
+            if "id" in twin:
+                twin.id = nbformat.v4.new_code_cell().id
+            notebook.cells.insert(notebook.cells.index(hits[-1]) + 1, twin)
         else:
             hits[0].source = code
     out = out_dir / f"{entry.name}.ipynb"

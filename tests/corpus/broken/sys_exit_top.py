@@ -1,0 +1,11 @@
+# loses: square_loss, final_accuracy
+# message: SystemExit
+# why: sys.exit() at the top of a cell, before the def: the cell stops, the rest is graded
+# %% cell: square_loss
+import sys
+
+sys.exit("stopping here")
+
+
+def square_loss(targets, predictions):
+    return tf.reduce_mean(tf.square(targets - predictions))

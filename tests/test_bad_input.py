@@ -1,0 +1,207 @@
+"""Bad and hostile submissions are graded safely, in one batch.
+
+Every entry of ``tests/corpus/broken/`` (see :mod:`corpus_tools`) and a few raw
+files that are not notebooks at all are graded by one :func:`grade_paths` call
+with real worker processes.  The rule, per submission: a row in grades.csv and
+a results.json; 0 points on the grade_ids it breaks and full points on all the
+others; a message that says what went wrong; and nothing it does stops the
+batch or reaches the grader.
+
+Entries with time-outs carry short limits (``# limits:``), so the file runs in
+about 1.5 minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from corpus_tools import SOLVED, entries, materialize
+
+from autograder.checks import GRADE_IDS, REGISTRY, points_by_grade_id
+from autograder.cli import grade_paths
+from autograder.pool import Limits
+
+pytestmark = pytest.mark.slow
+
+BROKEN = entries("broken")
+
+#: Files that are not notebooks: name -> (bytes, a substring of the message).
+RAW = {
+    "not_json": (b"def layer(inputs, W, b):\n    return inputs @ W + b\n", "not valid JSON"),
+    "empty": (b"", "the file is empty"),
+    "json_not_notebook": (b'{"name": "my homework", "answer": 42}\n', "without a list of cells"),
+    "json_list": (b"[1, 2, 3]\n", "without a list of cells"),
+    "cells_not_objects": (
+        b'{"cells": [1, 2], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+        "a cell is not a JSON object",
+    ),
+    "binary": (bytes(range(256)) * 4, "not valid JSON"),
+    "deeply_nested": (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+}
+#: Not files at all; they must not hang or stop the batch.
+SPECIAL = {"fifo": "not a regular file", "missing": "cannot read", "a_folder": "not a regular file"}
+#: A solved notebook whose results folder would clash with grades.csv.
+CLASH = "grades.csv.ipynb"
+#: What background_process.py and escaping_daemon.py start; they must not survive grading.
+SLEEPERS = (b"sleep\x004321\x00", b"sleep\x004322\x00")
+
+POINTS = points_by_grade_id()
+FULL = sum(POINTS.values())
+
+
+@dataclass
+class Graded:
+    base: Path
+    out: Path
+    reports: dict
+    seconds: float
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("bad_input")
+    subs = base / "submissions"
+    subs.mkdir()
+    paths, limits_for = [], {}
+    for entry in BROKEN:
+        path = materialize(entry, subs)
+        paths.append(path)
+        if entry.limits:
+            limits_for[path] = Limits(**entry.limits)
+    for name, (data, _) in RAW.items():
+        path = subs / f"{name}.ipynb"
+        path.write_bytes(data)
+        paths.append(path)
+    os.mkfifo(subs / "fifo.ipynb")
+    (subs / "a_folder.ipynb").mkdir()
+    paths += [subs / "fifo.ipynb", subs / "missing.ipynb", subs / "a_folder.ipynb"]
+    (subs / CLASH).write_bytes(SOLVED.read_bytes())
+    paths.append(subs / CLASH)
+
+    # Workers' temporary folders go under base/tmp, so that what fake_results.py
+    # writes into their parents stays inside this test's folder.
+    (base / "tmp").mkdir()
+    saved, tempfile.tempdir = tempfile.tempdir, str(base / "tmp")
+    started = time.monotonic()
+    try:
+        reports = grade_paths(
+            paths, base / "graded", Limits(), jobs=2, progress=False, limits_for=limits_for
+        )
+    finally:
+        tempfile.tempdir = saved
+    seconds = time.monotonic() - started
+    print(f"\ngraded {len(paths)} bad submissions in {seconds:.1f} s")
+    return Graded(
+        base, base / "graded", {r.submission.removesuffix(".ipynb"): r for r in reports}, seconds
+    )
+
+
+def _by_grade_id(report) -> dict[str, float]:
+    got = {g: 0.0 for g in GRADE_IDS}
+    for r in report.results:
+        got[r.grade_id] += r.score
+    return got
+
+
+def _failures(report) -> str:
+    lines = [f"- {r.name}: {r.output}" for r in report.results if not r.passed]
+    return "\n".join(lines + [f"note: {n}" for n in report.notes])
+
+
+@pytest.mark.parametrize("entry", BROKEN, ids=lambda e: e.name)
+def test_broken_submission_loses_only_what_it_breaks(graded, entry):
+    report = graded.reports[entry.name]
+    got = _by_grade_id(report)
+    assert entry.loses or entry.score, f"{entry.path.name} must say what it loses"
+    loses = set(GRADE_IDS) if entry.loses == ["all"] else set(entry.loses)
+    for gid in GRADE_IDS:
+        want = 0.0 if gid in loses else POINTS[gid]
+        assert got[gid] == want, (
+            f"{entry.why}: {gid} got {got[gid]:g} of {POINTS[gid]:g}\n{_failures(report)}"
+        )
+    if entry.score:
+        assert report.score == (FULL if entry.score == "full" else float(entry.score))
+    outputs = " | ".join(r.output.lower() for r in report.results if r.grade_id in loses)
+    for message in entry.messages:
+        assert message.lower() in outputs, f"no failed check says {message!r}:\n{_failures(report)}"
+    for note in entry.notes:
+        assert any(note.lower() in n.lower() for n in report.notes), (
+            f"no note says {note!r}: {report.notes}"
+        )
+
+
+@pytest.mark.parametrize("name", [*RAW, *SPECIAL])
+def test_unreadable_file_gets_zero_and_a_reason(graded, name):
+    report = graded.reports[name]
+    message = RAW[name][1] if name in RAW else SPECIAL[name]
+    assert report.score == 0
+    assert len(report.results) == len(REGISTRY)
+    assert all(not r.passed and message in r.output for r in report.results), report.error
+    results = json.loads((graded.out / name / "results.json").read_text())
+    assert message in results["output"]
+
+
+def test_results_folder_never_clashes_with_grades_csv(graded):
+    report = graded.reports[CLASH.removesuffix(".ipynb")]
+    assert report.score == FULL, _failures(report)
+    assert (graded.out / "grades.csv").is_file()
+    assert (graded.out / "_grades.csv" / "results.json").is_file()
+
+
+def test_every_submission_has_its_row_and_true_results(graded):
+    """Also after fake_results.py overwrote every results.json and grades.csv it found."""
+    with open(graded.out / "grades.csv", newline="") as fh:
+        rows = {row["submission"]: row for row in csv.DictReader(fh)}
+    assert len(rows) == len(graded.reports)
+    for stem, report in graded.reports.items():
+        row = rows[report.submission]
+        assert float(row["score"]) == report.score
+        folder = "_grades.csv" if report.submission == CLASH else stem
+        results = json.loads((graded.out / folder / "results.json").read_text())
+        assert results["score"] == report.score, f"{stem}: results.json was tampered with"
+        assert results["output"] != "FAKE"
+        assert len(results["tests"]) == len(report.results)
+
+
+def test_student_code_wrote_nothing_into_the_results_folder(graded):
+    """Workers run in a temporary folder; what they write into its parents is not read."""
+    expected = {"grades.csv"} | {
+        f"{'_grades.csv' if r.submission == CLASH else s}/results.json"
+        for s, r in graded.reports.items()
+    }
+    files = [p for p in graded.out.rglob("*") if p.is_file()]
+    found = {
+        str(p.relative_to(graded.out)) for p in files if p.name in ("results.json", "grades.csv")
+    }
+    assert found == expected
+    assert not [p for p in files if b"FAKE" in p.read_bytes()]
+    # fake_results.py did write into the parents of its working directory (proof it ran).
+    assert "FAKE" in (graded.base / "tmp" / "grades.csv").read_text()
+
+
+def test_no_student_process_outlives_grading(graded):
+    survivors = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if cmdline.startswith(SLEEPERS) or cwd.startswith(str(graded.base / "tmp")):
+            survivors.append((proc.name, cmdline[:80], cwd))
+    assert not survivors
+    # ... and their temporary folders are gone.
+    assert not list((graded.base / "tmp").glob("autograder-worker-*"))
+
+
+def test_the_batch_stays_fast(graded):
+    assert graded.seconds < 240, f"grading the bad submissions took {graded.seconds:.0f} s"

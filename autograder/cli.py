@@ -20,6 +20,8 @@ A graded TensorFlow assignment: students build a 3-layer classifier from low-lev
   grade     grade notebooks: DIR/grades.csv and DIR/<notebook>/results.json (Gradescope's schema)
   demo      release into a temporary folder, grade three example notebooks, print the table
   check     run the public checks on one notebook, as a student sees them (exit 0: all pass)
+  report    an instructor report (HTML) of a graded folder
+  gradescope  build the Gradescope autograder zip
 """
 
 
@@ -41,10 +43,13 @@ def grade_paths(
     jobs: int = 1,
     progress: bool = True,
     limits_for: dict[Path, object] | None = None,
+    resume: bool = False,
 ):
     """Grade every path (never stopping on a bad one); write results; return the reports.
 
     ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
+    With ``resume``, a submission whose file and grader are unchanged since its
+    last grading in ``out`` is not graded again (its results are read back).
     Each ``results.json`` is written as soon as its submission is graded, and
     all of them again at the end, after every worker is gone: a submission
     that wrote into ``out`` while it ran (it can find the folder) changes nothing.
@@ -52,9 +57,17 @@ def grade_paths(
     from tqdm import tqdm
 
     from . import key as answer_key
+    from .feedback import write_feedback
     from .judge import Report, failed_everything, grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .results import result_dir, write_grades_csv, write_results
+    from .results import (
+        fingerprint,
+        read_report,
+        result_dir,
+        write_fingerprint,
+        write_grades_csv,
+        write_results,
+    )
 
     the_key = answer_key.load()
     source = read_notebook(source_path())
@@ -69,6 +82,10 @@ def grade_paths(
         )
 
     def one(path: Path) -> Report:
+        if resume:
+            previous = read_report(out, path)
+            if previous is not None:
+                return previous
         try:
             report = grade_notebook(path, the_key, source, references, limits_for.get(path, limits))
         except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the row
@@ -88,8 +105,10 @@ def grade_paths(
             reports.append(future.result())
             bar.update(1)
         bar.close()
-    for report in reports:
+    for path, report in zip(paths, reports):
         write_results(out, report)
+        write_feedback(result_dir(out, report.submission), report)
+        write_fingerprint(out, path, fingerprint(path))
     write_grades_csv(out, reports)
     return reports
 
@@ -101,7 +120,9 @@ def cmd_grade(args) -> int:
     missing = [str(p) for p in paths if not p.is_file()]
     for m in missing:
         print(f"note: {m} is not a file; it gets a row with 0 points", file=sys.stderr)
-    reports = grade_paths(paths, Path(args.out), _limits(args), args.jobs, not args.quiet)
+    reports = grade_paths(
+        paths, Path(args.out), _limits(args), args.jobs, not args.quiet, resume=args.resume
+    )
     print(summary_table(reports))
     print(f"\nwrote {Path(args.out) / 'grades.csv'} and one results.json per submission")
     return 0
@@ -157,6 +178,32 @@ def cmd_check(args) -> int:
     total = sum(r.passed for r in report.results)
     print(f"{total} of {len(report.results)} public checks passed.")
     return 0 if total == len(report.results) else 1
+
+
+def cmd_report(args) -> int:
+    from .feedback import write_report
+
+    try:
+        path = write_report(Path(args.folder))
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"wrote {path} and {path.parent / 'nbgrader_export.csv'}")
+    return 0
+
+
+def cmd_gradescope(args) -> int:
+    from .gradescope import build_zip
+
+    path = build_zip(Path(args.out), args.hidden_visibility)
+    print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
+    return 0
+
+
+def cmd_gradescope_run(args) -> int:
+    from .gradescope import run
+
+    return run(Path(args.root), args.hidden_visibility)
 
 
 def cmd_judge_kernel(args) -> int:
@@ -220,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="submissions graded at once (default: the number of cores)",
     )
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip submissions already graded in DIR whose file and grader did not change",
+    )
     add_limits(g)
     g.set_defaults(func=cmd_grade)
 
@@ -256,6 +308,36 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("notebook", metavar="NOTEBOOK.ipynb")
     add_limits(c)
     c.set_defaults(func=cmd_check)
+
+    rp = sub.add_parser(
+        "report",
+        help="instructor report of a graded folder",
+        description="Read DIR/*/results.json and write DIR/report.html (grade histogram, pass "
+        "rate of each check, most common failure messages) and DIR/nbgrader_export.csv.",
+    )
+    rp.add_argument("folder", metavar="DIR")
+    rp.set_defaults(func=cmd_report)
+
+    from .gradescope import VISIBILITIES
+
+    gs = sub.add_parser(
+        "gradescope",
+        help="build the Gradescope autograder zip",
+        description="Build a zip with setup.sh and run_autograder at its root, and the kit.",
+    )
+    gs.add_argument("--out", default="autograder.zip", metavar="ZIP")
+    gs.add_argument(
+        "--hidden-visibility",
+        choices=VISIBILITIES,
+        default="after_published",
+        help="when students see the hidden checks' results (default after_published)",
+    )
+    gs.set_defaults(func=cmd_gradescope)
+
+    gr = sub.add_parser("gradescope-run", help=argparse.SUPPRESS)
+    gr.add_argument("--root", default="/autograder")
+    gr.add_argument("--hidden-visibility", choices=VISIBILITIES, default="after_published")
+    gr.set_defaults(func=cmd_gradescope_run)
 
     k = sub.add_parser("judge-kernel", help=argparse.SUPPRESS)
     k.add_argument("grade_id")

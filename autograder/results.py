@@ -25,6 +25,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are meant to be read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -125,3 +126,62 @@ def summary_table(reports: list[Report]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines.extend("  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows)
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- resuming
+
+
+def fingerprint(path: Path) -> str:
+    """What a grading depends on: the submission's bytes and the grader's answer key and code."""
+    import hashlib
+
+    from . import __version__
+    from .key import KEY_PATH
+
+    digest = hashlib.sha256()
+    for part in (Path(path).read_bytes() if Path(path).is_file() else b"", KEY_PATH.read_bytes()):
+        digest.update(hashlib.sha256(part).digest())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(hashlib.sha256(module.read_bytes()).digest())
+    digest.update(__version__.encode())
+    return digest.hexdigest()
+
+
+def write_fingerprint(out: Path, path: Path, value: str) -> None:
+    write_atomic(result_dir(out, Path(path).name) / ".fingerprint", value + "\n")
+
+
+def read_report(out: Path, path: Path) -> Report | None:
+    """The report of an earlier grading of ``path`` in ``out``, if nothing changed since."""
+    from .judge import CheckResult
+
+    folder = result_dir(out, Path(path).name)
+    try:
+        if (folder / ".fingerprint").read_text().strip() != fingerprint(path):
+            return None
+        data = json.loads((folder / "results.json").read_text())
+    except (OSError, ValueError):
+        return None
+    report = Report(submission=Path(path).name, seconds=float(data.get("execution_time", 0)))
+    for t in data.get("tests", []):
+        report.results.append(
+            CheckResult(
+                name=t["name"],
+                grade_id=t["name"].split(":", 1)[0],
+                score=float(t["score"]),
+                max_score=float(t["max_score"]),
+                passed=t["status"] == "passed",
+                output=t.get("output", ""),
+                public=t.get("visibility") == "visible",
+                seconds=float(t.get("execution_time", 0)),
+            )
+        )
+    output = data.get("output", "")
+    report.notes = [
+        line[len("Note: ") :] for line in output.splitlines() if line.startswith("Note: ")
+    ]
+    lead = "This submission could not be graded: "
+    report.error = next(
+        (line[len(lead) :] for line in output.splitlines() if line.startswith(lead)), None
+    )
+    return report

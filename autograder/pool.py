@@ -51,6 +51,9 @@ class Limits:
     submission_seconds: float = 600.0
     memory_mb: int = 2048
     output_bytes: int = 1_000_000
+    #: When the grader runs as root: the unprivileged user student code runs as
+    #: (Gradescope's containers; see autograder.gradescope).  None: the grader's own user.
+    run_as: str | None = None
 
 
 class WorkerLost(Exception):
@@ -157,8 +160,29 @@ def _child(conn, capture_path: str, workdir: str, limits: Limits) -> None:  # pr
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     from .worker import main_for_process
 
+    if limits.run_as:
+        _drop_privileges(limits.run_as, [os.path.dirname(capture_path), workdir, capture_path])
     main_for_process(conn, capture_path)
     os._exit(0)
+
+
+def _drop_privileges(user: str, own: list[str]) -> None:  # pragma: no cover - in child
+    """Become ``user`` for good (groups, gid, uid), after giving it the worker's own files.
+
+    Everything the worker needs from the kit is already imported, and the judge sends
+    cells and reference functions over the pipe, so the kit's folder, the answer key
+    and the results folder can stay unreadable to student code.
+    """
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    for path in own:
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    os.setgroups([])
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+    os.environ["HOME"] = own[1]
+    os.environ["USER"] = user
 
 
 class Session:

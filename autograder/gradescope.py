@@ -1,0 +1,208 @@
+"""Gradescope: build the autograder zip, and grade one submission inside its container.
+
+``python -m autograder gradescope --out autograder.zip`` writes a zip with, at
+its root, what Gradescope needs (``setup.sh``, ``run_autograder``) and the kit
+itself (``autograder/``, ``solutions/reference.py``, the master notebook), so
+every submission is graded in its own container by the same code as the
+grading command.
+
+``run_autograder`` calls :func:`run`, which always writes
+``$AUTOGRADER_ROOT/results/results.json`` (``AUTOGRADER_ROOT`` defaults to
+``/autograder``; tests point it at a temporary folder), also when the
+notebook is missing, misnamed or crashes the worker.  When it runs as root,
+the worker drops to the unprivileged user ``setup.sh`` creates, and the kit's
+folder and the results folder are made unreadable to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+import traceback
+import zipfile
+from pathlib import Path
+
+from . import ASSIGNMENT, ROOT
+
+#: The unprivileged user student code runs as on Gradescope.
+STUDENT_USER = "autograder-student"
+#: Python packages the container needs, pinned to what this kit is tested with.
+REQUIREMENTS = ("tensorflow-cpu", "numpy", "matplotlib", "nbformat", "tqdm", "jinja2")
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Gradescope runs this once when it builds the image (Ubuntu 22.04).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+python3 -m venv /autograder/venv
+/autograder/venv/bin/pip install --upgrade pip
+/autograder/venv/bin/pip install -r /autograder/source/requirements.txt
+id -u {user} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {user}
+# The kit (reference solution, answer key, hidden checks) is for root only.
+chmod -R go-rwx /autograder/source
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Gradescope runs this for every submission. AUTOGRADER_ROOT replaces /autograder (for tests).
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+HERE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+PY="$ROOT/venv/bin/python"
+[ -x "$PY" ] || PY="${{AUTOGRADER_PYTHON:-python3}}"
+cd "$HERE"
+export PYTHONPATH="$HERE${{PYTHONPATH:+:$PYTHONPATH}}"
+exec "$PY" -m autograder gradescope-run --root "$ROOT" --hidden-visibility {visibility}
+"""
+
+
+def pinned_requirements() -> str:
+    """``name==version`` for each requirement, as installed here (the tested versions)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = []
+    for name in REQUIREMENTS:
+        try:
+            lines.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            lines.append(name)
+    return "\n".join(lines) + "\n"
+
+
+def build_zip(out: Path, hidden_visibility: str = "after_published") -> Path:
+    """Write the Gradescope autograder zip; return its path."""
+    if hidden_visibility not in VISIBILITIES:
+        raise ValueError(f"hidden visibility must be one of {', '.join(VISIBILITIES)}")
+    files: dict[str, bytes] = {
+        "setup.sh": SETUP_SH.format(user=STUDENT_USER).encode(),
+        "run_autograder": RUN_AUTOGRADER.format(visibility=hidden_visibility).encode(),
+        "requirements.txt": pinned_requirements().encode(),
+    }
+    package = ROOT / "autograder"
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            files[str(path.relative_to(ROOT))] = path.read_bytes()
+    for rel in (
+        "solutions/__init__.py",
+        "solutions/reference.py",
+        f"source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
+    ):
+        files[rel] = (ROOT / rel).read_bytes()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            executable = name in ("setup.sh", "run_autograder")
+            info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return out
+
+
+def _failure(message: str) -> dict:
+    return {"score": 0.0, "output": message, "tests": [], "execution_time": 0.0}
+
+
+def choose_notebook(folder: Path) -> tuple[Path | None, str]:
+    """The submission's notebook, and a note when the choice needed a guess."""
+    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    if not notebooks:
+        found = sorted(p.name for p in folder.rglob("*") if p.is_file())[:20]
+        listing = ", ".join(found) if found else "nothing"
+        return None, f"No .ipynb file was found in your submission (it holds: {listing})."
+    named = [p for p in notebooks if p.name == f"{ASSIGNMENT}.ipynb"]
+    if named:
+        return named[0], ""
+    note = f"Graded {notebooks[0].name}: the expected name is {ASSIGNMENT}.ipynb."
+    if len(notebooks) > 1:
+        note += f" (Your submission has {len(notebooks)} notebooks; only this one was graded.)"
+    return notebooks[0], note
+
+
+def run(root: Path, hidden_visibility: str = "after_published") -> int:
+    """Grade ``root/submission`` into ``root/results/results.json``; always write it."""
+    started = time.monotonic()
+    results_path = root / "results" / "results.json"
+    try:
+        data = _grade(root, hidden_visibility)
+    except Exception:  # noqa: BLE001 - the container must always produce results.json
+        data = _failure(
+            "The autograder itself failed on this submission; your instructor has been told "
+            "(the error is in the autograder's log).\n" + traceback.format_exc(limit=3)
+        )
+        traceback.print_exc()
+    data.setdefault("execution_time", round(time.monotonic() - started, 3))
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = results_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, results_path)
+    if os.geteuid() == 0:
+        os.chmod(results_path.parent, 0o700)
+    print(f"score {data.get('score')} written to {results_path}")
+    return 0
+
+
+def _grade(root: Path, hidden_visibility: str) -> dict:
+    from . import key as answer_key
+    from .judge import grade_notebook
+    from .notebook import read_notebook, reference_sources, source_path
+    from .pool import Limits
+    from .results import gradescope_json
+
+    notebook, note = choose_notebook(root / "submission")
+    if notebook is None:
+        return _failure(note)
+    run_as = STUDENT_USER if os.geteuid() == 0 and _user_exists(STUDENT_USER) else None
+    report = grade_notebook(
+        notebook,
+        answer_key.load(),
+        read_notebook(source_path()),
+        reference_sources(),
+        Limits(run_as=run_as),
+    )
+    if note:
+        report.notes.insert(0, note)
+    data = gradescope_json(report)
+    for test in data["tests"]:
+        if test["visibility"] != "visible":
+            test["visibility"] = hidden_visibility
+    return data
+
+
+def _user_exists(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def ensure_student_user() -> bool:
+    """Create the unprivileged user when running as root (as setup.sh does); True if it exists."""
+    if _user_exists(STUDENT_USER):
+        return True
+    if os.geteuid() != 0 or not shutil.which("useradd"):
+        return False
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", STUDENT_USER],
+        check=False,
+        capture_output=True,
+    )
+    return _user_exists(STUDENT_USER)
+
+
+def main_run(args) -> int:  # pragma: no cover - thin wrapper
+    return run(Path(args.root), args.hidden_visibility)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run(Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))))

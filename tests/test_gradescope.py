@@ -1,0 +1,139 @@
+"""Gradescope: the zip's own run_autograder, end to end, in a temporary AUTOGRADER_ROOT.
+
+The zip is built and unpacked as Gradescope would (into ROOT/source); the kit
+folder is made root-only as setup.sh makes it, and run_autograder is run with
+AUTOGRADER_ROOT pointing at the temporary root, with this environment's Python
+standing in for the image's virtual environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from autograder import ASSIGNMENT, ROOT
+from autograder.checks import REGISTRY
+from autograder.gradescope import STUDENT_USER, build_zip, ensure_student_user
+
+pytestmark = pytest.mark.slow
+MAX = sum(c.points for c in REGISTRY)
+
+CHEAT = """
+def layer(inputs, W, b, activation=None):
+    import os, sys
+    kit = os.path.dirname(os.path.dirname(sys.modules["autograder"].__file__))
+    stolen = []
+    for path in (os.path.join(kit, "autograder", "answer_key.json"),
+                 os.path.join(kit, "solutions", "reference.py"),
+                 "/autograder/source/autograder/answer_key.json"):
+        try:
+            with open(path) as fh:
+                stolen.append(fh.read())
+        except OSError:
+            pass
+    if not stolen:
+        raise PermissionError("could not read the answer key")
+    raise RuntimeError("read the answer key")
+"""
+
+
+@pytest.fixture(scope="module")
+def autograder_root(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gradescope")
+    archive = build_zip(tmp / "autograder.zip")
+    with zipfile.ZipFile(archive) as zf:
+        names = zf.namelist()
+        assert "setup.sh" in names and "run_autograder" in names
+        zf.extractall(tmp / "root" / "source")
+    source = tmp / "root" / "source"
+    for script in ("setup.sh", "run_autograder"):
+        os.chmod(source / script, 0o755)
+    if os.geteuid() == 0:
+        os.chmod(source, 0o700)  # as setup.sh does: the kit is for root only
+    return tmp / "root"
+
+
+def run_autograder(root, files: dict[str, bytes]) -> dict:
+    submission = root / "submission"
+    if submission.exists():
+        shutil.rmtree(submission)
+    submission.mkdir()
+    for name, data in files.items():
+        (submission / name).write_bytes(data)
+    results = root / "results" / "results.json"
+    if results.exists():
+        results.unlink()
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    done = subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(results.read_text())
+
+
+def _notebook(path) -> bytes:
+    return path.read_bytes()
+
+
+def test_zip_holds_the_kit_and_pinned_requirements(autograder_root):
+    source = autograder_root / "source"
+    requirements = (source / "requirements.txt").read_text()
+    assert "tensorflow-cpu==2.21.0" in requirements
+    assert (source / "autograder" / "answer_key.json").exists()
+    assert (source / "solutions" / "reference.py").exists()
+    assert "useradd" in (source / "setup.sh").read_text()
+
+
+def test_solved_notebook_gets_full_marks(autograder_root):
+    solved = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
+    data = run_autograder(autograder_root, {f"{ASSIGNMENT}.ipynb": _notebook(solved)})
+    assert data["score"] == MAX
+    assert all(t["status"] == "passed" for t in data["tests"])
+    assert {t["visibility"] for t in data["tests"]} == {"visible", "after_published"}
+    assert all("execution_time" in t for t in data["tests"]) and "execution_time" in data
+
+
+def test_untouched_release_gets_zero(autograder_root):
+    release = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    data = run_autograder(autograder_root, {"my_work.ipynb": _notebook(release)})
+    assert data["score"] == 0
+    assert "expected name" in data["output"]
+    assert len(data["tests"]) == len(REGISTRY)
+
+
+def test_broken_file_and_missing_notebook_still_write_results(autograder_root):
+    broken = run_autograder(autograder_root, {f"{ASSIGNMENT}.ipynb": b"\x00\x01 not json"})
+    assert broken["score"] == 0
+    assert "not a Jupyter notebook" in json.dumps(broken)
+    missing = run_autograder(autograder_root, {"answers.txt": b"hello"})
+    assert missing["score"] == 0 and "No .ipynb file" in missing["output"]
+    assert "answers.txt" in missing["output"]
+
+
+def test_reading_the_hidden_tests_gains_nothing(autograder_root):
+    if os.geteuid() != 0 or not ensure_student_user():
+        pytest.skip("needs root to run student code as the unprivileged user, as on Gradescope")
+    import nbformat
+
+    notebook = nbformat.read(str(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "layer":
+            cell.source = CHEAT
+    data = run_autograder(
+        autograder_root, {f"{ASSIGNMENT}.ipynb": nbformat.writes(notebook).encode()}
+    )
+    layer = [t for t in data["tests"] if t["name"].startswith("layer:")]
+    assert layer and all(t["score"] == 0 for t in layer)
+    assert all("could not read the answer key" in t["output"] for t in layer), layer[0]["output"]
+    assert data["score"] <= MAX - sum(t["max_score"] for t in layer)
+    assert STUDENT_USER

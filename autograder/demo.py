@@ -34,7 +34,7 @@ def make_mistake(solved: Path, out: Path) -> Path:
             if old not in cell.source:
                 raise RuntimeError(f"the solved {target} cell no longer contains {old!r}")
             cell.source = cell.source.replace(old, new)
-    nbformat.write(notebook, str(out))
+    nbformat.write(nbformat.from_dict(notebook), str(out))
     return out
 
 

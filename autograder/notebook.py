@@ -19,8 +19,6 @@ import os
 import stat
 from pathlib import Path
 
-import nbformat
-
 from . import ASSIGNMENT, ROOT
 from .checks import FUNCTIONS
 from .worker import defined_functions
@@ -38,7 +36,7 @@ def source_path(assignment: str = ASSIGNMENT) -> Path:
     return ROOT / "source" / assignment / f"{assignment}.ipynb"
 
 
-def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+def read_notebook(path: str | Path) -> Node:
     """Read any notebook version, or raise :class:`NotANotebook` with a plain reason."""
     path = Path(path)
     try:
@@ -68,14 +66,54 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
         )
     if not all(isinstance(c, dict) for c in data["cells"]):
         raise NotANotebook(f"{path.name} is not a Jupyter notebook (a cell is not a JSON object)")
-    try:
-        notebook = nbformat.reads(json.dumps(data), as_version=4)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
-        raise NotANotebook(f"{path.name} is not a Jupyter notebook ({str(exc)[:200]})") from None
+    if data.get("nbformat") != 4:
+        data = _upgrade(data, path.name)
+    notebook = _node(data)
     for cell in notebook.cells:
-        if not isinstance(cell.get("source", ""), str):
+        source = cell.get("source", "")
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            cell["source"] = "".join(source)  # the JSON stores text as a list of lines
+        elif not isinstance(source, str):
             raise NotANotebook(f"{path.name} has a cell whose source is not text")
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = Node()
     return notebook
+
+
+class Node(dict):
+    """A notebook, cell or metadata dict with attribute access, like nbformat's NotebookNode.
+
+    Grading reads notebooks with :mod:`json` and this class rather than with nbformat,
+    whose JSON-schema dependencies take seconds to import: that is most of a cold
+    grading's start-up.  (nbformat still writes notebooks in ``release``.)
+    """
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self[name] = value
+
+
+def _node(value):
+    if isinstance(value, dict):
+        return Node({k: _node(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_node(v) for v in value]
+    return value
+
+
+def _upgrade(data: dict, name: str) -> dict:
+    """An older notebook format, converted by nbformat (rare, so imported only here)."""
+    import nbformat
+
+    try:
+        return dict(nbformat.reads(json.dumps(data), as_version=4))
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
+        raise NotANotebook(f"{name} is not a Jupyter notebook ({str(exc)[:200]})") from None
 
 
 def nbgrader_meta(cell) -> dict:

@@ -41,7 +41,7 @@ _SOLUTION = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 def sync_points(path: Path | None = None) -> bool:
     """Set test cells' points from the check definitions; True when the file changed."""
     path = path or source_path()
-    notebook = read_notebook(path)
+    notebook = nbformat.read(str(path), as_version=4)
     points = points_by_grade_id()
     changed = False
     for cell in notebook.cells:
@@ -137,7 +137,7 @@ def generate(release_dir: Path, db_url: str | None = None, assignment: str = ASS
 
 def solved_notebook(release_nb: Path, source_nb: Path, out: Path) -> Path:
     """The release notebook with the master's solution code in its solution cells."""
-    release = read_notebook(release_nb)
+    release = nbformat.read(str(release_nb), as_version=4)
     master = {grade_id(c): c for c in read_notebook(source_nb).cells if grade_id(c)}
     for cell in release.cells:
         gid = grade_id(cell)

@@ -1,0 +1,46 @@
+"""The same submissions get identical results on every run and for every --jobs value."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from corpus_tools import entries, materialize
+
+from autograder import ASSIGNMENT, ROOT
+from autograder.cli import grade_paths
+from autograder.pool import Limits
+
+pytestmark = pytest.mark.slow
+
+
+def _strip_times(data):
+    if isinstance(data, dict):
+        return {k: _strip_times(v) for k, v in data.items() if k != "execution_time"}
+    if isinstance(data, list):
+        return [_strip_times(v) for v in data]
+    return data
+
+
+def test_scores_do_not_depend_on_jobs_or_runs(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    chosen = {e.name: e for e in entries("mistakes")}
+    paths = [materialize(chosen[n], subs) for n in ("relu_on_output", "loss_sum_not_mean")]
+    solved = subs / "solved.ipynb"
+    solved.write_bytes((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
+    junk = subs / "junk.ipynb"
+    junk.write_text("{not json")
+    paths += [solved, junk]
+    runs = []
+    for k, jobs in enumerate((1, 2, 2)):
+        out = tmp_path / f"run{k}"
+        grade_paths(paths, out, Limits(), jobs=jobs, progress=False)
+        runs.append(
+            {
+                p.stem: _strip_times(json.loads((out / p.stem / "results.json").read_text()))
+                for p in paths
+            }
+            | {"grades.csv": (out / "grades.csv").read_text()}
+        )
+    assert runs[0] == runs[1] == runs[2]

@@ -1,0 +1,116 @@
+"""Feedback files for students and the instructor report, read as a person would.
+
+The report is opened in headless Chromium (when the machine has it: `.ci/run`
+installs it) and its screenshot must show the plots; without Chromium the
+HTML is still checked for its parts.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from corpus_tools import entries, materialize
+
+from autograder import ASSIGNMENT, ROOT
+from autograder.cli import grade_paths
+from autograder.feedback import NBGRADER_COLUMNS, write_report
+from autograder.pool import Limits
+
+pytestmark = pytest.mark.slow
+
+PRINTS_MARKUP = """
+def layer(inputs, W, b, activation=None):
+    print("<script>alert('hi')</script>")
+    return tf.matmul(inputs, W)
+"""
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("feedback")
+    subs = tmp / "subs"
+    subs.mkdir()
+    chosen = {e.name: e for e in entries("mistakes")}
+    paths = [materialize(chosen[n], subs) for n in ("relu_on_output", "loss_sum_not_mean")]
+    solved = subs / "solved.ipynb"
+    solved.write_bytes((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
+    entry = chosen["relu_on_output"]
+    entry.cells = [("replace", "layer", PRINTS_MARKUP)]
+    entry.path = entry.path.with_name("prints_markup.py")
+    paths += [solved, materialize(entry, subs)]
+    out = tmp / "graded"
+    reports = grade_paths(paths, out, Limits(), jobs=2, progress=False)
+    return out, reports
+
+
+def test_feedback_files_name_the_mistake_and_escape_output(graded):
+    out, _ = graded
+    md = (out / "relu_on_output" / "feedback.md").read_text()
+    assert "the last layer applies ReLU" in md and "FAILED" in md
+    html = (out / "prints_markup" / "feedback.html").read_text()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    solved = (out / "solved" / "feedback.html").read_text()
+    assert "FAILED" not in solved and "✘" not in solved
+
+
+def test_report_has_histogram_pass_rates_failures_and_nbgrader_csv(graded):
+    out, reports = graded
+    path = write_report(out)
+    html = path.read_text()
+    assert html.count("data:image/png;base64,") == 2
+    assert "the last layer applies ReLU" in html
+    with open(out / "nbgrader_export.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == NBGRADER_COLUMNS
+    assert {r["student_id"] for r in rows} == {Path(r.submission).stem for r in reports}
+    scores = {r["student_id"]: float(r["score"]) for r in rows}
+    assert scores["solved"] == reports[2].max_score
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_report_renders_in_a_browser(graded):
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no Chromium on this machine (.ci/run installs it)")
+    out, _ = graded
+    path = write_report(out)
+    shot = out / "report.png"
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--window-size=1100,1600",
+                f"--screenshot={shot}",
+                path.as_uri(),
+            ],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    assert shot.exists(), "Chromium wrote no screenshot"
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(str(shot))[..., :3]
+    # The histogram and the pass-rate bars are drawn in the report's blue (#4a78b5).
+    blue = np.all(np.abs(pixels - np.array([0x4A, 0x78, 0xB5]) / 255) < 0.06, axis=-1)
+    assert blue.sum() > 2000, "the plots do not show in the rendered page"
+    rows_with_blue = np.flatnonzero(blue.any(axis=1))
+    assert rows_with_blue.max() - rows_with_blue.min() > 300  # histogram and bars, not one speck

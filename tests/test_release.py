@@ -135,3 +135,16 @@ def test_master_solution_cells_match_the_reference_module():
 
 def test_release_notebook_is_valid_nbformat():
     nbformat.validate(nbformat.read(str(RELEASE / f"{ASSIGNMENT}.ipynb"), as_version=4))
+
+
+def test_shipped_modules_are_copies_of_the_kit():
+    """The public checks run the kit's own comparison code: one definition, two places."""
+    from autograder.release import PACKAGE, SHIPPED_MODULES
+
+    for folder in (SOURCE / "public_checks", RELEASE / "public_checks"):
+        for name in SHIPPED_MODULES:
+            assert (folder / name).read_bytes() == (PACKAGE / name).read_bytes(), (
+                f"{folder / name} is stale: run `python -m autograder release`"
+            )
+        template = (PACKAGE / "public_template.py").read_bytes()
+        assert (folder / "__init__.py").read_bytes() == template

@@ -25,6 +25,14 @@ A graded TensorFlow assignment: students build a 3-layer classifier from low-lev
 """
 
 
+# Written out here rather than read from autograder.release: importing that module
+# (and nbformat with it) costs seconds that every command would pay.
+RELEASE_HELP = """\
+Rebuild everything students and the grader get from the master notebook:
+the test cells' points, the answer key (from solutions/reference.py), the public
+checks package, release/ (with nbgrader generate_assignment) and the solved notebook."""
+
+
 def _limits(args):
     from .pool import Limits
 
@@ -60,6 +68,7 @@ def grade_paths(
     from .feedback import write_feedback
     from .judge import Report, failed_everything, grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
+    from .pool import warm_up
     from .results import (
         fingerprint,
         read_report,
@@ -69,6 +78,7 @@ def grade_paths(
         write_results,
     )
 
+    warm_up()
     the_key = answer_key.load()
     source = read_notebook(source_path())
     references = reference_sources()
@@ -278,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser(
         "release",
         help="rebuild answer key, public checks and release/",
-        description=__import__("autograder.release").release.__doc__,
+        description=RELEASE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument(

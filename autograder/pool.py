@@ -82,6 +82,14 @@ def context():
     return _CONTEXT
 
 
+def warm_up() -> None:
+    """Start the fork server now: TensorFlow loads in it while the judge reads its inputs."""
+    context()
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
 def _vm_size_bytes() -> int:
     try:
         with open("/proc/self/status") as fh:

@@ -44,3 +44,20 @@ def test_scores_do_not_depend_on_jobs_or_runs(tmp_path):
             | {"grades.csv": (out / "grades.csv").read_text()}
         )
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_resume_skips_unchanged_submissions_and_regrades_changed_ones(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    solved = subs / "solved.ipynb"
+    solved.write_bytes((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
+    junk = subs / "junk.ipynb"
+    junk.write_text("{not json")
+    out = tmp_path / "out"
+    first = grade_paths([solved, junk], out, Limits(), jobs=1, progress=False)
+    before = (out / "solved" / "results.json").read_text()
+    junk.write_bytes(solved.read_bytes())  # the student resubmits a good notebook
+    again = grade_paths([solved, junk], out, Limits(), jobs=1, progress=False, resume=True)
+    assert (out / "solved" / "results.json").read_text() == before  # not graded again
+    assert [r.score for r in first] == [again[0].score, 0.0]
+    assert again[1].score == again[1].max_score  # the changed file was graded anew

@@ -42,6 +42,7 @@ def course(tmp_path_factory):
         shutil.copy(notebook, folder / f"{ASSIGNMENT}.ipynb")
     run_nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=root)
     run_nbgrader("autograde", ASSIGNMENT, "--create", cwd=root)
+    run_nbgrader("generate_feedback", ASSIGNMENT, cwd=root)
     run_nbgrader("export", "--to", str(root / "export.csv"), cwd=root)
     with open(root / "export.csv") as fh:
         totals = {row["student_id"]: float(row["score"]) for row in csv.DictReader(fh)}
@@ -86,3 +87,11 @@ def test_hidden_cells_report_each_check(course):
     text = "".join(o.get("text", "") for o in model_cell.outputs if o.output_type == "stream")
     assert "the last layer applies ReLU" in text
     assert "FAILED (0/1)" in text
+
+
+def test_nbgrader_feedback_shows_the_hidden_verdicts(course):
+    root, *_ = course
+    pages = list((root / "feedback" / "carol" / ASSIGNMENT).glob("*.html"))
+    assert pages, "nbgrader generate_feedback wrote no page"
+    html = pages[0].read_text()
+    assert "the last layer applies ReLU" in html

@@ -64,7 +64,6 @@ def quiet_tensorflow_env() -> None:
     """TensorFlow logs to stderr on import and first use; nbgrader zeroes such cells."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 
@@ -152,6 +151,7 @@ def _child(conn, capture_path: str, workdir: str, limits: Limits) -> None:  # pr
     except (OSError, AttributeError):
         pass
     os.chdir(workdir)
+    os.environ["MPLBACKEND"] = "Agg"  # student cells may plot; there is no screen
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     out = os.open(capture_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

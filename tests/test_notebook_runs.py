@@ -34,6 +34,7 @@ def execute_solved(folder: Path) -> nbformat.NotebookNode:
 
 def test_solved_notebook_runs_and_plots(tmp_path, monkeypatch):
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     notebook = execute_solved(tmp_path / "student")
     plots = Path(os.environ.get("NOTEBOOK_PLOTS", tmp_path / "plots"))
     plots.mkdir(parents=True, exist_ok=True)

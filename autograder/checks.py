@@ -52,6 +52,9 @@ FINAL_SEED = 2024
 FINAL_EPOCHS = 5
 FINAL_BATCHES = 20
 FINAL_MIN_ACCURACY = 0.95
+#: The trained model is also evaluated on a BOUNDARY_STEPS x BOUNDARY_STEPS grid over
+#: [-4, 7]^2, for the decision-boundary plot in the student's feedback.
+BOUNDARY_STEPS = 60
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,8 @@ def train_probe(seed: int) -> dict:
     x, y = two_clouds(seed, 1000)
     order = _rng(seed + 1).permutation(len(x))
     x_test, y_test = two_clouds(seed + 2, 500)
+    axis = np.linspace(-4.0, 7.0, BOUNDARY_STEPS)
+    grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
     return {
         "train": {
             "x": arr(x[order]),
@@ -236,6 +241,7 @@ def train_probe(seed: int) -> dict:
             "y_test": arr(y_test),
             "epochs": FINAL_EPOCHS,
             "batches": FINAL_BATCHES,
+            "grid": arr(grid),
         },
         "variables": glorot_weights(seed + 3),
         "learning_rate": 0.1,

@@ -50,7 +50,7 @@ def decode_answer(reply: dict) -> dict:
     """Turn a worker's reply into arrays; a malformed reply becomes an error."""
     out = {"error": reply.get("error"), "output": reply.get("output", "")}
     try:
-        for key in ("value", "loss_after", "model_outputs"):
+        for key in ("value", "loss_after", "model_outputs", "grid_outputs"):
             if key in reply:
                 out[key] = wire.from_plain(reply[key])
         if "after" in reply:

@@ -81,13 +81,53 @@ def feedback_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_feedback(folder: Path, report: Report, boundary_png: bytes | None = None) -> Path:
+def boundary_png(report: Report) -> bytes | None:
+    """The student's decision boundary beside the reference's, when training ran."""
+    pair = next((r.boundary for r in report.results if r.boundary is not None), None)
+    if pair is None:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .checks import BOUNDARY_STEPS
+
+    axis = np.linspace(-4.0, 7.0, BOUNDARY_STEPS)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
+    for ax, outputs, title in zip(axes, pair, ("your functions", "the reference")):
+        scores = np.asarray(outputs, dtype=float).reshape(BOUNDARY_STEPS, BOUNDARY_STEPS)
+        if not np.all(np.isfinite(scores)):
+            scores = np.nan_to_num(scores, nan=0.0, posinf=1e6, neginf=-1e6)
+        ax.contourf(
+            axis, axis, scores > 0.5, levels=[-0.5, 0.5, 1.5], colors=["#c9d7f0", "#f4cccc"]
+        )
+        if scores.min() < 0.5 < scores.max():
+            ax.contour(axis, axis, scores, levels=[0.5], colors="k")
+        for mean, color in (((0, 3), "#2b59c3"), ((3, 0), "#c0392b")):
+            ax.plot(*mean, "o", color=color, markersize=8)
+        ax.set_title(f"trained with {title}")
+        ax.set_xlabel("feature 0")
+    axes[0].set_ylabel("feature 1")
+    return _png_bytes(fig, plt)
+
+
+def _png_bytes(fig, plt) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def write_feedback(folder: Path, report: Report, boundary: bytes | None = None) -> Path:
     """Write feedback.md and feedback.html into ``folder``; return the HTML path."""
+    boundary = boundary if boundary is not None else boundary_png(report)
     write_atomic(folder / "feedback.md", feedback_markdown(report))
     html = _ENV.get_template("feedback.html.j2").render(
         report=report,
         sections=_sections(report),
-        boundary=base64.b64encode(boundary_png).decode() if boundary_png else None,
+        boundary=base64.b64encode(boundary).decode() if boundary else None,
     )
     path = folder / "feedback.html"
     write_atomic(path, html)

@@ -38,6 +38,9 @@ class CheckResult:
     public: bool
     hint: str = ""
     seconds: float = 0.0
+    #: For the feedback only (never in results.json): the trained model's outputs on
+    #: the decision-boundary grid, the student's and the reference's.
+    boundary: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def status(self) -> str:
@@ -62,6 +65,8 @@ class Report:
 
     def as_dict(self) -> dict:
         data = asdict(self)
+        for result in data["results"]:
+            result.pop("boundary", None)
         data["score"], data["max_score"] = self.score, self.max_score
         return data
 
@@ -238,7 +243,21 @@ def judge_check(
             f"{check.subject}: the grader could not judge this answer "
             f"({type(exc).__name__}: {str(exc)[:300]})"
         )
-    return _result(check, message is None, message or "", started)
+    result = _result(check, message is None, message or "", started)
+    result.boundary = _boundary(replies, expected)
+    return result
+
+
+def _boundary(replies: list, expected: list[dict]) -> tuple | None:
+    """(student's, reference's) outputs on the feedback grid, when the model ran."""
+    try:
+        got = compare.decode_answer(replies[0]).get("grid_outputs")
+        want = expected[0].get("grid_outputs")
+    except (IndexError, AttributeError, TypeError):
+        return None
+    if got is None or want is None or isinstance(got, list) or got.shape != want.shape:
+        return None
+    return (got, want)
 
 
 def _verdict(check, replies, expected, reports, limits) -> str | None:

@@ -57,6 +57,8 @@ def test_feedback_files_name_the_mistake_and_escape_output(graded):
     assert "<script>" not in html and "&lt;script&gt;" in html
     solved = (out / "solved" / "feedback.html").read_text()
     assert "FAILED" not in solved and "✘" not in solved
+    # the trained model's decision boundary beside the reference's
+    assert "decision boundary" in solved and solved.count("data:image/png;base64,") == 1
 
 
 def test_report_has_histogram_pass_rates_failures_and_nbgrader_csv(graded):

@@ -252,7 +252,10 @@ def _train(ns: dict, spec: dict) -> dict:
         batches_x, batches_y = split(x, y, int(spec["batches"]))
         for bx, by in zip(batches_x, batches_y):
             losses.append(_as_float(step(bx, by)))
-    return {"value": wire.to_plain(model(x_test)), "losses": losses}
+    reply = {"value": wire.to_plain(model(x_test)), "losses": losses}
+    if "grid" in spec:  # for the feedback's decision-boundary plot
+        reply["grid_outputs"] = wire.to_plain(model(wire.from_plain(spec["grid"])))
+    return reply
 
 
 def answer(ns: dict, probe: dict, references: dict | None = None) -> dict:

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -44,6 +45,13 @@ def _limits(args):
     )
 
 
+def _import_matplotlib() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+
+
 def grade_paths(
     paths: list[Path],
     out: Path,
@@ -79,6 +87,8 @@ def grade_paths(
     )
 
     warm_up()
+    # While the fork server imports TensorFlow, import matplotlib for the feedback plots.
+    threading.Thread(target=_import_matplotlib, daemon=True).start()
     the_key = answer_key.load()
     source = read_notebook(source_path())
     references = reference_sources()

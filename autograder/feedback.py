@@ -113,9 +113,9 @@ def boundary_png(report: Report) -> bytes | None:
     return _png_bytes(fig, plt)
 
 
-def _png_bytes(fig, plt) -> bytes:
+def _png_bytes(fig, plt, dpi: int = 80) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
 
@@ -138,9 +138,9 @@ def write_feedback(folder: Path, report: Report, boundary: bytes | None = None) 
 
 
 def _png(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode()
+    import matplotlib.pyplot as plt
+
+    return base64.b64encode(_png_bytes(fig, plt, dpi=100)).decode()
 
 
 def load_results(folder: Path) -> dict[str, dict]:
@@ -187,7 +187,6 @@ def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
     ax.set_xlabel(f"score (of {max_score:g})")
     ax.set_ylabel("submissions")
     histogram = _png(fig)
-    plt.close(fig)
 
     rates = [passed[name] / n for name in names]
     fig, ax = plt.subplots(figsize=(7, 0.28 * len(names) + 1))
@@ -197,7 +196,6 @@ def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of submissions passing")
     passrates = _png(fig)
-    plt.close(fig)
 
     export = folder / "nbgrader_export.csv"
     buffer = io.StringIO()

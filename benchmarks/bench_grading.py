@@ -32,29 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import ASSIGNMENT  # noqa: E402
+from autograder.pool import _descendants  # noqa: E402
 from autograder.release import nbgrader_env, run_nbgrader  # noqa: E402
 
 SOLVED = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
-
-
-def descendants(pid: int) -> list[int]:
-    """pid and every process below it, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-        except (OSError, IndexError, ValueError):
-            continue
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(children.get(p, []))
-    return out
 
 
 def memory_kb(pid: int) -> tuple[int, int]:
@@ -84,7 +65,7 @@ def run_measured(command: list[str], cwd: Path) -> tuple[float, int, int]:
     def sample():
         while not done.is_set():
             pss = rss = 0
-            for p in descendants(proc.pid):
+            for p in [proc.pid, *_descendants(proc.pid)]:
                 a, b = memory_kb(p)
                 pss, rss = pss + a, rss + b
             peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)

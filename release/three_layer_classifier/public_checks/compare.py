@@ -510,18 +510,17 @@ def assert_batches(ctx: Context, a: dict, reveal: bool, what: str) -> None:
         if gy.shape != wy.shape:
             raise Failure(f"{what}: target batch {k} has shape {gy.shape}, expected {wy.shape}")
     # Alignment first: row r of an input batch must keep its own target.
-    targets = ctx.arg(i, 1)
-    lookup = {tuple(np.round(row, 5)): t for row, t in zip(x, targets)}
+    lookup = dict(zip(_row_keys(x), np.asarray(ctx.arg(i, 1), dtype=np.float64)))
     for k, (gx, gy) in enumerate(zip(got_x, got_y)):
-        for r in range(gx.shape[0]):
-            t = lookup.get(tuple(np.round(np.asarray(gx[r], dtype=np.float64), 5)))
-            if t is None:
-                raise Failure(f"{what}: input batch {k} holds a row that is not in the inputs")
-            if not np.allclose(t, gy[r], atol=1e-6):
-                raise Failure(
-                    f"{what}: inputs and targets are no longer aligned (batch {k}, row {r}): "
-                    "split (or shuffle) both arrays the same way"
-                )
+        found = [lookup.get(key) for key in _row_keys(gx)]
+        if any(t is None for t in found):
+            raise Failure(f"{what}: input batch {k} holds a row that is not in the inputs")
+        r = _first_mismatch(found, gy)
+        if r is not None:
+            raise Failure(
+                f"{what}: inputs and targets are no longer aligned (batch {k}, row {r}): "
+                "split (or shuffle) both arrays the same way"
+            )
     for k, (gx, wx) in enumerate(zip(got_x, want_x)):
         if not close(gx, wx, 0, 1e-6):
             stacked = np.concatenate([np.asarray(b, dtype=np.float64) for b in got_x])
@@ -710,6 +709,21 @@ def assert_uniform_init(ctx: Context, a: dict, reveal: bool, what: str) -> None:
         raise Failure(f"{what} gave the same values for different seeds: use the seed argument")
 
 
+def _row_keys(a) -> list[tuple]:
+    """Each row of a 2-D array as a hashable key, rounded to 5 decimals."""
+    return [tuple(r) for r in np.round(np.asarray(a, dtype=np.float64), 5).tolist()]
+
+
+def _first_mismatch(found: list, got, atol: float = 1e-6) -> int | None:
+    """The first row where ``got`` differs from the ``found`` targets, or None."""
+    want = np.asarray(found, dtype=np.float64).reshape(len(found), -1)
+    got = np.asarray(got, dtype=np.float64).reshape(len(found), -1)
+    if want.shape != got.shape:
+        return 0
+    bad = ~np.all(np.isclose(want, got, rtol=1e-5, atol=atol), axis=1)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
 def assert_shuffled_pair(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     """Both arrays permuted by one permutation: aligned, complete, shuffled, seeded.
 
@@ -729,19 +743,17 @@ def assert_shuffled_pair(ctx: Context, a: dict, reveal: bool, what: str) -> None
         raise Failure(
             f"{what} returned shapes {gx.shape} and {gy.shape}, expected {x.shape} and {y.shape}"
         )
-    rows = {tuple(np.round(r, 5)): t for r, t in zip(x, y)}
-    seen = set()
-    for r, t in zip(gx, gy):
-        key = tuple(np.round(r, 5))
-        if key not in rows:
-            raise Failure(f"{what} returned an input row that is not in the inputs")
-        if not np.allclose(rows[key], t):
-            raise Failure(
-                f"{what}: inputs and targets were shuffled differently and no longer "
-                "match: apply one permutation to both"
-            )
-        seen.add(key)
-    if len(seen) != len(rows):
+    rows = dict(zip(_row_keys(x), np.asarray(y, dtype=np.float64)))
+    keys = _row_keys(gx)
+    found = [rows.get(key) for key in keys]
+    if any(t is None for t in found):
+        raise Failure(f"{what} returned an input row that is not in the inputs")
+    if _first_mismatch(found, gy, atol=1e-8) is not None:
+        raise Failure(
+            f"{what}: inputs and targets were shuffled differently and no longer "
+            "match: apply one permutation to both"
+        )
+    if len(set(keys)) != len(rows):
         raise Failure(f"{what} lost or repeated rows: permute them, do not sample with replacement")
     if np.array_equal(gx, x):
         raise Failure(f"{what} returned the rows in their original order: shuffle them")

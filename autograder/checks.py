@@ -46,7 +46,7 @@ FINAL = "final_accuracy"
 GRADE_IDS = FUNCTIONS + (FINAL,)
 
 #: Final-accuracy settings: the grader trains with the student's functions
-#: from these initial weights.  See tests/test_final_accuracy.py: the
+#: from these initial weights.  tests/test_reference.py shows that the
 #: reference passes every one of 50 grader seeds with accuracy >= 0.98.
 FINAL_SEED = 2024
 FINAL_EPOCHS = 5
@@ -65,6 +65,9 @@ class Check:
     public: bool
     hint: str
     build: Callable[[], tuple[list[dict], list[dict]]]
+    #: The check trains a model (about a second of the grading's two): the grading
+    #: command runs it in a second worker, beside the others, when a core is free.
+    slow: bool = False
 
     @property
     def name(self) -> str:
@@ -92,13 +95,13 @@ class Check:
 REGISTRY: list[Check] = []
 
 
-def check(grade_id: str, title: str, *, points: float, public: bool, hint: str):
+def check(grade_id: str, title: str, *, points: float, public: bool, hint: str, slow: bool = False):
     """Register a check; the decorated function returns ``(probes, assertions)``."""
 
     def register(build):
         if grade_id not in GRADE_IDS:
             raise ValueError(f"unknown grade_id {grade_id!r}")
-        REGISTRY.append(Check(grade_id, title, float(points), public, hint, build))
+        REGISTRY.append(Check(grade_id, title, float(points), public, hint, build, slow))
         return build
 
     return register
@@ -704,6 +707,7 @@ def _():
     hint="The grader runs your split_mini_batches and training_step for "
     f"{FINAL_EPOCHS} epochs of {FINAL_BATCHES} batches from Glorot-initialised weights, then "
     "thresholds your model's outputs on new data. Make the other checks pass first.",
+    slow=True,
 )
 def _():
     return [train_probe(FINAL_SEED)], [{"kind": "accuracy", "min": FINAL_MIN_ACCURACY}]

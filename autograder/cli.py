@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import threading
@@ -56,13 +55,16 @@ def grade_paths(
     paths: list[Path],
     out: Path,
     limits,
-    jobs: int = 1,
+    jobs: int | None = 1,
     progress: bool = True,
     limits_for: dict[Path, object] | None = None,
     resume: bool = False,
 ):
     """Grade every path (never stopping on a bad one); write results; return the reports.
 
+    ``jobs`` submissions are graded at once (None: one per usable core).  When
+    that leaves a core idle (a single submission, say), each submission's slow
+    checks run in a second worker beside the others.
     ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
     With ``resume``, a submission whose file and grader are unchanged since its
     last grading in ``out`` is not graded again (its results are read back).
@@ -76,7 +78,7 @@ def grade_paths(
     from .feedback import write_feedback
     from .judge import Report, failed_everything, grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .pool import warm_up
+    from .pool import usable_cores, warm_up
     from .results import (
         fingerprint,
         read_report,
@@ -93,6 +95,9 @@ def grade_paths(
     source = read_notebook(source_path())
     references = reference_sources()
     limits_for = limits_for or {}
+    cores = usable_cores()
+    jobs = max(1, jobs or cores)
+    parallel = min(jobs, len(paths)) < cores
     folders = [result_dir(out, p.name).name for p in paths]
     dupes = {p.name for p, f in zip(paths, folders) if folders.count(f) > 1}
     if dupes:
@@ -107,7 +112,14 @@ def grade_paths(
             if previous is not None:
                 return previous
         try:
-            report = grade_notebook(path, the_key, source, references, limits_for.get(path, limits))
+            report = grade_notebook(
+                path,
+                the_key,
+                source,
+                references,
+                limits_for.get(path, limits),
+                parallel=parallel,
+            )
         except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the row
             report = failed_everything(path.name, f"internal grader error: {exc!r}")
         try:
@@ -117,7 +129,7 @@ def grade_paths(
         return report
 
     out.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(one, p) for p in paths]
         bar = tqdm(total=len(futures), desc="grading", unit="nb", disable=not progress)
         reports = []
@@ -140,6 +152,8 @@ def cmd_grade(args) -> int:
     missing = [str(p) for p in paths if not p.is_file()]
     for m in missing:
         print(f"note: {m} is not a file; it gets a row with 0 points", file=sys.stderr)
+    if args.jobs is not None and args.jobs < 1:
+        raise SystemExit("--jobs must be at least 1")
     reports = grade_paths(
         paths, Path(args.out), _limits(args), args.jobs, not args.quiet, resume=args.resume
     )
@@ -282,9 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--jobs",
         type=int,
-        default=os.cpu_count() or 1,
+        default=None,
         metavar="N",
-        help="submissions graded at once (default: the number of cores)",
+        help="submissions graded at once (default: the number of cores this process may use, "
+        "container CPU quotas included)",
     )
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.add_argument(

@@ -153,8 +153,10 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
     from . import key as answer_key
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .pool import Limits
+    from .pool import Limits, usable_cores, warm_up
     from .results import gradescope_json
+
+    warm_up()  # TensorFlow loads in the fork server while the notebook is read
 
     notebook, note = choose_notebook(root / "submission")
     if notebook is None:
@@ -166,6 +168,7 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
         read_notebook(source_path()),
         reference_sources(),
         Limits(run_as=run_as),
+        parallel=usable_cores() > 1,
     )
     if note:
         report.notes.insert(0, note)

@@ -100,6 +100,40 @@ def _vm_size_bytes() -> int:
     return 0
 
 
+def usable_cores() -> int:
+    """Cores this process may use: its CPU affinity, capped by a cgroup CPU quota.
+
+    ``os.cpu_count()`` is the host's count; a container (Gradescope's, a CI
+    runner's) may be allowed far fewer, and a second worker would then only
+    compete with the first.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    for path in ("/sys/fs/cgroup/cpu.max", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"):
+        try:
+            with open(path) as fh:
+                fields = fh.read().split()
+        except OSError:
+            continue
+        if path.endswith("cpu.max") and len(fields) == 2 and fields[0] != "max":
+            quota, period = int(fields[0]), int(fields[1])
+        elif path.endswith("quota_us") and fields and int(fields[0]) > 0:
+            quota = int(fields[0])
+            try:
+                with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as fh:
+                    period = int(fh.read().strip())
+            except (OSError, ValueError):
+                continue
+        else:
+            continue
+        if period > 0:
+            cores = min(cores, max(1, -(-quota // period)))
+        break
+    return max(1, cores)
+
+
 _PR_SET_CHILD_SUBREAPER = 36
 
 

@@ -26,7 +26,9 @@ def test_scores_do_not_depend_on_jobs_or_runs(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     chosen = {e.name: e for e in entries("mistakes")}
-    paths = [materialize(chosen[n], subs) for n in ("relu_on_output", "loss_sum_not_mean")]
+    # split_shuffles draws from NumPy's global generator while training.
+    names = ("relu_on_output", "loss_sum_not_mean", "split_shuffles")
+    paths = [materialize(chosen[n], subs) for n in names]
     solved = subs / "solved.ipynb"
     solved.write_bytes((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
     junk = subs / "junk.ipynb"
@@ -44,6 +46,30 @@ def test_scores_do_not_depend_on_jobs_or_runs(tmp_path):
             | {"grades.csv": (out / "grades.csv").read_text()}
         )
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_training_check_gives_the_same_result_beside_the_others_or_after_them(tmp_path):
+    """The final-accuracy check runs in a worker of its own, in parallel or not."""
+    from autograder import key as answer_key
+    from autograder.judge import grade_notebook
+    from autograder.notebook import read_notebook, reference_sources, source_path
+
+    chosen = {e.name: e for e in entries("mistakes")}
+    paths = [materialize(chosen[n], tmp_path) for n in ("split_shuffles", "step_rebinds_globals")]
+    paths.append(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb")
+    key, source, refs = answer_key.load(), read_notebook(source_path()), reference_sources()
+    for path in paths:
+        side = grade_notebook(path, key, source, refs, parallel=True).as_dict()
+        after = grade_notebook(path, key, source, refs, parallel=False).as_dict()
+        assert _strip_times(_drop_seconds(side)) == _strip_times(_drop_seconds(after)), path.name
+
+
+def _drop_seconds(data):
+    if isinstance(data, dict):
+        return {k: _drop_seconds(v) for k, v in data.items() if k != "seconds"}
+    if isinstance(data, list):
+        return [_drop_seconds(v) for v in data]
+    return data
 
 
 def test_resume_skips_unchanged_submissions_and_regrades_changed_ones(tmp_path):

@@ -328,12 +328,13 @@ def grade_notebook(
     """Grade one notebook file in worker processes; never raises for a bad submission.
 
     The slow checks (training) run in a worker of their own, started from the
-    same cells (skipping any that killed the first): what they measure cannot
-    depend on what the other checks' calls left behind (a random generator drawn
-    from, a counter), so it is the same for every order and every ``--jobs``.
-    With ``parallel``, that worker runs beside the first one; on a machine with
-    an idle core a submission is graded about 0.4 s sooner.  Without it, the
-    first worker is stopped before the second starts, so that memory holds one.
+    same cells: what they measure cannot depend on what the other checks' calls
+    left behind (a random generator drawn from, a counter), so it is the same
+    for every order and every ``--jobs``.  With ``parallel``, both workers start
+    at once and run side by side: on a machine with an idle core a submission
+    is graded about half a second sooner.  Without it, the first worker is
+    stopped before the second starts (skipping any cell that killed the first),
+    so that memory holds one.
     """
     checks = REGISTRY if checks is None else checks
     limits = limits or Limits()
@@ -344,13 +345,21 @@ def grade_notebook(
     except NotANotebook as exc:
         return failed_everything(path.name, str(exc), checks)
     cells, notes = cells_to_run(source, submission)
-    session = Session(cells, references, limits)
+    slow = [c for c in checks if c.slow]
+    rest = [c for c in checks if not c.slow]
     # Every wait on a worker (loading cells, restarts, probes) stops at this deadline.
-    session.deadline = started + limits.submission_seconds
-    report = Report(submission=path.name, notes=notes)
+    deadline = started + limits.submission_seconds
+    session = Session(cells, references, limits)
+    session.deadline = deadline
     side = None
+    if slow:
+        side = Session(cells, references, limits)
+        side.deadline = deadline
+    report = Report(submission=path.name, notes=notes)
+    pool = ThreadPoolExecutor(max_workers=1) if side is not None and parallel else None
 
     try:
+        later = pool.submit(_judge_in, side, slow, key, limits) if pool is not None else None
         try:
             session.ensure()
         except WorkerLost as lost:
@@ -361,28 +370,29 @@ def grade_notebook(
                 report.notes.append(
                     f"a provided setup cell failed: {r['error']['type']}: {r['error']['message']}"
                 )
-        slow = [c for c in checks if c.slow]
-        rest = [c for c in checks if not c.slow]
-        done: dict[str, CheckResult] = {}
-        if slow:
-            side = Session(cells, references, limits)
-            side.deadline = session.deadline
+        results = judge_checks(rest, session.ask, key, reports, limits)
+        session.close()
+        if later is not None:
+            results += later.result()
+        elif side is not None:
             side.poisoned = dict(session.poisoned)  # cells that killed a worker: not again
-        if slow and parallel:
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                later = pool.submit(judge_checks, slow, side.ask, key, reports, limits)
-                results = judge_checks(rest, session.ask, key, reports, limits)
-                results += later.result()
-        else:
-            results = judge_checks(rest, session.ask, key, reports, limits)
-            session.close()
-            if slow:
-                results += judge_checks(slow, side.ask, key, reports, limits)
+            results += _judge_in(side, slow, key, limits)
         done = {r.name: r for r in results}
         report.results = [done[c.name] for c in checks]
     finally:
         session.close()
         if side is not None:
             side.close()
+        if pool is not None:
+            pool.shutdown(wait=True)
     report.seconds = round(time.monotonic() - started, 3)
     return report
+
+
+def _judge_in(session: Session, checks: list[Check], key: AnswerKey, limits: Limits):
+    """Judge ``checks`` in a session of their own (its cells loaded first)."""
+    try:
+        session.ensure()
+    except WorkerLost:
+        pass  # each check asks again, and says why it could not
+    return judge_checks(checks, session.ask, key, session.reports, limits)

@@ -33,6 +33,7 @@ import resource
 import signal
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 
@@ -246,12 +247,18 @@ class Session:
             prefix="autograder-worker-", ignore_cleanup_errors=True
         )
         self.starts = 0
+        #: Set by close(): no worker is started after it (another thread may be
+        #: starting one at that moment; it is killed at once).
+        self.closed = False
+        self._lock = threading.Lock()
         #: time.monotonic() after which nothing more is asked (None: no deadline).
         self.deadline: float | None = None
 
     # -- life cycle
 
     def _spawn(self) -> None:
+        if self.closed:
+            raise WorkerLost("grading of this submission was stopped")
         ctx = context()
         parent, child = ctx.Pipe(duplex=True)
         self.starts += 1
@@ -280,6 +287,9 @@ class Session:
         else:
             child.close()
         self.conn = parent
+        if self.closed:  # close() ran in another thread meanwhile
+            self.kill()
+            raise WorkerLost("grading of this submission was stopped")
 
     def alive(self) -> bool:
         """Whether the worker runs.  When the fork server dies, multiprocessing reports
@@ -290,7 +300,9 @@ class Session:
         return process.is_alive() or _running(process.pid)
 
     def _exchange(self, message: dict, timeout: float) -> dict:
-        assert self.conn is not None
+        conn = self.conn
+        if conn is None:  # closed by another thread
+            raise WorkerLost("grading of this submission was stopped")
         left = self.time_left()
         if left is not None and left <= timeout:
             if left <= 0:
@@ -298,10 +310,10 @@ class Session:
                 raise WorkerLost(self._out_of_time())
             timeout = left
         try:
-            self.conn.send_bytes(wire.dumps(message))
+            conn.send_bytes(wire.dumps(message))
         except (BrokenPipeError, OSError):
             raise WorkerLost(self._death("before it could be asked")) from None
-        if not self.conn.poll(timeout):
+        if not conn.poll(timeout):
             self.kill()
             if left is not None and left <= timeout:
                 raise WorkerLost(self._out_of_time())
@@ -309,7 +321,7 @@ class Session:
                 f"did not finish within {timeout:g} s (an infinite loop, or far too slow?)"
             )
         try:
-            data = self.conn.recv_bytes(MAX_REPLY_BYTES)
+            data = conn.recv_bytes(MAX_REPLY_BYTES)
         except (EOFError, OSError):
             raise WorkerLost(self._death("while running your code")) from None
         try:
@@ -354,20 +366,22 @@ class Session:
     def kill(self) -> None:
         """End the worker and every process below it or in its group (what the
         student's code started, in the background or not)."""
-        process = self.process
+        with self._lock:
+            process, conn = self.process, self.conn
+            self.process = None
+            self.conn = None
         if process is not None:
             if process.pid is not None:
                 _kill_tree(process.pid)
             if process.is_alive():
                 process.kill()
             process.join(5)
-        if self.conn is not None:
-            self.conn.close()
-        self.process = None
-        self.conn = None
+        if conn is not None:
+            conn.close()
 
     def close(self) -> None:
-        """Stop the worker and remove its folder; never raises."""
+        """Stop the worker for good and remove its folder; never raises."""
+        self.closed = True
         self.kill()
         try:
             self.tmp.cleanup()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,13 +41,6 @@ def _limits(args):
         memory_mb=args.memory_mb,
         output_bytes=args.output_bytes,
     )
-
-
-def _import_matplotlib() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
 
 
 def grade_paths(
@@ -89,8 +81,6 @@ def grade_paths(
     )
 
     warm_up()
-    # While the fork server imports TensorFlow, import matplotlib for the feedback plots.
-    threading.Thread(target=_import_matplotlib, daemon=True).start()
     the_key = answer_key.load()
     source = read_notebook(source_path())
     references = reference_sources()
@@ -146,14 +136,19 @@ def grade_paths(
 
 
 def cmd_grade(args) -> int:
+    if args.jobs is not None and args.jobs < 1:
+        raise SystemExit("--jobs must be at least 1")
+    # First of all: TensorFlow takes seconds to load in the fork server, and this
+    # process has its own imports and inputs to read meanwhile.
+    from .pool import warm_up
+
+    warm_up()
     from .results import summary_table
 
     paths = [Path(p) for p in args.submissions]
     missing = [str(p) for p in paths if not p.is_file()]
     for m in missing:
         print(f"note: {m} is not a file; it gets a row with 0 points", file=sys.stderr)
-    if args.jobs is not None and args.jobs < 1:
-        raise SystemExit("--jobs must be at least 1")
     reports = grade_paths(
         paths, Path(args.out), _limits(args), args.jobs, not args.quiet, resume=args.resume
     )

@@ -32,7 +32,7 @@ from . import ASSIGNMENT, ROOT
 #: The unprivileged user student code runs as on Gradescope.
 STUDENT_USER = "autograder-student"
 #: Python packages the container needs, pinned to what this kit is tested with.
-REQUIREMENTS = ("tensorflow-cpu", "numpy", "matplotlib", "nbformat", "tqdm", "jinja2")
+REQUIREMENTS = ("tensorflow-cpu", "numpy", "matplotlib", "pillow", "nbformat", "tqdm", "jinja2")
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 SETUP_SH = """\

@@ -7,7 +7,9 @@ HTML is still checked for its parts.
 
 from __future__ import annotations
 
+import base64
 import csv
+import io
 import shutil
 import subprocess
 import tempfile
@@ -16,10 +18,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from corpus_tools import entries, materialize
+from PIL import Image
 
 from autograder import ASSIGNMENT, ROOT
+from autograder.checks import BOUNDARY_STEPS
 from autograder.cli import grade_paths
-from autograder.feedback import NBGRADER_COLUMNS, write_report
+from autograder.feedback import (
+    CLASS_COLOURS,
+    NBGRADER_COLUMNS,
+    PANEL,
+    SPAN,
+    boundary_panel,
+    write_report,
+)
 from autograder.pool import Limits
 
 pytestmark = pytest.mark.slow
@@ -59,6 +70,43 @@ def test_feedback_files_name_the_mistake_and_escape_output(graded):
     assert "FAILED" not in solved and "✘" not in solved
     # the trained model's decision boundary beside the reference's
     assert "decision boundary" in solved and solved.count("data:image/png;base64,") == 1
+    encoded = solved.split("data:image/png;base64,")[1].split('"')[0]
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(encoded))).convert("RGB"))
+    colours = {tuple(c) for c in picture.reshape(-1, 3)}
+    assert set(CLASS_COLOURS) <= colours  # both classes predicted somewhere
+
+
+def _grid(f):
+    axis = np.linspace(*SPAN, BOUNDARY_STEPS)
+    x, y = np.meshgrid(axis, axis)  # row i is y = axis[i], as the probe's grid
+    return f(x, y).ravel()
+
+
+def _at(panel, x, y):
+    col = int((x - SPAN[0]) / (SPAN[1] - SPAN[0]) * (PANEL - 1))
+    row = PANEL - 1 - int((y - SPAN[0]) / (SPAN[1] - SPAN[0]) * (PANEL - 1))
+    return tuple(panel[row, col])
+
+
+def test_boundary_panel_puts_each_class_where_the_model_does():
+    panel = boundary_panel(_grid(lambda x, y: (x - y) / 3 + 0.5))  # class 1 where x > y
+    assert panel.shape == (PANEL, PANEL, 3)
+    assert _at(panel, 3, 0) == CLASS_COLOURS[1] and _at(panel, 0, 3) == CLASS_COLOURS[0]
+    assert _at(panel, 6, -3) == CLASS_COLOURS[1] and _at(panel, -3, 6) == CLASS_COLOURS[0]
+    black = np.all(panel == 0, axis=2)
+    rows, cols = np.nonzero(black)
+    assert len(rows) >= PANEL  # the contour runs across the panel, along the diagonal
+    assert np.all(np.abs((PANEL - 1 - rows) - cols) <= 3)
+
+
+def test_boundary_panel_of_a_constant_model_has_one_class_and_no_contour():
+    for value, colour in (
+        (0.3, CLASS_COLOURS[0]),
+        (np.nan, CLASS_COLOURS[0]),
+        (9.0, CLASS_COLOURS[1]),
+    ):
+        panel = boundary_panel(_grid(lambda x, y, v=value: np.full_like(x, v)))
+        assert {tuple(c) for c in panel.reshape(-1, 3)} == {colour}
 
 
 def test_report_has_histogram_pass_rates_failures_and_nbgrader_csv(graded):

@@ -7,13 +7,16 @@ Prints three figures with their goals (issue "Grade a whole class fast and safel
 
 1. wall time to grade N solved notebooks with `nbgrader autograde` and with
    `python -m autograder grade`, and the ratio (goal: at least 5x faster);
-2. wall time of one solved notebook from a cold command (goal: at most 6 s);
+2. wall time of one solved notebook from a cold command, several times
+   (median and worst; goal: at most 6 s);
 3. peak memory of that one grading, all its processes together, as the sum
    of PSS (proportional set size: shared pages such as TensorFlow's, shared by
    the fork server and its workers, are counted once) and, for reference, the
    sum of RSS (goal: PSS at most 768 MB, Gradescope's default container).
 
 Timings are wall-clock on a shared machine: read them as figures, not verdicts.
+A command's time runs until its output pipes close, as a CI log or Gradescope's
+harness sees it, not only until its main process exits.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,8 +57,13 @@ def memory_kb(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
-def run_measured(command: list[str], cwd: Path) -> tuple[float, int, int]:
-    """Run a command; return (seconds, peak PSS kB, peak RSS kB) over its process tree."""
+def run_measured(command: list[str], cwd: Path, memory: bool = False) -> tuple[float, int, int]:
+    """Run a command; return (seconds, peak PSS kB, peak RSS kB) over its process tree.
+
+    Memory is sampled only when asked (and the peaks are 0 otherwise): reading
+    ``smaps_rollup`` takes each process's memory-map lock, which slows down the
+    page faults of TensorFlow's import, so timed runs are not sampled.
+    """
     peak = [0, 0]
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -72,11 +81,13 @@ def run_measured(command: list[str], cwd: Path) -> tuple[float, int, int]:
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if memory:
+        sampler.start()
     _, err = proc.communicate()
     seconds = time.monotonic() - started
     done.set()
-    sampler.join()
+    if memory:
+        sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{err.decode()[-2000:]}")
     return seconds, peak[0], peak[1]
@@ -86,6 +97,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=6, help="solved notebooks to grade (default 6)")
     parser.add_argument("--skip-nbgrader", action="store_true", help="only measure the kit")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="cold single-notebook runs to time (default 5)"
+    )
     args = parser.parse_args()
     python = sys.executable
 
@@ -120,23 +134,22 @@ def main() -> int:
             print(f"nbgrader: nbgrader autograde ({args.n} notebooks):       {theirs:7.1f} s")
             print(f"ratio:    {theirs / ours:.1f}x faster (goal: at least 5x)\n")
 
-        one, pss, rss = run_measured(
-            [
-                python,
-                "-m",
-                "autograder",
-                "grade",
-                paths[0],
-                "--out",
-                str(course / "one"),
-                "--quiet",
-            ],
-            course,
-        )
-        print(f"one solved notebook, cold command: {one:.1f} s (goal: at most 6 s)")
+        def one_notebook(k: int, memory: bool) -> tuple[float, int, int]:
+            out = str(course / f"one{k}")
+            command = [python, "-m", "autograder", "grade", paths[0], "--out", out, "--quiet"]
+            return run_measured(command, course, memory=memory)
+
+        colds = [one_notebook(k, memory=False)[0] for k in range(args.repeat)]
+        colds_text = ", ".join(f"{c:.1f}" for c in colds)
         print(
-            f"peak memory of that grading, all processes: PSS {pss / 1024:.0f} MB "
-            f"(goal: at most 768 MB); RSS summed {rss / 1024:.0f} MB"
+            f"one solved notebook, cold command, {args.repeat} runs: median "
+            f"{statistics.median(colds):.1f} s, worst {max(colds):.1f} s ({colds_text}) "
+            "(goal: at most 6 s)"
+        )
+        _, pss, rss = one_notebook(args.repeat, memory=True)
+        print(
+            f"peak memory of one such grading (a separate, sampled run), all processes: "
+            f"PSS {pss / 1024:.0f} MB (goal: at most 768 MB); RSS summed {rss / 1024:.0f} MB"
         )
     return 0
 

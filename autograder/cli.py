@@ -177,6 +177,9 @@ def cmd_demo(args) -> int:
 
 def cmd_check(args) -> int:
     """The public checks only, on one notebook, in a worker process: exit 0 when all pass."""
+    from .pool import warm_up
+
+    warm_up()  # TensorFlow loads in the fork server while the rest is imported and read
     from . import key as answer_key
     from .checks import FUNCTIONS, checks_for
     from .judge import grade_notebook

@@ -717,10 +717,13 @@ def _():
 
 
 def _glorot_probes(fan_in: int, fan_out: int, seed: int, other: int) -> list[dict]:
+    # Judged by the draws' properties, never against the reference's numbers: the
+    # answer key need not store them (150,000 values here would be 1.6 MB of it).
+    args = (integer(fan_in), integer(fan_out))
     return [
-        call("glorot_uniform", integer(fan_in), integer(fan_out), integer(seed)),
-        call("glorot_uniform", integer(fan_in), integer(fan_out), integer(seed)),
-        call("glorot_uniform", integer(fan_in), integer(fan_out), integer(other)),
+        call("glorot_uniform", *args, integer(seed), keep_value=False),
+        call("glorot_uniform", *args, integer(seed), keep_value=False),
+        call("glorot_uniform", *args, integer(other), keep_value=False),
     ]
 
 

@@ -48,7 +48,10 @@ def compute_answers(checks: list[Check] | None = None) -> dict[str, dict]:
                 reply = session.ask(probe, timeout=300)
                 if reply.get("error"):
                     raise RuntimeError(f"the reference fails {c.name}: {reply['error']}")
-                answers[digest] = {k: v for k, v in reply.items() if k not in ("output", "seconds")}
+                answer = {k: v for k, v in reply.items() if k not in ("output", "seconds")}
+                if probe.get("keep_value") is False:  # judged by properties only
+                    answer.pop("value", None)
+                answers[digest] = answer
     finally:
         session.close()
     return answers

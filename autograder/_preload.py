@@ -36,15 +36,26 @@ class _NoKerasYet(importlib.abc.MetaPathFinder):
 
 
 def import_tensorflow_without_keras() -> None:
+    """Import TensorFlow with Keras refused (tests/test_worker_start.py checks it works).
+
+    A TensorFlow that cannot do without Keras fails loudly here: its native parts
+    cannot be imported a second time in this process (they abort), so there is
+    no falling back to a plain import.
+    """
     quiet_tensorflow_env()
     refuse = _NoKerasYet()
     sys.meta_path.insert(0, refuse)
     try:
         import tensorflow  # noqa: F401
+    except ImportError as exc:
+        raise RuntimeError(
+            "this TensorFlow cannot be imported without Keras, which autograder/_preload.py "
+            "refuses while it loads; the kit is tested with tensorflow-cpu==2.21.0"
+        ) from exc
     finally:
         sys.meta_path.remove(refuse)
-    # What the failed attempt left half-made must not be found by the real import later.
-    for name in [n for n in sys.modules if n == "keras" or n.startswith("keras.")]:
+    # What the refused import left half-made must not be found by the real one later.
+    for name in [n for n in sys.modules if n.split(".")[0] == "keras"]:
         del sys.modules[name]
 
 

@@ -101,6 +101,38 @@ def _vm_size_bytes() -> int:
     return 0
 
 
+def cpu_quota(
+    cpu_max: str | None = None, cfs_quota: str | None = None, cfs_period: str | None = None
+) -> int | None:
+    """Whole cores a cgroup CPU quota allows (rounded up), or None without a quota.
+
+    ``cpu_max`` is cgroup v2's ``cpu.max`` ("max 100000" or "150000 100000");
+    ``cfs_quota`` and ``cfs_period`` are cgroup v1's ``cpu.cfs_quota_us`` (-1: none)
+    and ``cpu.cfs_period_us``.
+    """
+    try:
+        if cpu_max is not None:
+            fields = cpu_max.split()
+            if len(fields) == 2 and fields[0] != "max":
+                quota, period = int(fields[0]), int(fields[1])
+                return max(1, -(-quota // period)) if quota > 0 and period > 0 else None
+            return None
+        if cfs_quota is not None and cfs_period is not None:
+            quota, period = int(cfs_quota), int(cfs_period)
+            return max(1, -(-quota // period)) if quota > 0 and period > 0 else None
+    except ValueError:
+        pass
+    return None
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
 def usable_cores() -> int:
     """Cores this process may use: its CPU affinity, capped by a cgroup CPU quota.
 
@@ -112,27 +144,11 @@ def usable_cores() -> int:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    for path in ("/sys/fs/cgroup/cpu.max", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"):
-        try:
-            with open(path) as fh:
-                fields = fh.read().split()
-        except OSError:
-            continue
-        if path.endswith("cpu.max") and len(fields) == 2 and fields[0] != "max":
-            quota, period = int(fields[0]), int(fields[1])
-        elif path.endswith("quota_us") and fields and int(fields[0]) > 0:
-            quota = int(fields[0])
-            try:
-                with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as fh:
-                    period = int(fh.read().strip())
-            except (OSError, ValueError):
-                continue
-        else:
-            continue
-        if period > 0:
-            cores = min(cores, max(1, -(-quota // period)))
-        break
-    return max(1, cores)
+    quota = cpu_quota(_read("/sys/fs/cgroup/cpu.max")) or cpu_quota(
+        cfs_quota=_read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
+        cfs_period=_read("/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
+    )
+    return max(1, min(cores, quota or cores))
 
 
 _PR_SET_CHILD_SUBREAPER = 36

@@ -24,8 +24,11 @@ from pathlib import Path
 import pytest
 from corpus_tools import SOLVED, entries, materialize
 
+from autograder import key as answer_key
 from autograder.checks import GRADE_IDS, REGISTRY, points_by_grade_id
 from autograder.cli import grade_paths
+from autograder.judge import grade_notebook
+from autograder.notebook import read_notebook, reference_sources, source_path
 from autograder.pool import Limits
 
 pytestmark = pytest.mark.slow
@@ -186,8 +189,9 @@ def test_student_code_wrote_nothing_into_the_results_folder(graded):
     assert "FAKE" in (graded.base / "tmp" / "grades.csv").read_text()
 
 
-def test_no_student_process_outlives_grading(graded):
-    survivors = []
+def _survivors(tmp: Path) -> list[tuple]:
+    """Processes a submission started (the sleepers, or anything working under ``tmp``)."""
+    found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -196,11 +200,48 @@ def test_no_student_process_outlives_grading(graded):
             cwd = os.readlink(proc / "cwd")
         except OSError:
             continue
-        if cmdline.startswith(SLEEPERS) or cwd.startswith(str(graded.base / "tmp")):
-            survivors.append((proc.name, cmdline[:80], cwd))
-    assert not survivors
+        if cmdline.startswith(SLEEPERS) or cwd.startswith(str(tmp)):
+            found.append((proc.name, cmdline[:80], cwd))
+    return found
+
+
+def test_no_student_process_outlives_grading(graded):
+    assert not _survivors(graded.base / "tmp")
     # ... and their temporary folders are gone.
     assert not list((graded.base / "tmp").glob("autograder-worker-*"))
+
+
+#: Hostile entries graded again with both workers at once (one submission on a
+#: machine with a core to spare, as `grade` on one notebook or Gradescope runs it).
+PARALLEL = (
+    "kill_forkserver",
+    "kill_process_group",
+    "infinite_loop_top",
+    "os_exit_top",
+    "sys_exit_top",
+    "background_process",
+    "escaping_daemon",
+)
+
+
+def test_hostile_submissions_score_the_same_with_parallel_workers(graded):
+    key, source, refs = answer_key.load(), read_notebook(source_path()), reference_sources()
+    tmp = graded.base / "tmp_parallel"
+    tmp.mkdir()
+    saved, tempfile.tempdir = tempfile.tempdir, str(tmp)
+    try:
+        for name in PARALLEL:
+            entry = next(e for e in BROKEN if e.name == name)
+            limits = Limits(**entry.limits) if entry.limits else Limits()
+            path = graded.base / "submissions" / f"{name}.ipynb"
+            report = grade_notebook(path, key, source, refs, limits, parallel=True)
+            assert _by_grade_id(report) == _by_grade_id(graded.reports[name]), (
+                f"{name}:\n{_failures(report)}"
+            )
+    finally:
+        tempfile.tempdir = saved
+    assert not _survivors(tmp)
+    assert not list(tmp.glob("autograder-worker-*"))
 
 
 def test_the_batch_stays_fast(graded):

@@ -96,10 +96,13 @@ def grade_paths(
             "would overwrite each other; rename them"
         )
 
+    resumed: set[Path] = set()  # their feedback files (with pictures) are kept as they are
+
     def one(path: Path) -> Report:
         if resume:
             previous = read_report(out, path)
             if previous is not None:
+                resumed.add(path)
                 return previous
         try:
             report = grade_notebook(
@@ -129,8 +132,9 @@ def grade_paths(
         bar.close()
     for path, report in zip(paths, reports):
         write_results(out, report)
-        write_feedback(result_dir(out, report.submission), report)
-        write_fingerprint(out, path, fingerprint(path))
+        if path not in resumed:
+            write_feedback(result_dir(out, report.submission), report)
+            write_fingerprint(out, path, fingerprint(path))
     write_grades_csv(out, reports)
     return reports
 

@@ -77,8 +77,11 @@ def test_resume_skips_unchanged_submissions_and_regrades_changed_ones(tmp_path):
     out = tmp_path / "out"
     first = grade_paths([solved, junk], out, Limits(), jobs=1, progress=False)
     before = (out / "solved" / "results.json").read_text()
+    feedback = (out / "solved" / "feedback.html").read_text()
+    assert "data:image/png;base64," in feedback  # the decision-boundary picture
     junk.write_bytes(solved.read_bytes())  # the student resubmits a good notebook
     again = grade_paths([solved, junk], out, Limits(), jobs=1, progress=False, resume=True)
     assert (out / "solved" / "results.json").read_text() == before  # not graded again
+    assert (out / "solved" / "feedback.html").read_text() == feedback  # picture kept
     assert [r.score for r in first] == [again[0].score, 0.0]
     assert again[1].score == again[1].max_score  # the changed file was graded anew

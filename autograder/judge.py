@@ -237,37 +237,41 @@ def judge_check(
     except WorkerLost as lost:
         return _result(check, False, f"{check.subject}: {lost}", started)
     expected = [key.expected(p) for p in check.probes]
+    answers = None
     try:
-        message = _verdict(check, replies, expected, reports, limits)
+        answers = _decode(replies)
+        message = _verdict(check, answers, expected, reports, limits)
     except Exception as exc:  # noqa: BLE001 - an answer the comparisons choke on
         message = (
             f"{check.subject}: the grader could not judge this answer "
             f"({type(exc).__name__}: {str(exc)[:300]})"
         )
     result = _result(check, message is None, message or "", started)
-    result.boundary = _boundary(replies, expected)
+    result.boundary = _boundary(answers, expected) if answers else None
     return result
 
 
-def _boundary(replies: list, expected: list[dict]) -> tuple | None:
-    """(student's, reference's) outputs on the feedback grid, when the model ran."""
-    try:
-        got = compare.decode_answer(replies[0]).get("grid_outputs")
-        want = expected[0].get("grid_outputs")
-    except (IndexError, AttributeError, TypeError):
-        return None
-    if got is None or want is None or isinstance(got, list) or got.shape != want.shape:
-        return None
-    return (got, want)
-
-
-def _verdict(check, replies, expected, reports, limits) -> str | None:
+def _decode(replies: list) -> list[dict]:
+    """The worker's replies as answers: arrays decoded, error and output made safe."""
     answers = []
     for reply in replies:
         answer = compare.decode_answer(reply if isinstance(reply, dict) else {})
         answer["error"] = clean_error(answer.get("error"))
         answer["output"] = answer["output"] if isinstance(answer.get("output"), str) else ""
         answers.append(answer)
+    return answers
+
+
+def _boundary(answers: list[dict], expected: list[dict]) -> tuple | None:
+    """(student's, reference's) outputs on the feedback grid, when the model ran."""
+    got = answers[0].get("grid_outputs")
+    want = expected[0].get("grid_outputs") if expected else None
+    if not isinstance(got, np.ndarray) or not isinstance(want, np.ndarray):
+        return None
+    return (got, want) if got.shape == want.shape else None
+
+
+def _verdict(check, answers, expected, reports, limits) -> str | None:
     message = _explain_errors(check.probes, answers, reports, limits)
     if message is None:
         ctx = compare.Context(check.probes, answers, expected)

@@ -113,16 +113,16 @@ def cpu_quota(
     try:
         if cpu_max is not None:
             fields = cpu_max.split()
-            if len(fields) == 2 and fields[0] != "max":
-                quota, period = int(fields[0]), int(fields[1])
-                return max(1, -(-quota // period)) if quota > 0 and period > 0 else None
-            return None
-        if cfs_quota is not None and cfs_period is not None:
+            if len(fields) != 2 or fields[0] == "max":
+                return None
+            quota, period = int(fields[0]), int(fields[1])
+        elif cfs_quota is not None and cfs_period is not None:
             quota, period = int(cfs_quota), int(cfs_period)
-            return max(1, -(-quota // period)) if quota > 0 and period > 0 else None
+        else:
+            return None
     except ValueError:
-        pass
-    return None
+        return None
+    return max(1, -(-quota // period)) if quota > 0 and period > 0 else None
 
 
 def _read(path: str) -> str | None:
@@ -281,26 +281,22 @@ class Session:
         workdir = os.path.join(self.tmp.name, f"run{self.starts}")
         os.makedirs(workdir, exist_ok=True)
         capture = os.path.join(self.tmp.name, f"output{self.starts}.txt")
-        self.process = ctx.Process(
-            target=_child, args=(child, capture, workdir, self.limits), daemon=True
-        )
         try:
-            self.process.start()
-        except (OSError, EOFError, ValueError):
-            # The fork server died under us (a student's cell may kill it, being
-            # the worker's parent): the next start launches a new one.
-            self.process = ctx.Process(
-                target=_child, args=(child, capture, workdir, self.limits), daemon=True
-            )
-            try:
-                self.process.start()
-            except (OSError, EOFError, ValueError) as exc:
-                self.process = None
-                parent.close()
-                raise WorkerLost(f"could not start a worker ({exc})") from None
-            finally:
-                child.close()
-        else:
+            # A second try when the fork server died under us (a student's cell may
+            # kill it, being the worker's parent): the next start launches a new one.
+            for attempt in (1, 2):
+                self.process = ctx.Process(
+                    target=_child, args=(child, capture, workdir, self.limits), daemon=True
+                )
+                try:
+                    self.process.start()
+                    break
+                except (OSError, EOFError, ValueError) as exc:
+                    if attempt == 2:
+                        self.process = None
+                        parent.close()
+                        raise WorkerLost(f"could not start a worker ({exc})") from None
+        finally:
             child.close()
         self.conn = parent
         if self.closed:  # close() ran in another thread meanwhile

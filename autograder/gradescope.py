@@ -140,6 +140,8 @@ def run(root: Path, hidden_visibility: str = "after_published") -> int:
         traceback.print_exc()
     data.setdefault("execution_time", round(time.monotonic() - started, 3))
     results_path.parent.mkdir(parents=True, exist_ok=True)
+    # Not results.write_atomic: importing that module imports the judge, and this
+    # must still work when the failure above was an import of the judge.
     tmp = results_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n")
     os.replace(tmp, results_path)

@@ -153,7 +153,8 @@ def activation(name: str) -> dict:
 
 
 def forward64(values: dict, x: np.ndarray) -> np.ndarray:
-    """The model's output in float64, for choosing probe weights (not for grading)."""
+    """The model's output in float64, independent of TensorFlow: probe weights are
+    chosen with it, and the judge's numeric gradient of the loss is taken with it."""
     h = np.maximum(x @ values["W1"] + values["b1"], 0.0)
     h = np.maximum(h @ values["W2"] + values["b2"], 0.0)
     return h @ values["W3"] + values["b3"]

@@ -1,13 +1,14 @@
 # Two entry points, each doing all set-up first (a virtual environment in .venv):
 #   make demo   release the assignment and grade three example notebooks
 #   make test   run the whole test suite (what CI runs)
+#   make test-fast  the tests not marked slow, for a quick loop while editing
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # nbgrader runs `alembic` from PATH the first time it creates a gradebook.
 RUN    := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python
 
-.PHONY: setup demo test lint
+.PHONY: setup demo test test-fast lint
 
 setup: $(VENV)/.installed
 
@@ -22,8 +23,14 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check autograder solutions benchmarks tests/*.py
 	$(RUN) -m pytest
+
+# The tests not marked slow (no real nbgrader, no many-model training): a quick loop while editing.
+test-fast: setup
+	$(BIN)/ruff check .
+	$(RUN) -m pytest -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check autograder solutions tests/*.py
+	$(BIN)/ruff format --check autograder solutions benchmarks tests/*.py

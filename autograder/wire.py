@@ -54,12 +54,19 @@ def decode_array(obj: dict) -> np.ndarray:
     data = obj.get("b64")
     if dtype not in NUMERIC_DTYPES or not isinstance(data, str) or not isinstance(shape, list):
         raise WireError("malformed array")
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+    if len(shape) > 32 or not all(  # 32: NumPy's own limit on dimensions
+        isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_ELEMENTS for n in shape
+    ):
         raise WireError("malformed array shape")
-    size = int(np.prod(shape, dtype=np.int64))
+    size = 1
+    for n in shape:  # Python integers: a product of huge claimed sizes cannot wrap around
+        size *= n
     if size > MAX_ELEMENTS:
         raise WireError("array too large")
-    raw = base64.b64decode(data.encode("ascii"), validate=True)
+    try:
+        raw = base64.b64decode(data.encode("ascii"), validate=True)
+    except (UnicodeEncodeError, ValueError):  # binascii.Error is a ValueError
+        raise WireError("malformed array bytes") from None
     dt = np.dtype(dtype).newbyteorder("<")
     if len(raw) != size * dt.itemsize:
         raise WireError("array bytes do not match its shape")
@@ -111,6 +118,8 @@ def loads(data: bytes) -> dict:
         message = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WireError(f"not a message: {exc}") from None
+    except RecursionError:  # "[[[[...]]]]" nested past the interpreter's stack
+        raise WireError("not a message: nested too deeply") from None
     if not isinstance(message, dict):
         raise WireError("a message must be a JSON object")
     return message

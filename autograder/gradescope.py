@@ -52,13 +52,16 @@ chmod -R go-rwx /autograder/source
 
 RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
-# Gradescope runs this for every submission. AUTOGRADER_ROOT replaces /autograder (for tests).
+# Gradescope runs this for every submission. It unzips the autograder into
+# /autograder/source, then COPIES this script to /autograder/run_autograder and runs
+# it from /autograder: the kit is found from ROOT, never from where this script lies.
+# AUTOGRADER_ROOT replaces /autograder (for tests).
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
-HERE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+KIT="$ROOT/source"
 PY="$ROOT/venv/bin/python"
 [ -x "$PY" ] || PY="${{AUTOGRADER_PYTHON:-python3}}"
-cd "$HERE"
-export PYTHONPATH="$HERE${{PYTHONPATH:+:$PYTHONPATH}}"
+cd "$KIT"
+export PYTHONPATH="$KIT"
 exec "$PY" -m autograder gradescope-run --root "$ROOT" --hidden-visibility {visibility}
 """
 
@@ -147,7 +150,7 @@ def run(root: Path, hidden_visibility: str = "after_published") -> int:
     os.replace(tmp, results_path)
     if os.geteuid() == 0:
         os.chmod(results_path.parent, 0o700)
-    print(f"score {data.get('score')} written to {results_path}")
+    print(f"score {data.get('score')} written to {results_path} (kit: {ROOT})")
     return 0
 
 

@@ -55,6 +55,9 @@ def autograder_root(tmp_path_factory):
     source = tmp / "root" / "source"
     for script in ("setup.sh", "run_autograder"):
         os.chmod(source / script, 0o755)
+    # What Gradescope does after setup.sh: "/autograder/run_autograder is where your
+    # autograder script gets copied to", and it runs from /autograder.
+    shutil.copy2(source / "run_autograder", tmp / "root" / "run_autograder")
     if os.geteuid() == 0:
         os.chmod(source, 0o700)  # as setup.sh does: the kit is for root only
         _let_everyone_reach_python()
@@ -84,14 +87,19 @@ def run_autograder(root, files: dict[str, bytes]) -> dict:
     if results.exists():
         results.unlink()
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    # Not this process's PYTHONPATH: on Gradescope nothing but the script sets it.
+    env.pop("PYTHONPATH", None)
     done = subprocess.run(
-        ["bash", str(root / "source" / "run_autograder")],
+        [str(root / "run_autograder")],
+        cwd=root,
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    # Graded by the zip's own kit, not by this checkout (installed in editable mode here).
+    assert f"(kit: {root / 'source'})" in done.stdout, done.stdout[-2000:]
     return json.loads(results.read_text())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -41,6 +42,25 @@ def _limits(args):
         memory_mb=args.memory_mb,
         output_bytes=args.output_bytes,
     )
+
+
+def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
+    """As root: each submission's workers run as a uid of their own, with the kit's
+    secrets, the other submissions and ``out`` hidden from them (autograder.sandbox)."""
+    from dataclasses import replace
+
+    from . import sandbox
+
+    hide = sandbox.kit_secrets() + tuple(
+        sorted({str(out.resolve())} | {str(p.resolve().parent) for p in paths})
+    )
+    confined = {}
+    for index, path in enumerate(paths):
+        own = limits_for.get(path, limits)
+        confined[path] = replace(
+            own, run_as=own.run_as or sandbox.uid_for(index), hide=own.hide or hide
+        )
+    return confined
 
 
 def grade_paths(
@@ -95,6 +115,9 @@ def grade_paths(
             f"two submissions share a file name ({', '.join(sorted(dupes))}): their results "
             "would overwrite each other; rename them"
         )
+
+    if os.geteuid() == 0:
+        limits_for = confined(paths, out, limits, limits_for)
 
     resumed: set[Path] = set()  # their feedback files (with pictures) are kept as they are
 

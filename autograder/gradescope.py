@@ -156,6 +156,7 @@ def run(root: Path, hidden_visibility: str = "after_published") -> int:
 
 def _grade(root: Path, hidden_visibility: str) -> dict:
     from . import key as answer_key
+    from . import sandbox
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
     from .pool import Limits, usable_cores, warm_up
@@ -172,7 +173,7 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
         answer_key.load(),
         read_notebook(source_path()),
         reference_sources(),
-        Limits(run_as=run_as),
+        Limits(run_as=run_as, hide=sandbox.kit_secrets() + (str(root / "results"),)),
         parallel=usable_cores() > 1,
     )
     if note:

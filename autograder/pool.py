@@ -13,15 +13,23 @@ out, runs out of memory or exits is replaced by a fresh one for the next check;
 a cell that kills the worker while loading is skipped in the next one, and
 reported.
 
-Confinement, such as it is without a sandbox: each worker leads its own
-session and process group (``os.kill(0, ...)`` in student code reaches the
-worker and its children, not the grader) and is a child subreaper (a process
-it starts that double-forks into the background is adopted by the worker, not
-by init), and when the worker is done with, every process below it and in its
-group is killed, so nothing a submission starts outlives it.  A cell that kills
-the fork server (the worker's parent) costs a fork-server restart, not the
-workers of other submissions.  The worker's working directory is a fresh
-temporary folder whose parents the grader never reads.
+Confinement, always: each worker leads its own session and process group
+(``os.kill(0, ...)`` in student code reaches the worker and its children, not
+the grader) and is a child subreaper (a process it starts that double-forks
+into the background is adopted by the worker, not by init), and when the
+worker is done with, every process below it and in its group is killed.  It
+keeps only its pipe and its capture file of the descriptors the fork server
+left it.  A cell that kills the fork server (the worker's parent) costs a
+fork-server restart, not the workers of other submissions.  The worker's
+working directory is a fresh folder inside the judge's own (mode 0700), whose
+other files the worker reaches only through descriptors it was given.
+
+When the grader runs as root (Gradescope; ``grade`` as root), each worker
+also gets what :mod:`autograder.sandbox` sets up before any student code
+runs: a user of its own, its own cgroup (memory and process limits for the
+whole tree, and a kill that no escaped daemon avoids), and, where the kernel
+allows, its own network, IPC and mount namespaces with private ``/tmp`` and
+``/dev/shm`` and the kit's secrets covered.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import wire
+from . import sandbox, wire
 
 #: Largest reply accepted from a worker.
 MAX_REPLY_BYTES = 64 * 1024 * 1024
@@ -52,9 +60,13 @@ class Limits:
     submission_seconds: float = 600.0
     memory_mb: int = 2048
     output_bytes: int = 1_000_000
-    #: When the grader runs as root: the unprivileged user student code runs as
-    #: (Gradescope's containers; see autograder.gradescope).  None: the grader's own user.
-    run_as: str | None = None
+    #: When the grader runs as root: the unprivileged user student code runs as, a
+    #: name (Gradescope's; see autograder.gradescope) or a bare uid (one per submission
+    #: in a batch; see autograder.sandbox).  None: the grader's own user.
+    run_as: str | int | None = None
+    #: Files and folders covered by empty mounts in the worker (with run_as, where the
+    #: kernel allows): the answer key, the reference, other submissions, the results.
+    hide: tuple[str, ...] = ()
 
 
 class WorkerLost(Exception):
@@ -190,7 +202,9 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def _child(conn, capture_path: str, workdir: str, limits: Limits) -> None:  # pragma: no cover
+def _child(
+    conn, capture_path: str, workdir: str, limits: Limits, cgroup: list[str]
+) -> None:  # pragma: no cover
     """Runs in the worker process: confine it, then serve the judge."""
     # A process group of its own: a signal sent to "my group" (os.kill(0, ...),
     # os.killpg(os.getpgrp(), ...)) stays inside, and Session.kill ends the group.
@@ -205,9 +219,20 @@ def _child(conn, capture_path: str, workdir: str, limits: Limits) -> None:  # pr
     os.environ["MPLBACKEND"] = "Agg"  # student cells may plot; there is no screen
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
-    out = os.open(capture_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    # The session's folder is the judge's, which no student process can write to, so
+    # nothing can have been planted at this path; the flags say so again.  The worker
+    # keeps this descriptor and never opens the path again.
+    out = os.open(
+        capture_path,
+        os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC,
+        0o600,
+    )
     os.dup2(out, 1)
     os.dup2(out, 2)
+    if limits.run_as:
+        # Before any student code: the tree's own cgroup, network, IPC and /tmp.
+        sandbox.join_cgroup(cgroup)
+        sandbox.isolate(limits.hide)
     # Past the output limit, writes fail with "File too large" instead of a signal.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
@@ -219,29 +244,13 @@ def _child(conn, capture_path: str, workdir: str, limits: Limits) -> None:  # pr
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     from .worker import main_for_process
 
+    # The fork server's descriptors (its liveness pipe, the resource tracker's pipe,
+    # the pipe that carried this process's start-up data) are no business of student code.
+    sandbox.close_other_fds({0, 1, 2, out, conn.fileno()})
     if limits.run_as:
-        _drop_privileges(limits.run_as, [os.path.dirname(capture_path), workdir, capture_path])
-    main_for_process(conn, capture_path)
+        sandbox.drop_privileges(limits.run_as, workdir)
+    main_for_process(conn, out)
     os._exit(0)
-
-
-def _drop_privileges(user: str, own: list[str]) -> None:  # pragma: no cover - in child
-    """Become ``user`` for good (groups, gid, uid), after giving it the worker's own files.
-
-    Everything the worker needs from the kit is already imported, and the judge sends
-    cells and reference functions over the pipe, so the kit's folder, the answer key
-    and the results folder can stay unreadable to student code.
-    """
-    import pwd
-
-    entry = pwd.getpwnam(user)
-    for path in own:
-        os.chown(path, entry.pw_uid, entry.pw_gid)
-    os.setgroups([])
-    os.setgid(entry.pw_gid)
-    os.setuid(entry.pw_uid)
-    os.environ["HOME"] = own[1]
-    os.environ["USER"] = user
 
 
 class Session:
@@ -269,6 +278,8 @@ class Session:
         self._lock = threading.Lock()
         #: time.monotonic() after which nothing more is asked (None: no deadline).
         self.deadline: float | None = None
+        #: The current worker's cgroups, one per controller (none without root).
+        self.cgroup: list[str] = []
 
     # -- life cycle
 
@@ -280,13 +291,17 @@ class Session:
         self.starts += 1
         workdir = os.path.join(self.tmp.name, f"run{self.starts}")
         os.makedirs(workdir, exist_ok=True)
-        capture = os.path.join(self.tmp.name, f"output{self.starts}.txt")
+        if self.limits.run_as:
+            self.cgroup = sandbox.make_cgroup(self.limits.memory_mb)
         try:
             # A second try when the fork server died under us (a student's cell may
             # kill it, being the worker's parent): the next start launches a new one.
             for attempt in (1, 2):
+                capture = os.path.join(self.tmp.name, f"output{self.starts}-{attempt}.txt")
                 self.process = ctx.Process(
-                    target=_child, args=(child, capture, workdir, self.limits), daemon=True
+                    target=_child,
+                    args=(child, capture, workdir, self.limits, self.cgroup),
+                    daemon=True,
                 )
                 try:
                     self.process.start()
@@ -379,15 +394,21 @@ class Session:
         """End the worker and every process below it or in its group (what the
         student's code started, in the background or not)."""
         with self._lock:
-            process, conn = self.process, self.conn
+            process, conn, cgroup = self.process, self.conn, self.cgroup
             self.process = None
             self.conn = None
+            self.cgroup = []
         if process is not None:
             if process.pid is not None:
                 _kill_tree(process.pid)
             if process.is_alive():
                 process.kill()
+        # Also what left the tree (a daemon that cleared its subreaper flag and
+        # double-forked): no process can leave its cgroup.
+        sandbox.kill_cgroup(cgroup)
+        if process is not None:
             process.join(5)
+        sandbox.remove_cgroup(cgroup)
         if conn is not None:
             conn.close()
 

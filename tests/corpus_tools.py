@@ -25,6 +25,8 @@ one full points, and each ``message`` must appear in a check of ``loses``:
 * ``# base: release`` - start from the untouched student notebook, not the solved one.
 * ``# limits: check_seconds=3, load_seconds=10`` - :class:`autograder.pool.Limits`
   fields for this entry (keeps time-outs short in the tests).
+* ``# needs: root`` - the containment this entry shows needs the grader to run as
+  root (CI does); as another user its test says it is skipped, and why.
 
 Sections: ``# %% copy cell: <grade_id>`` inserts, after the last cell with that
 grade_id, a copy of it (same metadata) holding the section's code.
@@ -59,6 +61,7 @@ class Entry:
     score: str = ""
     base: str = "solved"
     limits: dict[str, float] = field(default_factory=dict)
+    needs: str = ""
 
     @property
     def name(self) -> str:
@@ -90,6 +93,8 @@ def parse(path: Path) -> Entry:
                 entry.limits[name.strip()] = float(number)
         elif key == "why":
             entry.why = value
+        elif key == "needs":
+            entry.needs = value
     matches = list(_SECTION.finditer(text))
     for k, m in enumerate(matches):
         end = matches[k + 1].start() if k + 1 < len(matches) else len(text)

@@ -380,10 +380,14 @@ def serve(conn, ns: dict | None = None, output=None, references: dict | None = N
             return None
 
 
-def main_for_process(conn, capture_path: str | None) -> None:  # pragma: no cover - in child
-    """Entry point of a worker process (see :mod:`autograder.pool`)."""
+def main_for_process(conn, capture_fd: int | None) -> None:  # pragma: no cover - in child
+    """Entry point of a worker process (see :mod:`autograder.pool`).
+
+    ``capture_fd`` is the open capture file that fds 1 and 2 write to; the worker
+    reads it through this descriptor, never by path (the path is in the judge's folder).
+    """
     output = None
-    if capture_path:
+    if capture_fd is not None:
         import os
 
         def output():
@@ -398,17 +402,11 @@ def main_for_process(conn, capture_path: str | None) -> None:  # pragma: no cove
                 except Exception:  # noqa: BLE001 - replaced, closed, or over the limit
                     pass
             try:
-                fd = os.open(capture_path, os.O_RDWR)
-            except OSError:
+                size = os.fstat(capture_fd).st_size
+                data = os.pread(capture_fd, OUTPUT_TAIL * 4, max(0, size - OUTPUT_TAIL * 4))
+                os.ftruncate(capture_fd, 0)
+            except OSError:  # student code closed or replaced the descriptor
                 return ""
-            try:
-                size = os.fstat(fd).st_size
-                data = os.pread(fd, OUTPUT_TAIL * 4, max(0, size - OUTPUT_TAIL * 4))
-                os.ftruncate(fd, 0)
-            except OSError:
-                return ""
-            finally:
-                os.close(fd)
             return data.decode("utf-8", "replace")[-OUTPUT_TAIL:]
 
     serve(conn, output=output)

@@ -1,10 +1,13 @@
 # score: full
-# why: kills its worker's parent, the fork server that starts every worker; that costs a restart of it, not other submissions' workers, and the cell's function is still graded
+# why: kills its worker's parent, the fork server that starts every worker; that costs a restart of it, not other submissions' workers, and the cell's function is still graded (as root, the worker runs as another user and cannot)
 # %% cell: model
 import os
 import signal
 
-os.kill(os.getppid(), signal.SIGKILL)
+try:
+    os.kill(os.getppid(), signal.SIGKILL)
+except PermissionError:
+    pass
 
 
 def model(inputs):

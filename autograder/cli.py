@@ -154,11 +154,14 @@ def grade_paths(
             bar.update(1)
         bar.close()
     for path, report in zip(paths, reports):
-        write_results(out, report)
-        if path not in resumed:
-            write_feedback(result_dir(out, report.submission), report)
-            write_fingerprint(out, path, fingerprint(path))
-    write_grades_csv(out, reports)
+        try:  # one submission's files; a failure here costs its files, not the batch
+            write_results(out, report)
+            if path not in resumed:
+                write_feedback(result_dir(out, report.submission), report)
+                write_fingerprint(out, path, fingerprint(path))
+        except OSError as exc:
+            print(f"error: the results of {path.name} were not written: {exc}", file=sys.stderr)
+    write_grades_csv(out, reports)  # every row, whatever happened to the files above
     return reports
 
 

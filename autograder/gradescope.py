@@ -27,7 +27,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from . import ASSIGNMENT, ROOT
+from . import ASSIGNMENT, ROOT, files
 
 #: The unprivileged user student code runs as on Gradescope.
 STUDENT_USER = "autograder-student"
@@ -115,6 +115,8 @@ def _failure(message: str) -> dict:
 
 def choose_notebook(folder: Path) -> tuple[Path | None, str]:
     """The submission's notebook, and a note when the choice needed a guess."""
+    # Links are never followed (root would read whatever they point at): a link
+    # named *.ipynb is chosen like a file, and read_notebook refuses it with a reason.
     notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     if not notebooks:
         found = sorted(p.name for p in folder.rglob("*") if p.is_file())[:20]
@@ -142,14 +144,20 @@ def run(root: Path, hidden_visibility: str = "after_published") -> int:
         )
         traceback.print_exc()
     data.setdefault("execution_time", round(time.monotonic() - started, 3))
-    results_path.parent.mkdir(parents=True, exist_ok=True)
-    # Not results.write_atomic: importing that module imports the judge, and this
-    # must still work when the failure above was an import of the judge.
-    tmp = results_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, results_path)
-    if os.geteuid() == 0:
-        os.chmod(results_path.parent, 0o700)
+    text = json.dumps(data, indent=2) + "\n"
+    try:
+        # Through a descriptor of the folder, replacing (never following) a planted
+        # link, and clearing a folder planted at the file's path.  autograder.files
+        # imports nothing of the kit: this must work when importing the judge failed.
+        files.write_file(results_path, text, clear=True)
+        if os.geteuid() == 0:
+            fd = os.open(results_path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            os.fchmod(fd, 0o700)
+            os.close(fd)
+    except OSError:
+        traceback.print_exc()
+        print(text)  # the log, at least, has the results
+        return 1
     print(f"score {data.get('score')} written to {results_path} (kit: {ROOT})")
     return 0
 

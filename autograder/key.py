@@ -13,6 +13,7 @@ release folder.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -57,9 +58,20 @@ def compute_answers(checks: list[Check] | None = None) -> dict[str, dict]:
     return answers
 
 
+class TamperedKey(RuntimeError):
+    """The answer key's bytes do not match the digest ``release`` wrote beside it."""
+
+
+def digest_path(path: Path) -> Path:
+    return path.with_suffix(".sha256")
+
+
 def build(path: Path = KEY_PATH) -> Path:
+    """Write the key, and beside it its SHA-256, which every grading checks first."""
     data = {"assignment": ASSIGNMENT, "answers": compute_answers()}
-    path.write_text(json.dumps(data, sort_keys=True, indent=0) + "\n")
+    raw = (json.dumps(data, sort_keys=True, indent=0) + "\n").encode()
+    path.write_bytes(raw)
+    digest_path(path).write_text(hashlib.sha256(raw).hexdigest() + "\n")
     return path
 
 
@@ -78,6 +90,23 @@ class AnswerKey:
 
 
 def load(path: Path = KEY_PATH) -> AnswerKey:
+    """The key, read once and checked against its digest before any student code runs.
+
+    Each grading holds the key it loaded, so a submission that rewrote the file on
+    disk (possible when the grader runs as an ordinary user) changes nothing in
+    that run, and the next run refuses the file instead of grading against it.
+    """
     if not path.exists():
         raise StaleKey(f"no answer key at {path}: run `python -m autograder release`")
-    return AnswerKey(json.loads(path.read_text()))
+    raw = path.read_bytes()
+    try:
+        want = digest_path(path).read_text().strip()
+    except OSError:
+        want = ""
+    if hashlib.sha256(raw).hexdigest() != want:
+        raise TamperedKey(
+            f"the answer key {path} does not match its digest {digest_path(path).name}: it "
+            "changed after `python -m autograder release` wrote it (restore it with git, or "
+            "run release again); nothing was graded against it"
+        )
+    return AnswerKey(json.loads(raw))

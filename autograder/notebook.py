@@ -39,14 +39,22 @@ def source_path(assignment: str = ASSIGNMENT) -> Path:
 def read_notebook(path: str | Path) -> Node:
     """Read any notebook version, or raise :class:`NotANotebook` with a plain reason."""
     path = Path(path)
+    # A link is not followed (it may point at the master notebook, or at a file only
+    # the grader's user may read); a FIFO or a device would block or never end: only
+    # regular files are read, and the checks are made on the descriptor that is read.
     try:
-        info = path.stat()
-        # A FIFO or a device would block or never end: only regular files are read.
-        if not stat.S_ISREG(info.st_mode):
-            raise NotANotebook(f"{path.name} is not a regular file")
-        if info.st_size > MAX_NOTEBOOK_BYTES:
-            raise NotANotebook(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
-        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as fh:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if os.path.islink(path):
+            raise NotANotebook(f"{path.name} is a link, not a file: it is not followed") from None
+        raise NotANotebook(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    try:
+        with open(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise NotANotebook(f"{path.name} is not a regular file")
+            if info.st_size > MAX_NOTEBOOK_BYTES:
+                raise NotANotebook(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
             raw = fh.read(MAX_NOTEBOOK_BYTES + 1)
     except OSError as exc:
         raise NotANotebook(f"cannot read {path.name}: {exc.strerror or exc}") from None

@@ -12,25 +12,20 @@ import csv
 import functools
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from . import files
 from .checks import REGISTRY
 from .judge import Report
 
 
 def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are meant to be read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a result file atomically, through no planted link (see autograder.files).
+
+    ``out`` is the grader's folder: a link or folder planted at a result's path by
+    student code (``grade`` as an ordinary user) is replaced, never written through.
+    """
+    files.write_file(path, text, clear=True)
 
 
 def gradescope_json(report: Report) -> dict:

@@ -76,15 +76,17 @@ def _let_everyone_reach_python() -> None:
                 os.chmod(folder, mode | 0o011)
 
 
-def run_autograder(root, files: dict[str, bytes]) -> dict:
+def run_autograder(root, files: dict[str, bytes], links: dict[str, Path] | None = None) -> dict:
     submission = root / "submission"
     if submission.exists():
         shutil.rmtree(submission)
     submission.mkdir()
     for name, data in files.items():
         (submission / name).write_bytes(data)
+    for name, target in (links or {}).items():
+        (submission / name).symlink_to(target)
     results = root / "results" / "results.json"
-    if results.exists():
+    if results.is_file() and not results.is_symlink():
         results.unlink()
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
     # Not this process's PYTHONPATH: on Gradescope nothing but the script sets it.
@@ -159,3 +161,30 @@ def test_reading_the_hidden_tests_gains_nothing(autograder_root):
     assert all("could not read the answer key" in t["output"] for t in layer), layer[0]["output"]
     assert data["score"] <= MAX - sum(t["max_score"] for t in layer)
     assert STUDENT_USER
+
+
+def test_planted_results_paths_neither_redirect_nor_stop_the_write(autograder_root, tmp_path):
+    """A link at the results folder and a folder at results.json (what student code
+    could leave if it ever reached them): the real results.json is still written."""
+    results = autograder_root / "results"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(results, ignore_errors=True)
+    results.symlink_to(elsewhere)
+    data = run_autograder(autograder_root, {"answers.txt": b"hello"})
+    assert "No .ipynb file" in data["output"]
+    assert not results.is_symlink() and not list(elsewhere.iterdir())
+    shutil.rmtree(results)
+    (results / "results.json" / "inner").mkdir(parents=True)
+    data = run_autograder(autograder_root, {"answers.txt": b"hello"})
+    assert (results / "results.json").is_file() and data["score"] == 0
+
+
+def test_a_linked_notebook_is_refused_not_followed(autograder_root):
+    submission = autograder_root / "submission"
+    master = autograder_root / "source" / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert master.is_file()
+    data = run_autograder(autograder_root, {}, links={f"{ASSIGNMENT}.ipynb": master})
+    assert data["score"] == 0
+    assert "is a link" in json.dumps(data)
+    assert submission.exists()

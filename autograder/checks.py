@@ -231,7 +231,46 @@ def call(name: str, *args, substitute=(), variables=None, learning_rate=None, **
     return probe
 
 
+#: The part of a probe that stays with the judge: what the answer is scored against.
+JUDGE_ONLY = "judge"
+
+
+def needed_references(probe: dict) -> set[str]:
+    """The reference functions a probe runs: those it substitutes, and those whose
+    outputs it reports beside the student's (``loss_after``, ``model_outputs``)."""
+    names = set(probe.get("substitute", []))
+    if probe.get("loss_after"):
+        names |= {"square_loss", "model"}
+    if probe.get("model_outputs"):
+        names.add("model")
+    return names
+
+
+def for_worker(probe: dict, sources: dict[str, str] | None = None) -> dict:
+    """The probe as a worker receives it: without its judge-only part, with the
+    sources of the reference functions it needs and of no other.
+
+    References travel with each probe and are dropped after it: no reference
+    function is in the worker while a student's version of it is graded (checks
+    run in FUNCTIONS order, and a probe substitutes only functions graded earlier).
+    """
+    out = {k: v for k, v in probe.items() if k != JUDGE_ONLY}
+    needed = needed_references(probe)
+    if needed and sources:
+        out["references"] = {name: sources[name] for name in sorted(needed) if name in sources}
+    return out
+
+
 def train_probe(seed: int) -> dict:
+    """Train with the student's split_mini_batches and training_step; score in the judge.
+
+    The worker gets the training set and the grader's initial weights, runs the
+    student's loop with the reference layer, model and square_loss (a mistake in
+    those costs their own points, not these), and sends back the trained
+    variables.  The held-out set never reaches it: the judge scores the trained
+    variables with :func:`forward64`, so no code in the worker can see, guess or
+    fake what the accuracy is measured on.
+    """
     x, y = two_clouds(seed, 1000)
     order = _rng(seed + 1).permutation(len(x))
     x_test, y_test = two_clouds(seed + 2, 500)
@@ -241,14 +280,14 @@ def train_probe(seed: int) -> dict:
         "train": {
             "x": arr(x[order]),
             "y": arr(y[order]),
-            "x_test": arr(x_test),
-            "y_test": arr(y_test),
             "epochs": FINAL_EPOCHS,
             "batches": FINAL_BATCHES,
-            "grid": arr(grid),
         },
+        "substitute": ["layer", "model", "square_loss"],
         "variables": glorot_weights(seed + 3),
         "learning_rate": 0.1,
+        "after": list(VARIABLES),
+        JUDGE_ONLY: {"x_test": arr(x_test), "y_test": arr(y_test), "grid": arr(grid)},
     }
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import compare
+from . import compare, wire
 from .checks import FUNCTIONS, REGISTRY, Check, forward64
+from .checks import JUDGE_ONLY as JUDGE_ONLY_PART
 from .key import AnswerKey
 from .notebook import NotANotebook, cells_to_run, read_notebook
 from .pool import Limits, Session, WorkerLost, clean_error
@@ -118,7 +119,59 @@ def assert_gradient(ctx: compare.Context, a: dict, reveal: bool, what: str) -> N
         )
 
 
-JUDGE_ONLY = {"gradient": assert_gradient}
+def forward_trained(answer: dict, x: np.ndarray) -> np.ndarray | None:
+    """The model's outputs on ``x`` with the variables an answer read back after
+    training, computed here (float64, no TensorFlow); None when they are unusable."""
+    after = answer.get("after") or {}
+    values = {}
+    for name in VARIABLES:
+        value = after.get(name)
+        if not isinstance(value, np.ndarray):
+            return None
+        values[name] = value.astype(np.float64)
+    try:
+        with np.errstate(all="ignore"):
+            out = forward64(values, np.asarray(x, dtype=np.float64))
+    except ValueError:  # shapes that do not chain
+        return None
+    return out if out.shape == (len(x), 1) else None
+
+
+def assert_accuracy(ctx: compare.Context, a: dict, reveal: bool, what: str) -> None:
+    """Accuracy of the trained variables on held-out data that only the judge holds."""
+    i = a.get("probe", 0)
+    held_out = ctx.probes[i][JUDGE_ONLY_PART]
+    targets = wire.from_plain(held_out["y_test"])
+    got = forward_trained(ctx.answers[i], wire.from_plain(held_out["x_test"]))
+    if got is None:
+        raise compare.Failure(
+            "after training, W1, b1, W2, b2, W3 and b3 are not arrays of the shapes the model "
+            "needs (did training_step replace them with something else?)"
+        )
+    if not np.all(np.isfinite(got)):
+        raise compare.Failure(
+            "after training, the model outputs NaN or infinity: the updates diverged "
+            "(check the gradient sign and the learning rate)"
+        )
+    accuracy = float(np.mean((got > 0.5) == (targets > 0.5)))
+    if accuracy >= a["min"]:
+        return
+    text = (
+        f"trained with your functions from the grader's initial weights, the model reaches "
+        f"{accuracy:.3f} accuracy on held-out data; at least {a['min']} is needed"
+    )
+    losses = ctx.answers[i].get("losses") or []
+    if np.ptp(got) < 1e-6:
+        text += (
+            f". It outputs the same value ({float(got.reshape(-1)[0]):.4g}) for every sample: "
+            "the weights did not learn (are gradients reaching all six variables?)"
+        )
+    elif len(losses) > 1 and not losses[-1] < losses[0]:
+        text += ". The loss did not go down during training"
+    raise compare.Failure(text)
+
+
+JUDGE_ONLY = {"gradient": assert_gradient, "accuracy": assert_accuracy}
 
 
 # --------------------------------------------------------------------------- judging
@@ -244,7 +297,7 @@ def judge_check(
             f"({type(exc).__name__}: {str(exc)[:300]})"
         )
     result = _result(check, message is None, message or "", started)
-    result.boundary = _boundary(answers, expected) if answers else None
+    result.boundary = _boundary(check, answers, expected) if answers else None
     return result
 
 
@@ -259,13 +312,14 @@ def _decode(replies: list) -> list[dict]:
     return answers
 
 
-def _boundary(answers: list[dict], expected: list[dict]) -> tuple | None:
-    """(student's, reference's) outputs on the feedback grid, when the model ran."""
-    got = answers[0].get("grid_outputs")
-    want = expected[0].get("grid_outputs") if expected else None
-    if not isinstance(got, np.ndarray) or not isinstance(want, np.ndarray):
+def _boundary(check: Check, answers: list[dict], expected: list[dict]) -> tuple | None:
+    """(student's, reference's) outputs on the feedback grid, from the trained variables."""
+    grid = (check.probes[0].get(JUDGE_ONLY_PART) or {}).get("grid")
+    if grid is None or not expected:
         return None
-    return (got, want) if got.shape == want.shape else None
+    grid = wire.from_plain(grid)
+    got, want = forward_trained(answers[0], grid), forward_trained(expected[0], grid)
+    return None if got is None or want is None else (got, want)
 
 
 def _verdict(check, answers, expected, reports, limits) -> str | None:

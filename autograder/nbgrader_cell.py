@@ -92,7 +92,7 @@ def grade(grade_id: str, namespace: dict | None = None) -> float:
 
 def judge_main(grade_id: str, fd: int) -> int:
     """The judge's side (``python -m autograder judge-kernel``): probes out, verdict back."""
-    from .checks import checks_for
+    from .checks import checks_for, for_worker
     from .judge import judge_checks
     from .key import load
     from .notebook import reference_sources
@@ -105,10 +105,10 @@ def judge_main(grade_id: str, fd: int) -> int:
             raise TimeoutError("the kernel did not answer within 120 s")
         return wire.loads(conn.recv_bytes(64 * 1024 * 1024))
 
-    exchange({"op": "references", "references": reference_sources()})
+    sources = reference_sources()
     results = judge_checks(
         checks_for([grade_id]),
-        lambda probe: exchange({"op": "probe", "probe": probe}),
+        lambda probe: exchange({"op": "probe", "probe": for_worker(probe, sources)}),
         load(),
         reports=None,
     )

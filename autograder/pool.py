@@ -46,6 +46,7 @@ import time
 from dataclasses import dataclass
 
 from . import sandbox, wire
+from .checks import for_worker
 
 #: Largest reply accepted from a worker.
 MAX_REPLY_BYTES = 64 * 1024 * 1024
@@ -257,7 +258,9 @@ class Session:
     """One submission's worker, restarted as needed.
 
     ``cells`` are executed at start (see :func:`autograder.worker.load_cells`);
-    ``references`` are the reference functions the probes may substitute.
+    ``references`` are the reference functions' sources; each probe carries only those
+    it substitutes (see :func:`autograder.checks.for_worker`), so the worker never
+    holds a reference function while the student's own version of it is graded.
     """
 
     def __init__(self, cells: list[dict], references: dict[str, str], limits: Limits):
@@ -442,9 +445,6 @@ class Session:
                         self.poisoned[index] = str(lost)
                         raise
                     reports.extend(clean_reports(reply.get("cells"), cell))
-                self._exchange(
-                    {"op": "references", "references": self.references}, self.limits.load_seconds
-                )
             except WorkerLost:
                 left = self.time_left()
                 if left is not None and left <= 0:
@@ -459,7 +459,8 @@ class Session:
         self.ensure()
         started = time.monotonic()
         reply = self._exchange(
-            {"op": "probe", "probe": probe}, timeout or self.limits.check_seconds
+            {"op": "probe", "probe": for_worker(probe, self.references)},
+            timeout or self.limits.check_seconds,
         )
         reply["error"] = clean_error(reply.get("error"))
         reply["output"] = _text(reply.get("output"), 4000)

@@ -243,19 +243,15 @@ def _train(ns: dict, spec: dict) -> dict:
     """Train with the student's own functions under the grader's control."""
     x = wire.from_plain(spec["x"])
     y = wire.from_plain(spec["y"])
-    x_test = wire.from_plain(spec["x_test"])
     split = _function(ns, "split_mini_batches")
     step = _function(ns, "training_step")
-    model = _function(ns, "model")
     losses = []
     for _ in range(int(spec["epochs"])):
         batches_x, batches_y = split(x, y, int(spec["batches"]))
         for bx, by in zip(batches_x, batches_y):
             losses.append(_as_float(step(bx, by)))
-    reply = {"value": wire.to_plain(model(x_test)), "losses": losses}
-    if "grid" in spec:  # for the feedback's decision-boundary plot
-        reply["grid_outputs"] = wire.to_plain(model(wire.from_plain(spec["grid"])))
-    return reply
+    # The trained variables go back in the probe's "after"; the judge scores them.
+    return {"losses": losses}
 
 
 def answer(ns: dict, probe: dict, references: dict | None = None) -> dict:
@@ -266,11 +262,14 @@ def answer(ns: dict, probe: dict, references: dict | None = None) -> dict:
     reference model's outputs or loss where the probe asks for them), and
     ``error`` when the student's code raised.
     """
-    references = references or {}
+    references = dict(references or {})
     reply: dict = {"error": None}
     state = None
     swapped: dict = {}
     try:
+        # The judge sends the sources of the references this probe needs with it;
+        # they are compiled for this probe only and dropped with it.
+        references.update(bind_references(ns, probe.get("references") or {}))
         values = {k: wire.from_plain(v) for k, v in (probe.get("variables") or {}).items()}
         state = _State(ns, values, probe.get("learning_rate"))
         for name in probe.get("substitute", []):
@@ -355,12 +354,7 @@ def serve(conn, ns: dict | None = None, output=None, references: dict | None = N
         if op == "report":
             return message
         if op == "load":
-            reports = load_cells(ns, message.get("cells", []))
-            references = bind_references(ns, message.get("references", {}))
-            reply = {"cells": reports}
-        elif op == "references":
-            references = bind_references(ns, message.get("references", {}))
-            reply = {}
+            reply = {"cells": load_cells(ns, message.get("cells", []))}
         elif op == "probe":
             reply = answer(ns, message["probe"], references)
         else:

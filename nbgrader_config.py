@@ -14,3 +14,27 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.Execute.timeout = 300
 # A stub students recognise; the function's def line and docstring stay above it.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Points come from the judge, never from the student's kernel: after nbgrader executes the
+# notebook, autograder/nbgrader_judge.py grades it in the kit's own workers and writes each
+# hidden test cell's verdict and points over whatever the kernel put there.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    "autograder.nbgrader_judge.JudgeOutsideKernel",
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]

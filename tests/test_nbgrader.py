@@ -2,10 +2,11 @@
 
 A course folder is laid out as an instructor's (source/, nbgrader_config.py,
 submitted/<student>/<assignment>/<assignment>.ipynb) in a temporary folder;
-nbgrader executes every notebook in a real kernel, and its hidden test cells
-call the judge (autograder.nbgrader_cell).  Its exported totals must equal the
-grading command's, and no test cell may show stderr output (nbgrader would
-score it 0 whatever the verdict).
+nbgrader executes every notebook in a real kernel, and the points of its hidden
+test cells come from the judge outside that kernel (autograder.nbgrader_judge),
+so a submission that patches what runs in the kernel earns nothing by it.  Its
+exported totals must equal the grading command's, and no test cell may show
+stderr output (nbgrader would score it 0 whatever the verdict).
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ def course(tmp_path_factory):
     shutil.copytree(ROOT / "source", root / "source", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     mistake = next(e for e in entries("mistakes") if e.name == "relu_on_output")
+    patched = next(e for e in entries("broken") if e.name == "patch_nbgrader_grade")
     students = {
         "alice": ROOT / "solutions" / f"{ASSIGNMENT}.ipynb",
         "bob": ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
         "carol": materialize(mistake, root),
+        # the same mistake, and a cell that replaces the kernel's grade() and display hook
+        "mallory": materialize(patched, root),
     }
     for student, notebook in students.items():
         folder = root / "submitted" / student / ASSIGNMENT
@@ -70,6 +74,8 @@ def test_nbgrader_totals_equal_the_grading_command(course):
     assert totals["alice"] == ours[0].max_score
     assert totals["bob"] == 0
     assert 0 < totals["carol"] < ours[0].max_score
+    # Patching what runs in the kernel earns nothing: the judge outside it sets the points.
+    assert totals["mallory"] == totals["carol"]
 
 
 def test_no_test_cell_has_stderr_output(course):

@@ -1,0 +1,97 @@
+"""nbgrader's autograde with points that no code in the student's kernel can set.
+
+``nbgrader autograde`` executes the whole submission in one kernel and reads a
+test cell's points from that cell's outputs, so anything the kernel can reach
+(the hidden cell's ``grade`` function, the display hook, the value it returns,
+what it prints) is the student's.  This preprocessor runs after nbgrader's
+``Execute`` and before ``SaveAutoGrades``: it grades the submitted notebook
+with the kit's own grading (:func:`autograder.judge.grade_notebook`: workers
+outside the kernel, the same checks and answer key as ``python -m autograder
+grade``), then replaces every hidden test cell's outputs with the judge's
+verdict (each check's line, and the points as the cell's value, which nbgrader
+reads as partial credit).  Whatever the kernel printed or returned in those
+cells is discarded, so its totals are the grading command's.
+
+``nbgrader_config.py`` puts it into ``Autograde.autograde_preprocessors``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from nbconvert.preprocessors import Preprocessor
+from nbformat import NotebookNode, v4
+from traitlets import Bool
+
+from . import ASSIGNMENT
+
+
+def _verdicts(notebook: NotebookNode) -> dict[str, list]:
+    """The judge's results for ``notebook``, by grade_id (graded from a copy on disk)."""
+    import nbformat
+
+    from . import key as answer_key
+    from .judge import grade_notebook
+    from .notebook import read_notebook, reference_sources, source_path
+    from .pool import Limits, usable_cores
+
+    with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as tmp:
+        path = Path(tmp) / f"{ASSIGNMENT}.ipynb"
+        nbformat.write(notebook, str(path))
+        limits = Limits()
+        if os.geteuid() == 0:
+            from .cli import confined
+
+            limits = confined([path], Path(tmp) / "out", limits, {})[path]
+        report = grade_notebook(
+            path,
+            answer_key.load(),
+            read_notebook(source_path()),
+            reference_sources(),
+            limits,
+            parallel=usable_cores() > 1,
+        )
+    by_grade_id: dict[str, list] = {}
+    for result in report.results:
+        by_grade_id.setdefault(result.grade_id, []).append(result)
+    return by_grade_id
+
+
+def verdict_lines(results: list) -> str:
+    lines = []
+    for r in results:
+        verdict = "passed" if r.passed else "FAILED"
+        lines.append(f"{r.name} ... {verdict} ({r.score:g}/{r.max_score:g})")
+        if not r.passed:
+            lines.append("   " + r.output.replace("\n", "\n   "))
+    return "\n".join(lines) + "\n"
+
+
+class JudgeOutsideKernel(Preprocessor):
+    """Overwrite hidden test cells' outputs with the verdict of the judge's own grading."""
+
+    #: nbconvert skips a preprocessor that is not enabled, and its default is not.
+    enabled = Bool(True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        verdicts = _verdicts(nb)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            grade_id = str(meta.get("grade_id", ""))
+            if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            results = verdicts.get(grade_id.removeprefix("test_"))
+            if not grade_id.startswith("test_") or results is None:
+                continue
+            points = sum(r.score for r in results)
+            cell.outputs = [
+                v4.new_output("stream", name="stdout", text=verdict_lines(results)),
+                v4.new_output(
+                    "execute_result",
+                    data={"text/plain": repr(float(points))},
+                    execution_count=cell.get("execution_count"),
+                ),
+            ]
+        return nb, resources

@@ -49,12 +49,14 @@ def read_notebook(path: str | Path) -> Node:
             raise NotANotebook(f"{path.name} is a link, not a file: it is not followed") from None
         raise NotANotebook(f"cannot read {path.name}: {exc.strerror or exc}") from None
     try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise NotANotebook(f"{path.name} is not a regular file")
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            os.close(fd)
+            raise NotANotebook(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
         with open(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise NotANotebook(f"{path.name} is not a regular file")
-            if info.st_size > MAX_NOTEBOOK_BYTES:
-                raise NotANotebook(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
             raw = fh.read(MAX_NOTEBOOK_BYTES + 1)
     except OSError as exc:
         raise NotANotebook(f"cannot read {path.name}: {exc.strerror or exc}") from None

@@ -33,7 +33,9 @@ from autograder.pool import Limits
 
 pytestmark = pytest.mark.slow
 
-BROKEN = entries("broken")
+#: Entries whose containment needs root (CI runs as root) are not even graded as another
+#: user: kill_everyone.py, say, would end the test run itself.
+BROKEN = [e for e in entries("broken") if e.needs != "root" or os.geteuid() == 0]
 
 #: Files that are not notebooks: name -> (bytes, a substring of the message).
 RAW = {
@@ -227,6 +229,7 @@ def test_nothing_left_in_tmp_or_shared_memory(graded):
         pytest.skip("private /tmp and /dev/shm need the grader to run as root")
     left = [p for d in ("/tmp", "/dev/shm") for p in Path(d).glob("autograder-leftover-*")]
     assert not left, left
+    assert not list(Path("/tmp").glob("autograder-pwned-*")), "the fork server ran a pickle"
 
 
 def test_no_student_process_outlives_grading(graded):

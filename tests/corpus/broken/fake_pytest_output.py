@@ -1,4 +1,4 @@
-# loses: square_loss, final_accuracy
+# loses: square_loss
 # message: square_loss
 # why: prints what looks like a passing test run; output is never parsed for grades
 # %% cell: square_loss

@@ -1,4 +1,4 @@
-# loses: layer, final_accuracy
+# loses: layer
 # message: only the cells holding your functions
 # message: name 'affine' is not defined
 # why: layer calls a helper defined in a new, unmarked cell, which the grader does not run

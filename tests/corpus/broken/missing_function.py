@@ -1,4 +1,4 @@
-# loses: layer, final_accuracy
+# loses: layer
 # message: no cell with grade_id 'layer'
 # why: the layer cell was deleted
 # %% delete cell: layer

@@ -1,4 +1,4 @@
-# loses: model, final_accuracy
+# loses: model
 # message: exited with code 3
 # why: os._exit(3) at the top of a cell kills the worker while it loads the cells
 # %% cell: model

@@ -1,4 +1,4 @@
-# loses: layer, final_accuracy
+# loses: layer
 # message: layer
 # why: patches numpy and TensorFlow comparison helpers and returns the wrong shape; comparisons happen in the judge, so nothing is gained
 # %% cell: layer

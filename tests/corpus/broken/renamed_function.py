@@ -1,4 +1,4 @@
-# loses: layer, final_accuracy
+# loses: layer
 # message: defines dense_layer() instead
 # why: the function was renamed in its own cell
 # %% cell: layer

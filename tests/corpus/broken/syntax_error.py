@@ -1,4 +1,4 @@
-# loses: layer, final_accuracy
+# loses: layer
 # message: SyntaxError
 # message: line 3 of your 'layer' cell
 # why: a missing closing parenthesis; only layer (and training, which uses it) may lose points

@@ -1,4 +1,4 @@
-# loses: layer, final_accuracy
+# loses: layer
 # message: sys.exit
 # why: the function calls sys.exit() instead of returning
 # %% cell: layer

@@ -1,4 +1,4 @@
-# loses: square_loss, final_accuracy
+# loses: square_loss
 # message: SystemExit
 # why: sys.exit() at the top of a cell, before the def: the cell stops, the rest is graded
 # %% cell: square_loss

@@ -1,4 +1,4 @@
-# loses: layer, final_accuracy
+# loses: layer
 # message: shape
 # why: the output is transposed: (units, n) instead of (n, units)
 # %% cell: layer

@@ -317,7 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
         "grade",
         help="grade notebooks into DIR",
         description="Grade notebooks. Every submission gets a row in DIR/grades.csv "
-        "and DIR/<notebook stem>/results.json, whatever is wrong with it.",
+        "and DIR/<notebook stem>/results.json, whatever is wrong with it. Run as root "
+        "(in a container) to grade untrusted work: each submission's code then runs as a "
+        "user of its own, in its own cgroup and namespaces, unable to read the answer key, "
+        "the other submissions or DIR (README: Trust model). As an ordinary user, student "
+        "code runs as you.",
     )
     g.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
     g.add_argument("--out", required=True, metavar="DIR", help="folder for the results")

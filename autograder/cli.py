@@ -51,6 +51,11 @@ def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
 
     from . import sandbox
 
+    for folder in sandbox.let_students_reach_python():
+        print(
+            f"note: let other users traverse {folder} (student code must import Python)",
+            file=sys.stderr,
+        )
     hide = sandbox.kit_secrets() + tuple(
         sorted({str(out.resolve())} | {str(p.resolve().parent) for p in paths})
     )

@@ -184,38 +184,65 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
     _check(result, f"mount {target}")
 
 
+def _kept_below(folders: tuple[str, ...]) -> list[str]:
+    """What a fresh tmpfs over ``folders`` must not hide: the worker's folder, and
+    Python's and the kit's folders when they live there (a checkout in /tmp, say)."""
+    import sys
+
+    from . import ROOT
+
+    wanted = [os.getcwd(), sys.prefix, sys.base_prefix, str(ROOT)]
+    wanted += [p for p in sys.path if p and os.path.isabs(p)]
+    real = []
+    for path in wanted:
+        path = os.path.realpath(path)
+        if os.path.isdir(path) and any(
+            path != f and os.path.commonpath([path, f]) == f for f in folders
+        ):
+            real.append(path)
+    # The outermost of nested paths is enough.
+    return sorted(
+        {p for p in real if not any(q != p and os.path.commonpath([p, q]) == q for q in real)}
+    )
+
+
 def isolate(hide: tuple[str, ...] = ()) -> bool:
     """New network, IPC and mount namespaces; private /tmp and /dev/shm; ``hide`` covered.
 
     Returns False where the kernel refuses (no CAP_SYS_ADMIN): the worker then runs
-    with its user and rlimits only.  Call it after ``chdir`` to the worker's folder:
-    a tmpfs over /tmp does not move a working directory that lies below it.
+    with its user and rlimits only.  Call it after ``chdir`` to the worker's folder.
     """
     try:
         _check(_libc().unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC), "unshare")
         _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     except OSError:
         return False
+    private = tuple(f for f in ("/tmp", "/dev/shm") if os.path.isdir(f) and not os.path.islink(f))
     workdir = os.getcwd()
-    here = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
-    for folder in ("/tmp", "/dev/shm"):
-        if os.path.isdir(folder):
+    # Descriptors of what must stay visible, opened before the tmpfs covers it.
+    kept = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in _kept_below(private)}
+    try:
+        for folder in private:
             try:
                 _mount(
                     "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={TMPFS_SIZE},mode=1777"
                 )
             except OSError:
                 pass
-    # The worker's folder may lie below /tmp: put it back at its path, so that
-    # absolute paths built from os.getcwd() keep working in student code.
-    try:
-        os.makedirs(workdir, mode=0o711, exist_ok=True)
-        _mount(f"/proc/self/fd/{here}", workdir, None, _MS_BIND)
-        os.chdir(workdir)
-    except OSError:
-        pass  # the descriptor's folder stays the working directory
+        # ... and put back at its own path, so that absolute paths keep working.
+        for path, fd in kept.items():
+            try:
+                os.makedirs(path, mode=0o755, exist_ok=True)
+                _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND | _MS_REC)
+            except OSError:
+                pass
+        try:
+            os.chdir(workdir)
+        except OSError:
+            pass  # the old working directory stays (by reference), unnamed
     finally:
-        os.close(here)
+        for fd in kept.values():
+            os.close(fd)
     for path in hide:
         if not _safe_to_hide(path):
             continue
@@ -299,6 +326,28 @@ def drop_privileges(user: str | int, workdir: str) -> None:
         os._exit(70)
     os.environ["HOME"] = workdir
     os.environ["USER"] = name
+
+
+def let_students_reach_python() -> list[str]:
+    """Give other users traverse (not list) permission on the folders above Python.
+
+    Student code runs as another user and imports modules after the switch (its
+    own ``import gc``, Keras on first use): the interpreter's folders must be
+    reachable.  Gradescope's image has Python in /autograder/venv; a machine
+    whose Python lives under a private home (``/root/.pyenv``, mode 0700) does
+    not.  Returns the folders changed, for a note to the instructor.
+    """
+    import stat
+    import sys
+
+    changed = []
+    for base in dict.fromkeys((sys.base_prefix, sys.prefix)):
+        for folder in [Path(base).resolve(), *Path(base).resolve().parents]:
+            mode = folder.stat().st_mode
+            if not mode & stat.S_IXOTH:
+                os.chmod(folder, stat.S_IMODE(mode) | stat.S_IXOTH)
+                changed.append(str(folder))
+    return changed
 
 
 def uid_for(index: int) -> int:

@@ -21,6 +21,7 @@ import pytest
 from autograder import ASSIGNMENT, ROOT
 from autograder.checks import REGISTRY
 from autograder.gradescope import STUDENT_USER, build_zip, ensure_student_user
+from autograder.sandbox import let_students_reach_python
 
 pytestmark = pytest.mark.slow
 MAX = sum(c.points for c in REGISTRY)
@@ -60,20 +61,9 @@ def autograder_root(tmp_path_factory):
     shutil.copy2(source / "run_autograder", tmp / "root" / "run_autograder")
     if os.geteuid() == 0:
         os.chmod(source, 0o700)  # as setup.sh does: the kit is for root only
-        _let_everyone_reach_python()
+        let_students_reach_python()  # on Gradescope, Python is in /autograder/venv
         ensure_student_user()  # as setup.sh does; then every test runs student code as it
     return tmp / "root"
-
-
-def _let_everyone_reach_python() -> None:
-    """On Gradescope the interpreter lives in /autograder/venv, which every user can read.
-    Here it may live under /root (mode 0700): let other users traverse (not list) the
-    folders above it, so that the unprivileged worker can import the standard library."""
-    for base in {sys.base_prefix, sys.prefix}:
-        for folder in Path(base).resolve().parents:
-            mode = folder.stat().st_mode
-            if not mode & 0o001:
-                os.chmod(folder, mode | 0o011)
 
 
 def run_autograder(root, files: dict[str, bytes], links: dict[str, Path] | None = None) -> dict:

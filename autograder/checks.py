@@ -745,8 +745,9 @@ def _():
     points=3,
     public=False,
     hint="The grader runs your split_mini_batches and training_step for "
-    f"{FINAL_EPOCHS} epochs of {FINAL_BATCHES} batches from Glorot-initialised weights, then "
-    "thresholds your model's outputs on new data. Make the other checks pass first.",
+    f"{FINAL_EPOCHS} epochs of {FINAL_BATCHES} batches from Glorot-initialised weights (with "
+    "the reference layer, model and square_loss), then thresholds the trained model's outputs "
+    "on new data. Make the split_mini_batches and training_step checks pass first.",
     slow=True,
 )
 def _():

@@ -141,7 +141,7 @@ def boundary_png(report: Report) -> bytes | None:
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=12)
     ticks = [t for t in range(-4, 8, 2) if SPAN[0] <= t <= SPAN[1]]
-    for k, (outputs, title) in enumerate(zip(pair, ("your functions", "the reference"))):
+    for k, (outputs, title) in enumerate(zip(pair, ("your training step", "the reference"))):
         x0 = k * (left + PANEL + gap) + left
         image.paste(Image.fromarray(boundary_panel(outputs)), (x0, top))
         for (cx, cy), colour in CENTRE_COLOURS.items():

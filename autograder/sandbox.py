@@ -26,6 +26,7 @@ which must succeed: a worker that cannot drop root does not run student code.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import signal
 import time
@@ -49,7 +50,8 @@ TMPFS_SIZE = "256m"
 FIRST_UID = 1_500_000_000
 
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
-_counter = 0
+#: Numbers the cgroups of this process (next() on it is atomic: sessions start in threads).
+_counter = itertools.count(1)
 
 
 def _libc() -> ctypes.CDLL:
@@ -94,9 +96,7 @@ def _hierarchies() -> list[tuple[Path, bool]]:
 
 def make_cgroup(memory_mb: int) -> list[str]:
     """Create this worker's cgroups with their limits; [] where that is not allowed."""
-    global _counter
-    _counter += 1
-    name = f"autograder-{os.getpid()}-{_counter}"
+    name = f"autograder-{os.getpid()}-{next(_counter)}"
     made: list[str] = []
     for parent, v2 in _hierarchies():
         folder = parent / name

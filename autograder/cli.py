@@ -59,13 +59,13 @@ def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
     hide = sandbox.kit_secrets() + tuple(
         sorted({str(out.resolve())} | {str(p.resolve().parent) for p in paths})
     )
-    confined = {}
+    per_path = {}
     for index, path in enumerate(paths):
         own = limits_for.get(path, limits)
-        confined[path] = replace(
+        per_path[path] = replace(
             own, run_as=own.run_as or sandbox.uid_for(index), hide=own.hide or hide
         )
-    return confined
+    return per_path
 
 
 def grade_paths(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import ASSIGNMENT, ROOT
@@ -44,132 +42,6 @@ def _limits(args):
     )
 
 
-def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
-    """As root: each submission's workers run as a uid of their own, with the kit's
-    secrets, the other submissions and ``out`` hidden from them (autograder.sandbox)."""
-    from dataclasses import replace
-
-    from . import sandbox
-
-    for folder in sandbox.let_students_reach_python():
-        print(
-            f"note: let other users traverse {folder} (student code must import Python)",
-            file=sys.stderr,
-        )
-    hide = sandbox.kit_secrets() + tuple(
-        sorted({str(out.resolve())} | {str(p.resolve().parent) for p in paths})
-    )
-    per_path = {}
-    for index, path in enumerate(paths):
-        own = limits_for.get(path, limits)
-        per_path[path] = replace(
-            own, run_as=own.run_as or sandbox.uid_for(index), hide=own.hide or hide
-        )
-    return per_path
-
-
-def grade_paths(
-    paths: list[Path],
-    out: Path,
-    limits,
-    jobs: int | None = 1,
-    progress: bool = True,
-    limits_for: dict[Path, object] | None = None,
-    resume: bool = False,
-):
-    """Grade every path (never stopping on a bad one); write results; return the reports.
-
-    ``jobs`` submissions are graded at once (None: one per usable core).  When
-    that leaves a core idle (a single submission, say), each submission's slow
-    checks run in a second worker beside the others.
-    ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
-    With ``resume``, a submission whose file and grader are unchanged since its
-    last grading in ``out`` is not graded again (its results are read back).
-    Each ``results.json`` is written as soon as its submission is graded, and
-    all of them again at the end, after every worker is gone: a submission
-    that wrote into ``out`` while it ran (it can find the folder) changes nothing.
-    """
-    from tqdm import tqdm
-
-    from . import key as answer_key
-    from .feedback import write_feedback
-    from .judge import Report, failed_everything, grade_notebook
-    from .notebook import read_notebook, reference_sources, source_path
-    from .pool import usable_cores, warm_up
-    from .results import (
-        fingerprint,
-        read_report,
-        result_dir,
-        write_fingerprint,
-        write_grades_csv,
-        write_results,
-    )
-
-    warm_up()
-    the_key = answer_key.load()
-    source = read_notebook(source_path())
-    references = reference_sources()
-    limits_for = limits_for or {}
-    cores = usable_cores()
-    jobs = max(1, jobs or cores)
-    parallel = min(jobs, len(paths)) < cores
-    folders = [result_dir(out, p.name).name for p in paths]
-    dupes = {p.name for p, f in zip(paths, folders) if folders.count(f) > 1}
-    if dupes:
-        raise SystemExit(
-            f"two submissions share a file name ({', '.join(sorted(dupes))}): their results "
-            "would overwrite each other; rename them"
-        )
-
-    if os.geteuid() == 0:
-        limits_for = confined(paths, out, limits, limits_for)
-
-    resumed: set[Path] = set()  # their feedback files (with pictures) are kept as they are
-
-    def one(path: Path) -> Report:
-        if resume:
-            previous = read_report(out, path)
-            if previous is not None:
-                resumed.add(path)
-                return previous
-        try:
-            report = grade_notebook(
-                path,
-                the_key,
-                source,
-                references,
-                limits_for.get(path, limits),
-                parallel=parallel,
-            )
-        except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the row
-            report = failed_everything(path.name, f"internal grader error: {exc!r}")
-        try:
-            write_results(out, report)
-        except OSError as exc:  # written again at the end
-            print(f"note: could not write the results of {path.name} yet: {exc}", file=sys.stderr)
-        return report
-
-    out.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(one, p) for p in paths]
-        bar = tqdm(total=len(futures), desc="grading", unit="nb", disable=not progress)
-        reports = []
-        for future in futures:
-            reports.append(future.result())
-            bar.update(1)
-        bar.close()
-    for path, report in zip(paths, reports):
-        try:  # one submission's files; a failure here costs its files, not the batch
-            write_results(out, report)
-            if path not in resumed:
-                write_feedback(result_dir(out, report.submission), report)
-                write_fingerprint(out, path, fingerprint(path))
-        except OSError as exc:
-            print(f"error: the results of {path.name} were not written: {exc}", file=sys.stderr)
-    write_grades_csv(out, reports)  # every row, whatever happened to the files above
-    return reports
-
-
 def cmd_grade(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit("--jobs must be at least 1")
@@ -178,6 +50,7 @@ def cmd_grade(args) -> int:
     from .pool import warm_up
 
     warm_up()
+    from .batch import grade_paths
     from .results import summary_table
 
     paths = [Path(p) for p in args.submissions]
@@ -423,4 +296,4 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
-__all__ = ["main", "grade_paths", "ASSIGNMENT"]
+__all__ = ["main", "ASSIGNMENT"]

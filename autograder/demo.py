@@ -39,7 +39,7 @@ def make_mistake(solved: Path, out: Path) -> Path:
 
 
 def run_demo(out: Path, limits) -> int:
-    from .cli import grade_paths
+    from .batch import grade_paths
     from .release import generate
     from .results import summary_table
 

@@ -25,8 +25,8 @@ import pytest
 from corpus_tools import SOLVED, entries, materialize
 
 from autograder import key as answer_key
+from autograder.batch import grade_paths
 from autograder.checks import GRADE_IDS, REGISTRY, points_by_grade_id
-from autograder.cli import grade_paths
 from autograder.judge import grade_notebook
 from autograder.notebook import read_notebook, reference_sources, source_path
 from autograder.pool import Limits

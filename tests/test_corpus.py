@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from corpus_tools import entries, materialize
 
-from autograder.cli import grade_paths
+from autograder.batch import grade_paths
 from autograder.pool import Limits
 
 MISTAKES = entries("mistakes")

@@ -8,7 +8,7 @@ import pytest
 from corpus_tools import entries, materialize
 
 from autograder import ASSIGNMENT, ROOT
-from autograder.cli import grade_paths
+from autograder.batch import grade_paths
 from autograder.pool import Limits
 
 pytestmark = pytest.mark.slow

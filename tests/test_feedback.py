@@ -21,8 +21,8 @@ from corpus_tools import entries, materialize
 from PIL import Image
 
 from autograder import ASSIGNMENT, ROOT
+from autograder.batch import grade_paths
 from autograder.checks import BOUNDARY_STEPS
-from autograder.cli import grade_paths
 from autograder.feedback import (
     CLASS_COLOURS,
     NBGRADER_COLUMNS,

@@ -95,7 +95,7 @@ def test_a_changed_answer_key_is_refused(tmp_path):
 def test_planted_paths_in_out_cost_no_row(tmp_path):
     """A folder at OUT/grades.csv and a link at a submission's results folder, as
     student code running as the grader's user could plant them during grading."""
-    from autograder.cli import grade_paths
+    from autograder.batch import grade_paths
     from autograder.pool import Limits
 
     subs = tmp_path / "subs"

@@ -32,13 +32,13 @@ from .worker import VARIABLES
 NOTEBOOK_WIDTH = 8
 #: The functions students write, in notebook order; each is an nbgrader grade_id.
 FUNCTIONS = (
+    "glorot_uniform",
     "layer",
     "model",
     "square_loss",
     "my_accuracy",
     "training_step",
     "split_mini_batches",
-    "glorot_uniform",
     "shuffle_together",
 )
 #: Checks that grade no single function (training end to end).
@@ -820,8 +820,24 @@ def _():
 
 @check(
     "shuffle_together",
+    "returns new arrays and leaves its arguments unchanged",
+    points=1,
+    public=True,
+    hint="Index with the permutation (inputs[order]) to get new arrays; rng.shuffle and "
+    "np.random.shuffle reorder the caller's arrays in place.",
+)
+def _():
+    r = _rng(73)
+    x = r.normal(size=(10, 2)).round(3)
+    y = np.arange(10, dtype=np.float64).reshape(10, 1)
+    probe = call("shuffle_together", arr(x), arr(y), integer(3), args_after=[0, 1])
+    return [probe], [{"kind": "arguments_unchanged"}]
+
+
+@check(
+    "shuffle_together",
     "2000 samples: every row kept once, targets still aligned",
-    points=2,
+    points=1,
     public=False,
     hint="A permutation keeps every row exactly once; shuffling inputs and targets "
     "separately breaks their pairing.",

@@ -224,8 +224,16 @@ def reference_sources(path: Path | None = None) -> dict[str, str]:
 
 
 def reference_cells(source) -> list[dict]:
-    """What a perfect submission runs: the setup cells, then the reference functions."""
+    """What a perfect submission runs: the setup cells and the reference functions, in the
+    master notebook's order (a setup cell may call a function defined before it)."""
     refs = reference_sources()
-    return setup_cells(source) + [
-        {"grade_id": name, "kind": "solution", "source": refs[name]} for name in FUNCTIONS
-    ]
+    run: list[dict] = []
+    for cell in source.cells:
+        gid = grade_id(cell)
+        if cell.cell_type == "code" and is_setup(cell):
+            run.append({"grade_id": gid or "setup", "kind": "setup", "source": cell.source})
+        elif cell.cell_type == "code" and gid in refs and nbgrader_meta(cell).get("solution"):
+            run.append({"grade_id": gid, "kind": "solution", "source": refs.pop(gid)})
+    # A function the master notebook lacks a cell for still runs, after the rest.
+    run += [{"grade_id": name, "kind": "solution", "source": refs[name]} for name in refs]
+    return run

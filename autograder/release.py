@@ -7,7 +7,9 @@
 2. rebuilds the answer key from the reference solution;
 3. writes the public checks package next to the master notebook
    (``source/<assignment>/public_checks/``: the public checks' probes and
-   expected values, and the self-contained modules that run them);
+   expected values, and the self-contained modules that run them), and packs
+   the same files into the notebook's locked loader cell, so that the student
+   notebook works opened alone (Colab opens one notebook, not its folder);
 4. runs ``nbgrader generate_assignment``, which strips solutions and hidden
    tests and copies the folder into ``release/``;
 5. writes the solved notebook ``solutions/<assignment>.ipynb`` (the release
@@ -16,12 +18,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import nbformat
@@ -97,6 +101,64 @@ def write_public_package(folder: Path) -> Path:
     return target
 
 
+#: The grade_id of the locked cell that carries the public checks inside the notebook.
+LOADER_ID = "public_checks_loader"
+_LOADER = """#@title Public checks (carried inside this notebook: run this cell, do not edit it)
+# Written by `python -m autograder release`. The notebook works without the public_checks
+# folder beside it (opened alone, as in Colab): this cell unpacks the checks into a
+# temporary folder and puts it on the import path.
+import sys as _sys
+
+
+def _unpack_public_checks(blob):
+    import base64, json, os, tempfile, zlib
+
+    folder = tempfile.mkdtemp(prefix="public_checks_")
+    os.mkdir(os.path.join(folder, "public_checks"))
+    for name, text in json.loads(zlib.decompress(base64.b64decode(blob))).items():
+        with open(os.path.join(folder, "public_checks", name), "w", encoding="utf-8") as fh:
+            fh.write(text)
+    _sys.path.insert(0, folder)
+    for module in [m for m in _sys.modules if m.split(".")[0] == "public_checks"]:
+        del _sys.modules[module]  # a rerun of this cell loads the new copy
+
+
+_unpack_public_checks(
+    {blob}
+)
+del _unpack_public_checks, _sys
+"""
+
+
+def embedded_public_checks(package: Path) -> str:
+    """The public checks package as the loader cell's source (deterministic for one package)."""
+    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(package.glob("*.py"))}
+    files["data.json"] = (package / "data.json").read_text(encoding="utf-8")
+    packed = zlib.compress(json.dumps(files, sort_keys=True).encode("utf-8"), 9)
+    text = base64.b64encode(packed).decode("ascii")
+    lines = [text[i : i + 88] for i in range(0, len(text), 88)]
+    blob = "\n".join(f'    "{line}"' for line in lines)
+    return _LOADER.replace("    {blob}", blob)
+
+
+def embed_public_checks(package: Path, path: Path | None = None) -> bool:
+    """Write the public checks into the master notebook's loader cell; True when it changed."""
+    path = path or source_path()
+    notebook = nbformat.read(str(path), as_version=4)
+    loaders = [c for c in notebook.cells if grade_id(c) == LOADER_ID]
+    if len(loaders) != 1:
+        raise RuntimeError(f"{path.name} needs exactly one cell with grade_id {LOADER_ID!r}")
+    cell, source = loaders[0], embedded_public_checks(package)
+    # Folded in JupyterLab (source_hidden) and shown as a form in Colab (cellView).
+    hidden = {"jupyter": {"source_hidden": True}, "cellView": "form"}
+    if cell.source == source and all(cell.metadata.get(k) == v for k, v in hidden.items()):
+        return False
+    cell.source = source
+    cell.metadata.update(hidden)
+    nbformat.write(notebook, str(path))
+    return True
+
+
 def nbgrader_env() -> dict:
     """nbgrader runs ``alembic`` from PATH on first use: put this Python's bin/ first."""
     env = dict(os.environ)
@@ -157,6 +219,7 @@ def release(assignment: str = ASSIGNMENT, rebuild_key: bool = True) -> dict[str,
     if rebuild_key:
         written["answer key"] = key.build()
     written["public checks"] = write_public_package(src.parent)
+    embed_public_checks(written["public checks"], src)
     release_nb = generate(ROOT / "release")
     written["release"] = release_nb
     written["solved notebook"] = solved_notebook(

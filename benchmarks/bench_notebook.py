@@ -13,13 +13,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from test_notebook_runs import execute_solved  # noqa: E402
+from test_notebook_runs import SOLVED, execute_alone  # noqa: E402
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
-        notebook = execute_solved(Path(tmp) / "student")
+        notebook = execute_alone(SOLVED, Path(tmp) / "student")
         seconds = time.monotonic() - started
     cells = sum(c.cell_type == "code" for c in notebook.cells)
     print(

@@ -98,7 +98,7 @@ def glorot_uniform(fan_in, fan_out, seed):
 
 
 def shuffle_together(inputs, targets, seed):
-    """Both arrays permuted by the same random permutation of their rows."""
+    """Both arrays permuted by the same random permutation of their rows, as new arrays."""
     order = np.random.default_rng(seed).permutation(len(inputs))
     return inputs[order], targets[order]
 

@@ -1,15 +1,24 @@
-"""The solved notebook runs top to bottom in a real kernel and draws its plots.
+"""The solved notebook runs top to bottom in a real kernel, and its text is true to its outputs.
 
-The plots are written to the folder in $NOTEBOOK_PLOTS (default: a temporary
-folder) so that a person can look at them; benchmarks/bench_notebook.py times
-the run against the 60 s goal.
+The notebook is executed once (in a folder holding nothing but the notebook: the
+public checks come from its own loader cell), without TensorFlow's quieting variables
+in the environment, so that its setup cell alone must keep stderr clean.  Every number
+its markdown states is either a setting that appears in its code, or a claim below
+that is checked against what the executed cells printed: text and results cannot drift.
+The plots are written to the folder in $NOTEBOOK_PLOTS (default: a temporary folder)
+so that a person can look at them; benchmarks/bench_notebook.py times the run.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import os
+import re
 import shutil
+import tokenize
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -17,51 +26,392 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder import ASSIGNMENT, ROOT
+from autograder.checks import REGISTRY
 
 pytestmark = pytest.mark.slow
 
+SOLVED = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
+N_PUBLIC = sum(c.public for c in REGISTRY)
 
-def execute_solved(folder: Path) -> nbformat.NotebookNode:
-    shutil.copytree(
-        ROOT / "release" / ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__")
-    )
-    notebook = nbformat.read(str(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"), as_version=4)
+
+def execute_alone(notebook_path: Path, folder: Path, **client) -> nbformat.NotebookNode:
+    """Execute a notebook copied alone into an empty folder, as Colab opens it."""
+    folder.mkdir(parents=True)
+    shutil.copy(notebook_path, folder / notebook_path.name)
+    notebook = nbformat.read(str(folder / notebook_path.name), as_version=4)
     NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+        **client,
     ).execute()
     return notebook
 
 
-def test_solved_notebook_runs_and_plots(tmp_path, monkeypatch):
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    notebook = execute_solved(tmp_path / "student")
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory) -> nbformat.NotebookNode:
+    patch = pytest.MonkeyPatch()
+    for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"):
+        patch.delenv(name, raising=False)  # the notebook's setup cell must quiet TensorFlow
+    patch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    try:
+        yield execute_alone(SOLVED, tmp_path_factory.mktemp("alone") / "student")
+    finally:
+        patch.undo()
+
+
+def gid(cell) -> str:
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+def printed(notebook) -> dict[str, str]:
+    """What each code cell with a grade_id printed on stdout."""
+    out: dict[str, str] = {}
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and gid(cell):
+            out[gid(cell)] = "".join(
+                o.get("text", "") for o in cell.outputs if o.output_type == "stream"
+            )
+    return out
+
+
+def test_solved_notebook_runs_alone_and_plots(solved, tmp_path):
     plots = Path(os.environ.get("NOTEBOOK_PLOTS", tmp_path / "plots"))
     plots.mkdir(parents=True, exist_ok=True)
     images = []
-    for cell in notebook.cells:
+    for cell in solved.cells:
         for output in cell.get("outputs", []):
             assert output.output_type != "error", f"{output.ename}: {output.evalue}"
             assert not (output.output_type == "stream" and output.name == "stderr"), output.text
             if "image/png" in output.get("data", {}):
-                gid = cell.metadata.get("nbgrader", {}).get("grade_id", "cell")
-                path = plots / f"{len(images):02d}-{gid}.png"
+                path = plots / f"{len(images):02d}-{gid(cell) or 'cell'}.png"
                 path.write_bytes(base64.b64decode(output.data["image/png"]))
-                images.append(gid)
-    # the data, the loss curve, the decision boundary, and the four experiments
-    for gid in (
-        "plot_data",
-        "train",
-        "plot_predictions",
-        "experiment_width",
-        "experiment_dead_units",
-        "experiment_shuffling",
-    ):
-        assert gid in images, f"no plot from {gid}"
-    text = "".join(
-        o.get("text", "")
-        for c in notebook.cells
-        for o in c.get("outputs", [])
-        if o.output_type == "stream"
+                images.append(gid(cell))
+    for name in ("plot_data", "train", "plot_predictions", "experiment_width"):
+        assert name in images, f"no plot from {name}"
+    assert "experiment_shuffling" in images
+    summary = printed(solved)["summary"]
+    assert f"{N_PUBLIC} of {N_PUBLIC} public checks passed" in summary, summary
+
+
+def test_reset_variables_repeats_a_run_and_uses_the_students_glorot(solved):
+    """The same seed gives the same accuracy twice, with the students' own functions."""
+    runs = re.findall(
+        r"accuracy ([\d.]+), the same seed again ([\d.]+)", printed(solved)["experiment_randomness"]
     )
-    assert "final accuracy: 0.99" in text or "final accuracy: 1.0" in text
+    assert len(runs) == 3 and all(a == b for a, b in runs), runs
+    assert len({a for a, _ in runs}) > 1, "different seeds should give different accuracies"
+    assert "is not used yet" not in "".join(printed(solved).values())
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def grab(text: str, pattern: str) -> list[str]:
+    found = re.findall(pattern, text, re.M)
+    assert found, f"{pattern!r} not in the output:\n{text}"
+    return found
+
+
+def number(text: str, pattern: str) -> float:
+    return float(grab(text, pattern)[0])
+
+
+def pct_range(text: str, pattern: str) -> tuple[str, str]:
+    values = sorted(int(v) for v in grab(text, pattern))
+    return f"{values[0]}%", f"{values[-1]}%"
+
+
+def width_row(out: dict, init: str, width: int) -> str:
+    return grab(out["experiment_width"], rf"^{init}\s+width\s+{width}:.*$")[0]
+
+
+@dataclass
+class Claim:
+    """A phrase of the markdown and how to rebuild it from the outputs.
+
+    ``values`` returns the strings that fill the phrase's ``{}``: the phrase, so filled,
+    must appear in the markdown.  A phrase without ``{}`` states a fact that ``values``
+    checks itself (it returns True).
+    """
+
+    phrase: str
+    values: Callable[[dict], object]
+
+
+def _first_output(out: dict, width: int) -> str:
+    row = grab(out["experiment_first_output"], rf"^\s*{width} \|.*$")[0]
+    return row.split("|")[3].split("vs")[0].strip()
+
+
+def _blog_wide_rows(out: dict) -> list[str]:
+    return [width_row(out, "blog", w) for w in (4, 5, 8, 10, 20)]
+
+
+CLAIMS = [
+    Claim(
+        "accuracy is above 0.99 after the first epoch",
+        lambda o: number(o["train"], r"after epoch  1: .*accuracy ([\d.]+)") > 0.99,
+    ),
+    Claim(
+        "one of the three seeds ends at 0.5, the others above 0.99",
+        lambda o: (
+            sorted(
+                float(a) for a in grab(o["experiment_randomness"], r"seed \d: accuracy ([\d.]+)")
+            )[0:1]
+            == [0.5]
+            and all(
+                float(a) > 0.99
+                for a in grab(o["experiment_randomness"], r"seed \d: accuracy ([\d.]+)")
+                if float(a) != 0.5
+            )
+        ),
+    ),
+    Claim(
+        "about {} at width 10, against about {} at\n   width 2",
+        lambda o: [
+            f"{float(_first_output(o, 10)):.0f}",
+            f"{float(_first_output(o, 2)):.1f}",
+        ],
+    ),
+    Claim(
+        "after a single step, {} of the\n   layer-2 units are *dead*",
+        lambda o: grab(o["experiment_one_step"], r"after one step: .*layer 2 (\d+%)"),
+    ),
+    Claim(
+        "while {} of layer 1's are",
+        lambda o: grab(o["experiment_one_step"], r"after one step: .*layer 1 (\d+%)"),
+    ),
+    Claim(
+        "constant\n   ends at {}, above 0.5",
+        lambda o: grab(o["experiment_symptom"], r"shuffle=False: .*outputs from ([\d.]+)"),
+    ),
+    Claim(
+        "Shuffled, it ends at\n   {}: every sample negative",
+        lambda o: grab(o["experiment_symptom"], r"shuffle=True : .*outputs from ([\d.]+)"),
+    ),
+    Claim(
+        "a layer-1 unit averages {},\nnot 1.5",
+        lambda o: [grab(o["experiment_first_output"], r"^\s*10 \|\s*([\d.]+) vs")[0]],
+    ),
+    Claim(
+        "the first output is about {} at width 10 and about {} at width 20",
+        lambda o: [f"{float(_first_output(o, w)):.0f}" for w in (10, 20)],
+    ),
+    Claim(
+        "a\nfirst output of about {} at width 10 means",
+        lambda o: [f"{float(_first_output(o, 10)):.0f}"],
+    ),
+    Claim(
+        "(the first batch's loss is {})",
+        lambda o: grab(o["experiment_one_step"], r"loss of the first batch: (\d+)"),
+    ),
+    Claim(
+        "to a mean of {}.",
+        lambda o: [grab(o["experiment_one_step"], r"mean of W2 (-[\d.]+)")[0].replace("-", "−")],
+    ),
+    Claim(
+        "`b3` is also pushed to {}, far",
+        lambda o: [grab(o["experiment_one_step"], r"b3 (-[\d.]+)")[0].replace("-", "−")],
+    ),
+    Claim(
+        "every sample gets the output {}: all predicted positive, accuracy 0.5",
+        lambda o: grab(
+            o["experiment_symptom"],
+            r"shuffle=False: accuracy 0.5000; outputs from ([\d.]+) to \1; predicted positive 100%",
+        ),
+    ),
+    Claim(
+        "Shuffled, every sample gets {}: all predicted negative",
+        lambda o: grab(
+            o["experiment_symptom"],
+            r"shuffle=True : accuracy 0.5000; outputs from ([\d.]+) to \1; predicted positive 0%",
+        ),
+    ),
+    Claim(
+        "{} of seeds train at width 2 and none from width 4 on",
+        lambda o: (
+            [width_row(o, "blog", 2).split(":")[1].split("of")[0].strip()]
+            if all(" 0% of seeds" in r for r in _blog_wide_rows(o))
+            else ["(a wide blog model trained)"]
+        ),
+    ),
+    Claim(
+        "there, {} to\n{} of the layer-2 units are dead after training, and {} of layer 1's",
+        lambda o: [
+            *pct_range("\n".join(_blog_wide_rows(o)), r"layer 2\s+(\d+)%"),
+            pct_range("\n".join(_blog_wide_rows(o)), r"layer 1\s+(\d+)%")[1],
+        ],
+    ),
+    Claim(
+        "every seed trains from width 4 on, although {} to {} of their layer-2 units die",
+        lambda o: pct_range(
+            "\n".join(width_row(o, "glorot", w) for w in (4, 5, 8, 10, 20))
+            if all("100% of seeds" in width_row(o, "glorot", w) for w in (4, 5, 8, 10, 20))
+            else "layer 2 999%",
+            r"layer 2\s+(\d+)%",
+        ),
+    ),
+    Claim(
+        "At width 2 Glorot is not safe either: {} of seeds",
+        lambda o: [width_row(o, "glorot", 2).split(":")[1].split("of")[0].strip()],
+    ),
+    Claim(
+        "{} of seeds for the blog's and {} for\npositive weights at Glorot's scale",
+        lambda o: [
+            grab(o["experiment_causes"], rf"init {name}\s*:\s+(\d+%)")[0]
+            for name in ("blog", "positive glorot")
+        ],
+    ),
+    Claim(
+        "Zero-mean weights train from {} of seeds even unscaled, and\nfrom {} with Glorot's scale",
+        lambda o: [
+            grab(o["experiment_causes"], rf"init {name}\s*:\s+(\d+%)")[0]
+            for name in ("unscaled", "glorot")
+        ],
+    ),
+    Claim(
+        "it rescues {} of seeds at width 10 and {} at width 20",
+        lambda o: [
+            grab(o["experiment_causes"], rf"learning rate 0.001, width {w}:\s+(\d+%)")[0]
+            for w in (10, 20)
+        ],
+    ),
+    Claim(
+        "the blog's own all-positive\nweights train from 100% of seeds at every width tried",
+        lambda o: all(
+            v == "100%"
+            for v in grab(
+                o["experiment_causes"].split("cross-entropy")[1], r"width\s+\d+:\s+(\d+%)"
+            )
+        ),
+    ),
+    Claim(
+        "every unit keeps a gradient): {} of\nseeds train. More units leave spares: {}",
+        lambda o: [
+            grab(o["experiment_width2"], rf"{name}\s*:\s+(\d+%)")[0]
+            for name in (r"leaky ReLU \(slope 0.1 below 0\)", "8 units instead of 2")
+        ],
+    ),
+    Claim(
+        "side of its ReLU: {}, better than the {} without them",
+        lambda o: [
+            grab(o["experiment_width2"], rf"{name}\s*:\s+(\d+%)")[0]
+            for name in ("hidden biases start at 0.1", "as above")
+        ],
+    ),
+    Claim(
+        "**every** sample the output {} in\nthe blog's batch order, and {} when shuffled",
+        lambda o: [
+            grab(o["experiment_symptom"], rf"shuffle={s}\s*: .*outputs from ([\d.]+)")[0]
+            for s in ("False", "True")
+        ],
+    ),
+    Claim(
+        "Explain where {} comes from",
+        lambda o: grab(o["experiment_symptom"], r"shuffle=False: .*outputs from ([\d.]+)"),
+    ),
+    # The model answer's arithmetic, checked against the printed constant.
+    Claim("is b3 ← 0.8 b3 + 0.2 ȳ", lambda o: abs((1 - 2 * 0.1) - 0.8) < 1e-12),
+    Claim("multiply b3 by 0.8 each (by a = 0.8¹⁰ ≈ {} in all)", lambda o: [f"{0.8**10:.3f}"]),
+    Claim(
+        "v = 1 / (1 + a) ≈ {}",
+        lambda o: (
+            [f"{1 / (1 + 0.8**10):.3f}"]
+            if f"{1 / (1 + 0.8**10):.3f}"
+            == grab(o["experiment_symptom"], r"shuffle=False: .*outputs from ([\d.]+)")[0]
+            else ["(the derivation disagrees with the run)"]
+        ),
+    ),
+    Claim(
+        "here it ends at {}, \njust below 0.5",
+        lambda o: grab(o["experiment_symptom"], r"shuffle=True : .*outputs from ([\d.]+)"),
+    ),
+]
+
+
+def markdown(notebook) -> str:
+    return "\n\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+
+
+def _filled(claim: Claim, out: dict) -> str | None:
+    values = claim.values(out)
+    if values is True:
+        return claim.phrase
+    if values is False or values is None:
+        return None
+    return claim.phrase.format(*values)
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=[c.phrase[:40] for c in CLAIMS])
+def test_the_markdown_states_what_the_cells_printed(solved, claim):
+    text, out = markdown(solved), printed(solved)
+    filled = _filled(claim, out)
+    assert filled is not None, f"the outputs do not support {claim.phrase!r}"
+    assert _squash(filled) in _squash(text), (
+        f"the markdown should say {filled!r}, as the outputs show; it does not"
+    )
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def code_numbers(notebook) -> set[str]:
+    """Every number literal in the notebook's code: settings the text may repeat."""
+    found: set[str] = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(cell.source).readline):
+                if token.type == tokenize.NUMBER:
+                    found.add(token.string)
+                elif token.type == tokenize.STRING and token.string.lower().startswith(("f", "rf")):
+                    # the expressions of an f-string, without their format specs
+                    for expression in re.findall(r"\{([^{}:]*)", token.string):
+                        found.update(_NUMBER.findall(expression))
+        except (tokenize.TokenError, IndentationError, SyntaxError):
+            continue
+    return found
+
+
+# Section references ("section 14", "14.3", a table's first column), not measurements.
+_SECTION_REFERENCES = re.compile(
+    r"(?mi)^#+.*$|^\| \d+ \||sections?\s+\d+(\.\d)?|\(?\b1[0-7]\.\d\b\)?"
+)
+#: Numbers the text derives from the settings, with the derivation checked here.
+DERIVED = {"2000": 2 * 1000, "100": 2 * 1000 // 20}
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
+
+
+def test_every_number_in_the_markdown_is_a_setting_or_a_checked_claim(solved):
+    """A number added to the text without a claim here, and not a setting, fails."""
+    out = printed(solved)
+    text = _squash(_SECTION_REFERENCES.sub(" ", markdown(solved)))
+    covered = []
+    for claim in CLAIMS:
+        filled = _filled(claim, out)
+        if filled is None:
+            continue
+        for match in re.finditer(re.escape(_squash(filled)), text):
+            covered.append(match.span())
+    settings = code_numbers(solved) | {k for k, v in DERIVED.items() if str(v) == k}
+    unexplained = []
+    for match in _NUMBER.finditer(text):
+        inside = any(a <= match.start() < b for a, b in covered)
+        if not inside and match.group() not in settings:
+            unexplained.append(text[max(0, match.start() - 40) : match.end() + 20])
+    assert not unexplained, "numbers stated but neither settings nor checked claims:\n" + (
+        "\n".join(unexplained)
+    )
+
+
+def test_the_notebook_names_what_each_exercise_returns(solved):
+    """Shapes are stated for every exercise (W is (fan_in, fan_out), b is (fan_out,))."""
+    text = markdown(solved)
+    for phrase in ("`(fan_in, fan_out)`", "`(fan_out,)`", "returns shape `(n, 1)`"):
+        assert phrase in text
+    sections = [c.source for c in solved.cells if c.cell_type == "markdown"]
+    assert sections[-1].startswith("## 17. Before you submit"), "the summary comes last"

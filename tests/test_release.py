@@ -148,3 +148,19 @@ def test_shipped_modules_are_copies_of_the_kit():
             )
         template = (PACKAGE / "public_template.py").read_bytes()
         assert (folder / "__init__.py").read_bytes() == template
+
+
+def test_the_notebook_carries_the_same_public_checks_as_its_folder():
+    """Opened alone (Colab), the notebook unpacks its own copy: it must be the folder's."""
+    from autograder.release import LOADER_ID, embedded_public_checks
+
+    notebook = read_notebook(RELEASE / f"{ASSIGNMENT}.ipynb")
+    loaders = [c for c in notebook.cells if grade_id(c) == LOADER_ID]
+    assert len(loaders) == 1
+    assert loaders[0].source == embedded_public_checks(RELEASE / "public_checks"), (
+        "the notebook's embedded public checks are stale: run `python -m autograder release`"
+    )
+    assert nbgrader_meta(loaders[0]).get("locked") is True
+    assert loaders[0].metadata.get("jupyter", {}).get("source_hidden") is True
+    first_check = next(i for i, c in enumerate(notebook.cells) if "from public_checks" in c.source)
+    assert notebook.cells.index(loaders[0]) < first_check

@@ -1,6 +1,7 @@
 """The student's side: the release folder works on its own, and `check` works from a terminal.
 
-The release folder is copied into an empty temporary folder and executed in a
+The release notebook is copied alone into an empty temporary folder (as Colab opens
+one notebook, without its folder) and executed in a
 real Jupyter kernel that *cannot* import the kit (a stub package on PYTHONPATH
 shadows it), as on a student's laptop or in Colab.
 """
@@ -47,8 +48,10 @@ def _outputs(cell) -> str:
 
 @pytest.fixture
 def student_folder(tmp_path):
+    # The notebook alone, as Colab opens it: no public_checks folder beside it.
     folder = tmp_path / "student"
-    shutil.copytree(RELEASE, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    folder.mkdir()
+    shutil.copy(RELEASE / f"{ASSIGNMENT}.ipynb", folder)
     blocker = tmp_path / "blocker"
     for name in ("autograder", "solutions"):
         (blocker / name).mkdir(parents=True)

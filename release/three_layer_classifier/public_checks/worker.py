@@ -283,6 +283,10 @@ def answer(ns: dict, probe: dict, references: dict | None = None) -> dict:
             kwargs = {k: _argument(v) for k, v in (probe.get("kwargs") or {}).items()}
             result = fn(*args, **kwargs)
             reply["value"] = wire.to_plain(result)
+            if probe.get("args_after"):
+                # The arguments as the caller sees them after the call: a function
+                # that shuffles its inputs in place changes the caller's data.
+                reply["args_after"] = [wire.to_plain(args[k]) for k in probe["args_after"]]
         if probe.get("after"):
             reply["after"] = state.read(probe["after"])
             reply["kept"] = state.kept()

@@ -53,6 +53,8 @@ def decode_answer(reply: dict) -> dict:
         for key in ("value", "loss_after", "model_outputs"):
             if key in reply:
                 out[key] = wire.from_plain(reply[key])
+        if "args_after" in reply:
+            out["args_after"] = [wire.from_plain(v) for v in list(reply["args_after"])[:8]]
         if "after" in reply:
             out["after"] = {k: wire.from_plain(v) for k, v in reply["after"].items()}
         if "losses" in reply:
@@ -733,7 +735,36 @@ def assert_shuffled_pair(ctx: Context, a: dict, reveal: bool, what: str) -> None
         raise Failure(f"{what} gave the same order for different seeds: use the seed argument")
 
 
+def assert_arguments_unchanged(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    """The caller's arrays are as they were: the function returned new ones.
+
+    The probe lists, in ``args_after``, the arguments the worker reads back after the call.
+    """
+    i = a.get("probe", 0)
+    answer = ctx.answers[i]
+    _need_value(answer, what)
+    after = answer.get("args_after")
+    indices = ctx.probes[i].get("args_after", [])
+    if not isinstance(after, list) or len(after) != len(indices):
+        raise Failure(f"the grader could not read back the arguments of {what}")
+    names = ("inputs", "targets")
+    changed = []
+    for k, got in zip(indices, after):
+        before = ctx.arg(i, k)
+        got = np.asarray(got, dtype=np.float64)
+        if got.shape != before.shape or not np.array_equal(got, before):
+            changed.append(names[k] if k < len(names) else f"argument {k + 1}")
+    if changed:
+        raise Failure(
+            f"{what} changed the caller's {' and '.join(changed)}: after the call they are "
+            "shuffled too (an in-place shuffle such as rng.shuffle or np.random.shuffle). "
+            "Return new arrays, e.g. inputs[order], and leave the arguments unchanged: the "
+            "notebook's inputs must stay in their original order for the cells that follow"
+        )
+
+
 ASSERTIONS = {
+    "arguments_unchanged": assert_arguments_unchanged,
     "uniform_init": assert_uniform_init,
     "shuffled_pair": assert_shuffled_pair,
     "shape": assert_shape,

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,16 @@ class CheckResult:
     def status(self) -> str:
         return "passed" if self.passed else "failed"
 
+    @classmethod
+    def from_dict(cls, data: dict) -> CheckResult:
+        """The inverse of one entry of :meth:`Report.as_dict`'s ``results``.
+
+        ``boundary`` is never saved (it is for the feedback picture, which a resumed
+        grading keeps as it was), so it comes back as None.
+        """
+        saved = {f.name for f in fields(cls)} - {"boundary"}
+        return cls(**{k: v for k, v in data.items() if k in saved})
+
 
 @dataclass
 class Report:
@@ -63,14 +73,30 @@ class Report:
 
     @property
     def max_score(self) -> float:
-        return sum(c.points for c in REGISTRY)
+        """What its own checks are worth: a report of some checks only (the public
+        ones, say) is out of their points, not out of the whole registry's."""
+        return sum(r.max_score for r in self.results)
 
     def as_dict(self) -> dict:
+        """Every field as plain JSON data (what ``--resume`` reads back with
+        :meth:`from_dict`), with the score and maximum for a reader's convenience."""
         data = asdict(self)
         for result in data["results"]:
             result.pop("boundary", None)
         data["score"], data["max_score"] = self.score, self.max_score
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        """The report :meth:`as_dict` described (``score`` and ``max_score`` are
+        recomputed from the results, never read)."""
+        return cls(
+            submission=data["submission"],
+            results=[CheckResult.from_dict(r) for r in data["results"]],
+            notes=list(data.get("notes", [])),
+            error=data.get("error"),
+            seconds=data.get("seconds", 0.0),
+        )
 
 
 # --------------------------------------------------------------------------- numeric gradient

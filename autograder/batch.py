@@ -67,7 +67,8 @@ def grade_paths(
     from .feedback import write_feedback
     from .judge import Report, failed_everything, grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .pool import usable_cores, warm_up
+    from .pool import warm_up
+    from .processes import usable_cores
     from .results import (
         fingerprint,
         read_report,

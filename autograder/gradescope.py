@@ -167,7 +167,8 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
     from . import sandbox
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .pool import Limits, usable_cores, warm_up
+    from .pool import Limits, warm_up
+    from .processes import usable_cores
     from .results import gradescope_json
 
     warm_up()  # TensorFlow loads in the fork server while the notebook is read

@@ -430,12 +430,8 @@ def grade_notebook(
     rest = [c for c in checks if not c.slow]
     # Every wait on a worker (loading cells, restarts, probes) stops at this deadline.
     deadline = started + limits.submission_seconds
-    session = Session(cells, references, limits)
-    session.deadline = deadline
-    side = None
-    if slow:
-        side = Session(cells, references, limits)
-        side.deadline = deadline
+    session = Session(cells, references, limits, deadline)
+    side = Session(cells, references, limits, deadline) if slow else None
     report = Report(submission=path.name, notes=notes)
     pool = ThreadPoolExecutor(max_workers=1) if side is not None and parallel else None
 
@@ -446,11 +442,7 @@ def grade_notebook(
         except WorkerLost as lost:
             return failed_everything(path.name, f"could not run this submission: {lost}", checks)
         reports = session.reports or []
-        for r in reports:
-            if r.get("kind") == "setup" and r.get("error"):
-                report.notes.append(
-                    f"a provided setup cell failed: {r['error']['type']}: {r['error']['message']}"
-                )
+        report.notes += _setup_failures(reports)
         results = judge_checks(rest, session.ask, key, reports, limits)
         session.close()
         if later is not None:
@@ -468,6 +460,16 @@ def grade_notebook(
             pool.shutdown(wait=True)
     report.seconds = round(time.monotonic() - started, 3)
     return report
+
+
+def _setup_failures(reports: list[dict]) -> list[str]:
+    """Notes on the provided setup cells that failed to load: not the student's code,
+    but the reason the checks after them fail."""
+    return [
+        f"a provided setup cell failed: {r['error']['type']}: {r['error']['message']}"
+        for r in reports
+        if r.get("kind") == "setup" and r.get("error")
+    ]
 
 
 def _judge_in(session: Session, checks: list[Check], key: AnswerKey, limits: Limits):

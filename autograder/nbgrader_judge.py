@@ -35,7 +35,8 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
     from . import key as answer_key
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .pool import Limits, usable_cores
+    from .pool import Limits
+    from .processes import usable_cores
 
     with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as tmp:
         path = Path(tmp) / f"{ASSIGNMENT}.ipynb"

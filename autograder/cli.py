@@ -1,4 +1,8 @@
-"""The command line: ``python -m autograder {release,grade,demo}``."""
+"""The command line: ``python -m autograder COMMAND`` (``--help`` lists them).
+
+Each command imports the modules it needs when it runs, so that no command (and
+not ``--help``) pays for the imports of another.
+"""
 
 from __future__ import annotations
 

@@ -218,9 +218,5 @@ def ensure_student_user() -> bool:
     return _user_exists(STUDENT_USER)
 
 
-def main_run(args) -> int:  # pragma: no cover - thin wrapper
-    return run(Path(args.root), args.hidden_visibility)
-
-
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(run(Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))))

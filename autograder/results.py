@@ -25,8 +25,8 @@ from .judge import Report
 def write_atomic(path: Path, text: str) -> None:
     """Write a result file atomically, through no planted link (see autograder.files).
 
-    ``out`` is the grader's folder: a link or folder planted at a result's path by
-    student code (``grade`` as an ordinary user) is replaced, never written through.
+    The results folder is the grader's: a link or folder planted at a result's path
+    by student code (``grade`` as an ordinary user) is replaced, never written through.
     """
     files.write_file(path, text, clear=True)
 

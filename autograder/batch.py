@@ -13,7 +13,15 @@ from __future__ import annotations
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for annotations only: each is imported where it is used, so that
+    # grade_paths starts the fork server (TensorFlow loading) before the judge's imports
+    from .judge import Report
+    from .key import AnswerKey
+    from .pool import Limits
 
 
 def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
@@ -64,18 +72,9 @@ def grade_paths(
     from tqdm import tqdm
 
     from . import key as answer_key
-    from .feedback import write_feedback
-    from .judge import Report, failed_everything, grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .pool import usable_cores, warm_up
-    from .results import (
-        fingerprint,
-        read_report,
-        result_dir,
-        write_fingerprint,
-        write_grades_csv,
-        write_results,
-    )
+    from .pool import warm_up
+    from .processes import usable_cores
 
     warm_up()
     the_key = answer_key.load()
@@ -85,6 +84,29 @@ def grade_paths(
     cores = usable_cores()
     jobs = max(1, jobs or cores)
     parallel = min(jobs, len(paths)) < cores
+    _refuse_shared_folders(paths, out)
+
+    if os.geteuid() == 0:
+        limits_for = confined(paths, out, limits, limits_for)
+    batch = _Batch(out, limits, limits_for, the_key, source, references, parallel, resume)
+
+    out.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(batch.grade, p) for p in paths]
+        bar = tqdm(total=len(futures), desc="grading", unit="nb", disable=not progress)
+        reports = []
+        for future in futures:
+            reports.append(future.result())
+            bar.update(1)
+        bar.close()
+    batch.write_all(paths, reports)
+    return reports
+
+
+def _refuse_shared_folders(paths: list[Path], out: Path) -> None:
+    """Stop before grading when two submissions would write into the same folder."""
+    from .results import result_dir
+
     folders = [result_dir(out, p.name).name for p in paths]
     dupes = {p.name for p, f in zip(paths, folders) if folders.count(f) > 1}
     if dupes:
@@ -93,50 +115,67 @@ def grade_paths(
             "would overwrite each other; rename them"
         )
 
-    if os.geteuid() == 0:
-        limits_for = confined(paths, out, limits, limits_for)
 
-    resumed: set[Path] = set()  # their feedback files (with pictures) are kept as they are
+@dataclass
+class _Batch:
+    """What every submission of one batch is graded with; which were resumed."""
 
-    def one(path: Path) -> Report:
-        if resume:
-            previous = read_report(out, path)
+    out: Path
+    limits: Limits
+    limits_for: dict
+    key: AnswerKey
+    source: dict
+    references: dict[str, str]
+    parallel: bool
+    resume: bool
+    #: Their feedback files (with pictures) are kept as they are.
+    resumed: set[Path] = field(default_factory=set)
+
+    def grade(self, path: Path) -> Report:
+        """``path``'s report (read back if resuming and unchanged), its results.json
+        written at once; never raises for the submission."""
+        from .judge import failed_everything, grade_notebook
+        from .results import read_report, write_results
+
+        if self.resume:
+            previous = read_report(self.out, path)
             if previous is not None:
-                resumed.add(path)
+                self.resumed.add(path)
                 return previous
         try:
             report = grade_notebook(
                 path,
-                the_key,
-                source,
-                references,
-                limits_for.get(path, limits),
-                parallel=parallel,
+                self.key,
+                self.source,
+                self.references,
+                self.limits_for.get(path, self.limits),
+                parallel=self.parallel,
             )
         except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the row
             report = failed_everything(path.name, f"internal grader error: {exc!r}")
         try:
-            write_results(out, report)
+            write_results(self.out, report)
         except OSError as exc:  # written again at the end
             print(f"note: could not write the results of {path.name} yet: {exc}", file=sys.stderr)
         return report
 
-    out.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(one, p) for p in paths]
-        bar = tqdm(total=len(futures), desc="grading", unit="nb", disable=not progress)
-        reports = []
-        for future in futures:
-            reports.append(future.result())
-            bar.update(1)
-        bar.close()
-    for path, report in zip(paths, reports):
-        try:  # one submission's files; a failure here costs its files, not the batch
-            write_results(out, report)
-            if path not in resumed:
-                write_feedback(result_dir(out, report.submission), report)
-                write_fingerprint(out, path, fingerprint(path))
-        except OSError as exc:
-            print(f"error: the results of {path.name} were not written: {exc}", file=sys.stderr)
-    write_grades_csv(out, reports)  # every row, whatever happened to the files above
-    return reports
+    def write_all(self, paths: list[Path], reports: list[Report]) -> None:
+        """Every file again, once no worker is left: results, feedback, fingerprints, grades.csv."""
+        from .feedback import write_feedback
+        from .results import (
+            fingerprint,
+            result_dir,
+            write_fingerprint,
+            write_grades_csv,
+            write_results,
+        )
+
+        for path, report in zip(paths, reports):
+            try:  # one submission's files; a failure here costs its files, not the batch
+                write_results(self.out, report)
+                if path not in self.resumed:
+                    write_feedback(result_dir(self.out, report.submission), report)
+                    write_fingerprint(self.out, path, fingerprint(path))
+            except OSError as exc:
+                print(f"error: the results of {path.name} were not written: {exc}", file=sys.stderr)
+        write_grades_csv(self.out, reports)  # every row, whatever happened to the files above

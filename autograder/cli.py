@@ -1,4 +1,8 @@
-"""The command line: ``python -m autograder {release,grade,demo}``."""
+"""The command line: ``python -m autograder COMMAND`` (``--help`` lists them).
+
+Each command imports the modules it needs when it runs, so that no command (and
+not ``--help``) pays for the imports of another.
+"""
 
 from __future__ import annotations
 
@@ -92,6 +96,7 @@ def cmd_check(args) -> int:
     from .checks import FUNCTIONS, checks_for
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
+    from .verdicts import format_verdict
 
     public = checks_for(public_only=True)
     report = grade_notebook(
@@ -110,9 +115,7 @@ def cmd_check(args) -> int:
     for function in FUNCTIONS:
         results = [r for r in report.results if r.grade_id == function]
         for r in results:
-            print(f"{r.name} ... {'passed' if r.passed else 'FAILED'}")
-            if not r.passed:
-                print("   " + r.output.replace("\n", "\n   "))
+            print(format_verdict(r.name, r.passed, r.output))
         passed = sum(r.passed for r in results)
         print(f"{function}: {passed} of {len(results)} public checks passed\n")
     total = sum(r.passed for r in report.results)

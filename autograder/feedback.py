@@ -275,8 +275,3 @@ def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
     path = folder / "report.html"
     write_atomic(path, html)
     return path
-
-
-def feedback_for(out: Path, reports: list[Report]) -> None:
-    for report in reports:
-        write_feedback(out / Path(report.submission).stem, report)

@@ -167,7 +167,8 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
     from . import sandbox
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .pool import Limits, usable_cores, warm_up
+    from .pool import Limits, warm_up
+    from .processes import usable_cores
     from .results import gradescope_json
 
     warm_up()  # TensorFlow loads in the fork server while the notebook is read
@@ -215,10 +216,6 @@ def ensure_student_user() -> bool:
         capture_output=True,
     )
     return _user_exists(STUDENT_USER)
-
-
-def main_run(args) -> int:  # pragma: no cover - thin wrapper
-    return run(Path(args.root), args.hidden_visibility)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,16 @@ class CheckResult:
     def status(self) -> str:
         return "passed" if self.passed else "failed"
 
+    @classmethod
+    def from_dict(cls, data: dict) -> CheckResult:
+        """The inverse of one entry of :meth:`Report.as_dict`'s ``results``.
+
+        ``boundary`` is never saved (it is for the feedback picture, which a resumed
+        grading keeps as it was), so it comes back as None.
+        """
+        saved = {f.name for f in fields(cls)} - {"boundary"}
+        return cls(**{k: v for k, v in data.items() if k in saved})
+
 
 @dataclass
 class Report:
@@ -63,14 +73,30 @@ class Report:
 
     @property
     def max_score(self) -> float:
-        return sum(c.points for c in REGISTRY)
+        """What its own checks are worth: a report of some checks only (the public
+        ones, say) is out of their points, not out of the whole registry's."""
+        return sum(r.max_score for r in self.results)
 
     def as_dict(self) -> dict:
+        """Every field as plain JSON data (what ``--resume`` reads back with
+        :meth:`from_dict`), with the score and maximum for a reader's convenience."""
         data = asdict(self)
         for result in data["results"]:
             result.pop("boundary", None)
         data["score"], data["max_score"] = self.score, self.max_score
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        """The report :meth:`as_dict` described (``score`` and ``max_score`` are
+        recomputed from the results, never read)."""
+        return cls(
+            submission=data["submission"],
+            results=[CheckResult.from_dict(r) for r in data["results"]],
+            notes=list(data.get("notes", [])),
+            error=data.get("error"),
+            seconds=data.get("seconds", 0.0),
+        )
 
 
 # --------------------------------------------------------------------------- numeric gradient
@@ -404,12 +430,8 @@ def grade_notebook(
     rest = [c for c in checks if not c.slow]
     # Every wait on a worker (loading cells, restarts, probes) stops at this deadline.
     deadline = started + limits.submission_seconds
-    session = Session(cells, references, limits)
-    session.deadline = deadline
-    side = None
-    if slow:
-        side = Session(cells, references, limits)
-        side.deadline = deadline
+    session = Session(cells, references, limits, deadline)
+    side = Session(cells, references, limits, deadline) if slow else None
     report = Report(submission=path.name, notes=notes)
     pool = ThreadPoolExecutor(max_workers=1) if side is not None and parallel else None
 
@@ -420,11 +442,7 @@ def grade_notebook(
         except WorkerLost as lost:
             return failed_everything(path.name, f"could not run this submission: {lost}", checks)
         reports = session.reports or []
-        for r in reports:
-            if r.get("kind") == "setup" and r.get("error"):
-                report.notes.append(
-                    f"a provided setup cell failed: {r['error']['type']}: {r['error']['message']}"
-                )
+        report.notes += _setup_failures(reports)
         results = judge_checks(rest, session.ask, key, reports, limits)
         session.close()
         if later is not None:
@@ -442,6 +460,16 @@ def grade_notebook(
             pool.shutdown(wait=True)
     report.seconds = round(time.monotonic() - started, 3)
     return report
+
+
+def _setup_failures(reports: list[dict]) -> list[str]:
+    """Notes on the provided setup cells that failed to load: not the student's code,
+    but the reason the checks after them fail."""
+    return [
+        f"a provided setup cell failed: {r['error']['type']}: {r['error']['message']}"
+        for r in reports
+        if r.get("kind") == "setup" and r.get("error")
+    ]
 
 
 def _judge_in(session: Session, checks: list[Check], key: AnswerKey, limits: Limits):

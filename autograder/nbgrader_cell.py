@@ -26,6 +26,7 @@ import warnings
 from multiprocessing.connection import Connection
 
 from . import wire
+from .verdicts import format_verdict
 from .worker import serve
 
 
@@ -83,10 +84,7 @@ def grade(grade_id: str, namespace: dict | None = None) -> float:
     earned = 0.0
     for r in results:
         earned += float(r["score"])
-        verdict = "passed" if r["passed"] else "FAILED"
-        print(f"{r['name']} ... {verdict} ({r['score']:g}/{r['max_score']:g})")
-        if not r["passed"]:
-            print("   " + r["output"].replace("\n", "\n   "))
+        print(format_verdict(r["name"], r["passed"], r["output"], (r["score"], r["max_score"])))
     return earned
 
 

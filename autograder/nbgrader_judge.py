@@ -26,6 +26,7 @@ from nbformat import NotebookNode, v4
 from traitlets import Bool
 
 from . import ASSIGNMENT
+from .verdicts import format_verdict
 
 
 def _verdicts(notebook: NotebookNode) -> dict[str, list]:
@@ -35,7 +36,8 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
     from . import key as answer_key
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .pool import Limits, usable_cores
+    from .pool import Limits
+    from .processes import usable_cores
 
     with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as tmp:
         path = Path(tmp) / f"{ASSIGNMENT}.ipynb"
@@ -60,12 +62,8 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
 
 
 def verdict_lines(results: list) -> str:
-    lines = []
-    for r in results:
-        verdict = "passed" if r.passed else "FAILED"
-        lines.append(f"{r.name} ... {verdict} ({r.score:g}/{r.max_score:g})")
-        if not r.passed:
-            lines.append("   " + r.output.replace("\n", "\n   "))
+    """What a hidden test cell shows: the lines its kernel would print (nbgrader_cell)."""
+    lines = [format_verdict(r.name, r.passed, r.output, (r.score, r.max_score)) for r in results]
     return "\n".join(lines) + "\n"
 
 

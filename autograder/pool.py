@@ -30,6 +30,12 @@ runs: a user of its own, its own cgroup (memory and process limits for the
 whole tree, and a kill that no escaped daemon avoids), and, where the kernel
 allows, its own network, IPC and mount namespaces with private ``/tmp`` and
 ``/dev/shm`` and the kit's secrets covered.
+
+Two layers: a :class:`Worker` is one process and its pipe (start it, exchange
+bytes under a deadline, kill it and all it started, say why it died); a
+:class:`Session` is one submission's worker over its life (the cells loaded,
+restarts, probes asked).  What Linux says about processes (/proc) is read in
+:mod:`autograder.processes`.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import sandbox, wire
+from . import processes, sandbox, wire
 from .checks import for_worker
 
 #: Largest reply accepted from a worker.
@@ -103,104 +109,7 @@ def warm_up() -> None:
     forkserver.ensure_running()
 
 
-def _vm_size_bytes() -> int:
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def cpu_quota(
-    cpu_max: str | None = None, cfs_quota: str | None = None, cfs_period: str | None = None
-) -> int | None:
-    """Whole cores a cgroup CPU quota allows (rounded up), or None without a quota.
-
-    ``cpu_max`` is cgroup v2's ``cpu.max`` ("max 100000" or "150000 100000");
-    ``cfs_quota`` and ``cfs_period`` are cgroup v1's ``cpu.cfs_quota_us`` (-1: none)
-    and ``cpu.cfs_period_us``.
-    """
-    try:
-        if cpu_max is not None:
-            fields = cpu_max.split()
-            if len(fields) != 2 or fields[0] == "max":
-                return None
-            quota, period = int(fields[0]), int(fields[1])
-        elif cfs_quota is not None and cfs_period is not None:
-            quota, period = int(cfs_quota), int(cfs_period)
-        else:
-            return None
-    except ValueError:
-        return None
-    return max(1, -(-quota // period)) if quota > 0 and period > 0 else None
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path) as fh:
-            return fh.read()
-    except OSError:
-        return None
-
-
-def usable_cores() -> int:
-    """Cores this process may use: its CPU affinity, capped by a cgroup CPU quota.
-
-    ``os.cpu_count()`` is the host's count; a container (Gradescope's, a CI
-    runner's) may be allowed far fewer, and a second worker would then only
-    compete with the first.
-    """
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    quota = cpu_quota(_read("/sys/fs/cgroup/cpu.max")) or cpu_quota(
-        cfs_quota=_read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
-        cfs_period=_read("/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
-    )
-    return max(1, min(cores, quota or cores))
-
-
 _PR_SET_CHILD_SUBREAPER = 36
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    """Fields of /proc/<pid>/stat after the command name (state first), or None."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            text = fh.read().decode("ascii", "replace")
-    except OSError:
-        return None
-    return text.rsplit(")", 1)[-1].split()
-
-
-def _running(pid: int) -> bool:
-    fields = _proc_stat(pid)
-    return fields is not None and fields[0] not in ("Z", "X")
-
-
-def _descendants(root: int) -> list[int]:
-    """Every process below ``root`` (from /proc; empty where there is none)."""
-    children: dict[int, list[int]] = {}
-    try:
-        names = os.listdir("/proc")
-    except OSError:
-        return []
-    for name in names:
-        if name.isdigit():
-            fields = _proc_stat(int(name))
-            if fields is not None and len(fields) > 1:
-                children.setdefault(int(fields[1]), []).append(int(name))
-    found, todo = [], [root]
-    while todo:
-        for pid in children.get(todo.pop(), []):
-            if pid not in found:
-                found.append(pid)
-                todo.append(pid)
-    return found
 
 
 def _child(
@@ -208,10 +117,10 @@ def _child(
 ) -> None:  # pragma: no cover
     """Runs in the worker process: confine it, then serve the judge."""
     # A process group of its own: a signal sent to "my group" (os.kill(0, ...),
-    # os.killpg(os.getpgrp(), ...)) stays inside, and Session.kill ends the group.
+    # os.killpg(os.getpgrp(), ...)) stays inside, and Worker.kill ends the group.
     os.setsid()
     # Orphans below the worker (a double fork into the background) are adopted by
-    # it rather than by init, so Session.kill still finds them among its descendants.
+    # it rather than by init, so Worker.kill still finds them among its descendants.
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
@@ -238,7 +147,7 @@ def _child(
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
     if limits.memory_mb > 0:
-        cap = _vm_size_bytes() + limits.memory_mb * 1024 * 1024
+        cap = processes.vm_size_bytes() + limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
@@ -254,45 +163,38 @@ def _child(
     os._exit(0)
 
 
-class Session:
-    """One submission's worker, restarted as needed.
+STOPPED = "grading of this submission was stopped"
 
-    ``cells`` are executed at start (see :func:`autograder.worker.load_cells`);
-    ``references`` are the reference functions' sources; each probe carries only those
-    it substitutes (see :func:`autograder.checks.for_worker`), so the worker never
-    holds a reference function while the student's own version of it is graded.
+
+def _time_left(deadline: float | None) -> float | None:
+    return None if deadline is None else deadline - time.monotonic()
+
+
+class Worker:
+    """One worker process and its pipe: started, asked under a deadline, killed with
+    everything it started, and able to say why it died.
+
+    It knows nothing of cells or probes (:class:`Session` does): it sends bytes and
+    waits for bytes.  :meth:`kill` may come from another thread (a session closed
+    while a thread of its own waits on the worker); that wait then ends in
+    :class:`WorkerLost`.
     """
 
-    def __init__(self, cells: list[dict], references: dict[str, str], limits: Limits):
-        self.cells = cells
-        self.references = references
+    def __init__(self, limits: Limits, deadline: float | None = None):
         self.limits = limits
-        self.poisoned: dict[int, str] = {}
-        self.reports: list[dict] | None = None
+        #: time.monotonic() after which nothing more is asked (None: no deadline).
+        self.deadline = deadline
         self.process = None
         self.conn = None
-        self.tmp = tempfile.TemporaryDirectory(
-            prefix="autograder-worker-", ignore_cleanup_errors=True
-        )
-        self.starts = 0
-        #: Set by close(): no worker is started after it (another thread may be
-        #: starting one at that moment; it is killed at once).
-        self.closed = False
-        self._lock = threading.Lock()
-        #: time.monotonic() after which nothing more is asked (None: no deadline).
-        self.deadline: float | None = None
-        #: The current worker's cgroups, one per controller (none without root).
+        #: The worker's cgroups, one per controller (none without root).
         self.cgroup: list[str] = []
+        self._lock = threading.Lock()
 
-    # -- life cycle
-
-    def _spawn(self) -> None:
-        if self.closed:
-            raise WorkerLost("grading of this submission was stopped")
+    def start(self, folder: str, number: int) -> None:
+        """Start the process, working in ``folder/run<number>``; WorkerLost if it cannot."""
         ctx = context()
         parent, child = ctx.Pipe(duplex=True)
-        self.starts += 1
-        workdir = os.path.join(self.tmp.name, f"run{self.starts}")
+        workdir = os.path.join(folder, f"run{number}")
         os.makedirs(workdir, exist_ok=True)
         if self.limits.run_as:
             self.cgroup = sandbox.make_cgroup(self.limits.memory_mb)
@@ -300,7 +202,7 @@ class Session:
             # A second try when the fork server died under us (a student's cell may
             # kill it, being the worker's parent): the next start launches a new one.
             for attempt in (1, 2):
-                capture = os.path.join(self.tmp.name, f"output{self.starts}-{attempt}.txt")
+                capture = os.path.join(folder, f"output{number}-{attempt}.txt")
                 self.process = ctx.Process(
                     target=_child,
                     args=(child, capture, workdir, self.limits, self.cgroup),
@@ -313,13 +215,11 @@ class Session:
                     if attempt == 2:
                         self.process = None
                         parent.close()
+                        self.kill()  # removes the cgroup made for it
                         raise WorkerLost(f"could not start a worker ({exc})") from None
         finally:
             child.close()
         self.conn = parent
-        if self.closed:  # close() ran in another thread meanwhile
-            self.kill()
-            raise WorkerLost("grading of this submission was stopped")
 
     def alive(self) -> bool:
         """Whether the worker runs.  When the fork server dies, multiprocessing reports
@@ -327,22 +227,24 @@ class Session:
         process = self.process
         if process is None or process.pid is None:
             return False
-        return process.is_alive() or _running(process.pid)
+        return process.is_alive() or processes.running(process.pid)
 
-    def _exchange(self, message: dict, timeout: float) -> dict:
+    def exchange(self, data: bytes, timeout: float) -> bytes:
+        """Send ``data``; wait for the reply at most ``timeout`` seconds and never past
+        the deadline.  A worker that does not answer in time is killed."""
         conn = self.conn
-        if conn is None:  # closed by another thread
-            raise WorkerLost("grading of this submission was stopped")
-        left = self.time_left()
+        if conn is None:  # killed by another thread
+            raise WorkerLost(STOPPED)
+        left = _time_left(self.deadline)
         if left is not None and left <= timeout:
             if left <= 0:
                 self.kill()
                 raise WorkerLost(self._out_of_time())
             timeout = left
         try:
-            conn.send_bytes(wire.dumps(message))
+            conn.send_bytes(data)
         except (BrokenPipeError, OSError):
-            raise WorkerLost(self._death("before it could be asked")) from None
+            raise WorkerLost(self.death("before it could be asked")) from None
         if not conn.poll(timeout):
             self.kill()
             if left is not None and left <= timeout:
@@ -351,18 +253,9 @@ class Session:
                 f"did not finish within {timeout:g} s (an infinite loop, or far too slow?)"
             )
         try:
-            data = conn.recv_bytes(MAX_REPLY_BYTES)
+            return conn.recv_bytes(MAX_REPLY_BYTES)
         except (EOFError, OSError):
-            raise WorkerLost(self._death("while running your code")) from None
-        try:
-            reply = wire.loads(data)
-        except (wire.WireError, ValueError, RecursionError) as exc:
-            self.kill()
-            raise WorkerLost(f"sent a reply the grader cannot read ({exc})") from None
-        return reply
-
-    def time_left(self) -> float | None:
-        return None if self.deadline is None else self.deadline - time.monotonic()
+            raise WorkerLost(self.death("while running your code")) from None
 
     def _out_of_time(self) -> str:
         return (
@@ -370,7 +263,8 @@ class Session:
             "was used up by earlier checks"
         )
 
-    def _death(self, when: str) -> str:
+    def death(self, when: str) -> str:
+        """Why the worker stopped answering, in words for students; it is killed."""
         process = self.process
         code = None
         if process is not None:
@@ -378,9 +272,10 @@ class Session:
             code = process.exitcode
         self.kill()
         if code is not None and code < 0:
-            name = (
-                signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else code
-            )
+            try:
+                name: object = signal.Signals(-code).name
+            except ValueError:  # a signal number Python has no name for
+                name = code
             why = f"was killed by {name}"
             if -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT):
                 why += (
@@ -395,7 +290,8 @@ class Session:
 
     def kill(self) -> None:
         """End the worker and every process below it or in its group (what the
-        student's code started, in the background or not)."""
+        student's code started, in the background or not).  Safe to call again,
+        and from any thread: only the first call finds anything to end."""
         with self._lock:
             process, conn, cgroup = self.process, self.conn, self.cgroup
             self.process = None
@@ -403,7 +299,7 @@ class Session:
             self.cgroup = []
         if process is not None:
             if process.pid is not None:
-                _kill_tree(process.pid)
+                processes.kill_tree(process.pid)
             if process.is_alive():
                 process.kill()
         # Also what left the tree (a daemon that cleared its subreaper flag and
@@ -415,6 +311,69 @@ class Session:
         if conn is not None:
             conn.close()
 
+
+class Session:
+    """One submission's worker, restarted as needed, with the submission's cells loaded.
+
+    ``cells`` are executed at start (see :func:`autograder.worker.load_cells`);
+    ``references`` are the reference functions' sources; each probe carries only those
+    it substitutes (see :func:`autograder.checks.for_worker`), so the worker never
+    holds a reference function while the student's own version of it is graded.
+    ``deadline`` (a time.monotonic() value, None for none) ends every wait of the
+    submission: loading cells, restarts and probes alike.
+    """
+
+    def __init__(
+        self,
+        cells: list[dict],
+        references: dict[str, str],
+        limits: Limits,
+        deadline: float | None = None,
+    ):
+        self.cells = cells
+        self.references = references
+        self.limits = limits
+        self.deadline = deadline
+        #: Cells that ended a worker while loading (by index, with why): skipped after.
+        self.poisoned: dict[int, str] = {}
+        #: The first worker's load reports (None until one loaded every cell).
+        self.reports: list[dict] | None = None
+        #: The current worker; None before the first start and after kill().
+        self.worker: Worker | None = None
+        self.tmp = tempfile.TemporaryDirectory(
+            prefix="autograder-worker-", ignore_cleanup_errors=True
+        )
+        self.starts = 0
+        #: Set by close(): no worker is started after it (another thread may be
+        #: starting one at that moment; it is killed at once).
+        self.closed = False
+        self._lock = threading.Lock()
+
+    # -- life cycle
+
+    def _spawn(self) -> None:
+        if self.closed:
+            raise WorkerLost(STOPPED)
+        self.starts += 1
+        worker = Worker(self.limits, self.deadline)
+        worker.start(self.tmp.name, self.starts)
+        with self._lock:
+            self.worker = worker
+        if self.closed:  # close() ran in another thread meanwhile
+            self.kill()
+            raise WorkerLost(STOPPED)
+
+    def alive(self) -> bool:
+        worker = self.worker
+        return worker is not None and worker.alive()
+
+    def kill(self) -> None:
+        """End the current worker and all it started (see :meth:`Worker.kill`)."""
+        with self._lock:
+            worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.kill()
+
     def close(self) -> None:
         """Stop the worker for good and remove its folder; never raises."""
         self.closed = True
@@ -425,28 +384,20 @@ class Session:
             pass
 
     def ensure(self) -> None:
-        """A live worker with every cell loaded; cells that kill it are skipped."""
+        """A live worker with every cell loaded; cells that kill it are skipped.
+
+        Each start either loads every cell or marks one more cell poisoned, so
+        ``len(cells) + 2`` starts are enough (one spare for a fork server that died).
+        """
         if self.alive():
             return
         self.kill()  # the remains of a dead worker: its group, its pipe
         for _attempt in range(len(self.cells) + 2):
             self._spawn()
-            reports = []
             try:
-                for index, cell in enumerate(self.cells):
-                    if index in self.poisoned:
-                        reports.append(_poisoned_report(cell, self.poisoned[index]))
-                        continue
-                    try:
-                        reply = self._exchange(
-                            {"op": "load", "cells": [cell]}, self.limits.load_seconds
-                        )
-                    except WorkerLost as lost:
-                        self.poisoned[index] = str(lost)
-                        raise
-                    reports.extend(clean_reports(reply.get("cells"), cell))
+                reports = self._load()
             except WorkerLost:
-                left = self.time_left()
+                left = _time_left(self.deadline)
                 if left is not None and left <= 0:
                     raise
                 continue
@@ -454,6 +405,38 @@ class Session:
                 self.reports = reports
             return
         raise WorkerLost("could not start a worker for this submission")
+
+    def _load(self) -> list[dict]:
+        """Load the cells into the new worker one at a time and return their reports.
+
+        A poisoned cell is not run (its report says why); a cell that ends the
+        worker becomes poisoned, and WorkerLost is raised.
+        """
+        reports = []
+        for index, cell in enumerate(self.cells):
+            if index in self.poisoned:
+                reports.append(_poisoned_report(cell, self.poisoned[index]))
+                continue
+            try:
+                reply = self._exchange({"op": "load", "cells": [cell]}, self.limits.load_seconds)
+            except WorkerLost as lost:
+                self.poisoned[index] = str(lost)
+                raise
+            reports.extend(clean_reports(reply.get("cells"), cell))
+        return reports
+
+    # -- asking
+
+    def _exchange(self, message: dict, timeout: float) -> dict:
+        worker = self.worker
+        if worker is None:  # closed by another thread
+            raise WorkerLost(STOPPED)
+        data = worker.exchange(wire.dumps(message), timeout)
+        try:
+            return wire.loads(data)
+        except (wire.WireError, ValueError, RecursionError) as exc:
+            worker.kill()
+            raise WorkerLost(f"sent a reply the grader cannot read ({exc})") from None
 
     def ask(self, probe: dict, timeout: float | None = None) -> dict:
         self.ensure()
@@ -510,32 +493,6 @@ def clean_reports(reports, cell: dict) -> list[dict]:
             "error": clean_error(report.get("error")),
         }
     ]
-
-
-def _kill_tree(pid: int) -> None:
-    """SIGKILL a worker's descendants (it adopts orphans), the worker, then its group."""
-    fields = _proc_stat(pid)
-    # Still our worker (a session leader: it called setsid), not a reused pid?
-    if fields is not None and len(fields) > 3 and fields[3] == str(pid):
-        for _round in range(5):  # descendants may fork while we kill
-            below = _descendants(pid)
-            for child in below:
-                try:
-                    os.kill(child, signal.SIGKILL)
-                except OSError:
-                    pass
-            if not below:
-                break
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    try:
-        # The group outlives its leader while members remain in it (and while it
-        # has members, its id is not reused).
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 def _poisoned_report(cell: dict, why: str) -> dict:

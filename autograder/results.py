@@ -2,7 +2,10 @@
 
 ``results.json`` follows Gradescope's autograder schema (``score``, ``tests[]``
 with ``name``, ``score``, ``max_score``, ``status``, ``output``, ``visibility``),
-so the same file serves the grading command and Gradescope.  Files are written
+so the same file serves the grading command and Gradescope.  The grading
+command's files also hold, under the extra top-level key ``report`` (Gradescope
+allows extra keys), the whole report (:meth:`autograder.judge.Report.as_dict`),
+which ``--resume`` reads back as it was, hints included.  Files are written
 atomically (a temporary file, then a rename): a crash never leaves half a file.
 """
 
@@ -22,8 +25,8 @@ from .judge import Report
 def write_atomic(path: Path, text: str) -> None:
     """Write a result file atomically, through no planted link (see autograder.files).
 
-    ``out`` is the grader's folder: a link or folder planted at a result's path by
-    student code (``grade`` as an ordinary user) is replaced, never written through.
+    The results folder is the grader's: a link or folder planted at a result's path
+    by student code (``grade`` as an ordinary user) is replaced, never written through.
     """
     files.write_file(path, text, clear=True)
 
@@ -68,8 +71,10 @@ def result_dir(out: Path, submission: str) -> Path:
 
 
 def write_results(out: Path, report: Report) -> Path:
+    """``out/<stem>/results.json``: Gradescope's keys, and the report for ``--resume``."""
     path = result_dir(out, report.submission) / "results.json"
-    write_atomic(path, json.dumps(gradescope_json(report), indent=2) + "\n")
+    data = gradescope_json(report) | {"report": report.as_dict()}
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
     return path
 
 
@@ -155,36 +160,17 @@ def write_fingerprint(out: Path, path: Path, value: str) -> None:
 
 
 def read_report(out: Path, path: Path) -> Report | None:
-    """The report of an earlier grading of ``path`` in ``out``, if nothing changed since."""
-    from .judge import CheckResult
+    """The report of an earlier grading of ``path`` in ``out``, if nothing changed since.
 
+    None (grade again) when the file or the grader changed, or the results are
+    unreadable or lack the saved report.
+    """
     folder = result_dir(out, Path(path).name)
     try:
         if (folder / ".fingerprint").read_text().strip() != fingerprint(path):
             return None
-        data = json.loads((folder / "results.json").read_text())
-    except (OSError, ValueError):
+        report = Report.from_dict(json.loads((folder / "results.json").read_text())["report"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    report = Report(submission=Path(path).name, seconds=float(data.get("execution_time", 0)))
-    for t in data.get("tests", []):
-        report.results.append(
-            CheckResult(
-                name=t["name"],
-                grade_id=t["name"].split(":", 1)[0],
-                score=float(t["score"]),
-                max_score=float(t["max_score"]),
-                passed=t["status"] == "passed",
-                output=t.get("output", ""),
-                public=t.get("visibility") == "visible",
-                seconds=float(t.get("execution_time", 0)),
-            )
-        )
-    output = data.get("output", "")
-    report.notes = [
-        line[len("Note: ") :] for line in output.splitlines() if line.startswith("Note: ")
-    ]
-    lead = "This submission could not be graded: "
-    report.error = next(
-        (line[len(lead) :] for line in output.splitlines() if line.startswith(lead)), None
-    )
+    report.submission = Path(path).name  # the same bytes may come under another name
     return report

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import ASSIGNMENT  # noqa: E402
-from autograder.pool import _descendants  # noqa: E402
+from autograder.processes import descendants  # noqa: E402
 from autograder.release import nbgrader_env, run_nbgrader  # noqa: E402
 
 SOLVED = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
@@ -74,7 +74,7 @@ def run_measured(command: list[str], cwd: Path, memory: bool = False) -> tuple[f
     def sample():
         while not done.is_set():
             pss = rss = 0
-            for p in [proc.pid, *_descendants(proc.pid)]:
+            for p in [proc.pid, *descendants(proc.pid)]:
                 a, b = memory_kb(p)
                 pss, rss = pss + a, rss + b
             peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)

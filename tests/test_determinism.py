@@ -84,4 +84,5 @@ def test_resume_skips_unchanged_submissions_and_regrades_changed_ones(tmp_path):
     assert (out / "solved" / "results.json").read_text() == before  # not graded again
     assert (out / "solved" / "feedback.html").read_text() == feedback  # picture kept
     assert [r.score for r in first] == [again[0].score, 0.0]
+    assert again[0] == first[0]  # every field read back, hints included
     assert again[1].score == again[1].max_score  # the changed file was graded anew

@@ -1,0 +1,106 @@
+"""A report survives results.json and ``--resume`` whole: every field, hints included."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from autograder.judge import CheckResult, Report
+from autograder.pool import Limits
+from autograder.results import fingerprint, read_report, write_fingerprint, write_results
+
+GRADESCOPE_KEYS = {"score", "max_score", "execution_time", "output", "tests"}
+
+
+def _report(submission: str = "alice.ipynb") -> Report:
+    """A report with something in every field, and hints that appear in no output."""
+    passed = CheckResult(
+        name="layer: output shape",
+        grade_id="layer",
+        score=2.0,
+        max_score=2.0,
+        passed=True,
+        output="passed",
+        public=True,
+        hint="a hint nobody was shown: the check passed",
+        seconds=0.25,
+    )
+    failed = CheckResult(
+        name="final_accuracy: trained model",
+        grade_id="final_accuracy",
+        score=0.0,
+        max_score=3.5,
+        passed=False,
+        output="accuracy 0.5\n  hint: train longer",
+        public=False,
+        hint="train longer",
+        seconds=1.5,
+        boundary=(np.zeros((4, 1)), np.ones((4, 1))),
+    )
+    return Report(
+        submission=submission,
+        results=[passed, failed],
+        notes=["a provided setup cell failed"],
+        error="could not run this submission",
+        seconds=2.125,
+    )
+
+
+def test_a_report_round_trips_through_its_dict_and_json():
+    report = _report()
+    for data in (report.as_dict(), json.loads(json.dumps(report.as_dict()))):
+        back = Report.from_dict(data)
+        assert back == report
+        assert [r.hint for r in back.results] == [r.hint for r in report.results]
+        assert (back.notes, back.error, back.seconds) == (report.notes, report.error, 2.125)
+        assert all(r.boundary is None for r in back.results)  # the picture is never saved
+
+
+def test_max_score_is_the_sum_of_its_own_results():
+    report = _report()
+    assert report.max_score == 5.5
+    assert report.as_dict()["max_score"] == 5.5
+    assert Report("empty.ipynb").max_score == 0
+
+
+def test_results_json_keeps_gradescope_keys_and_the_whole_report(tmp_path):
+    report = _report()
+    path = write_results(tmp_path, report)
+    data = json.loads(path.read_text())
+    assert set(data) == GRADESCOPE_KEYS | {"report"}
+    assert data["max_score"] == 5.5 and len(data["tests"]) == 2
+    assert Report.from_dict(data["report"]) == report
+
+
+def test_read_report_needs_an_unchanged_file(tmp_path):
+    notebook = tmp_path / "alice.ipynb"
+    notebook.write_text("{}")
+    out = tmp_path / "out"
+    write_results(out, _report())
+    assert read_report(out, notebook) is None  # never graded: no fingerprint
+    write_fingerprint(out, notebook, fingerprint(notebook))
+    assert read_report(out, notebook) == _report()
+    notebook.write_text('{"cells": []}')
+    assert read_report(out, notebook) is None
+
+
+def test_resume_returns_the_saved_report_with_its_hints(tmp_path, monkeypatch):
+    """grade_paths(resume=True) reads the report back instead of grading again."""
+    from autograder import pool
+    from autograder.batch import grade_paths
+
+    monkeypatch.setattr(pool, "warm_up", lambda: None)  # no worker is needed: keep it fast
+    notebook = tmp_path / "alice.ipynb"
+    notebook.write_text("not a notebook: grading it again would fail every check")
+    out = tmp_path / "out"
+    saved = write_results(out, _report())
+    write_fingerprint(out, notebook, fingerprint(notebook))
+    before = saved.read_text()
+    (again,) = grade_paths([notebook], out, Limits(), jobs=1, progress=False, resume=True)
+    assert again == _report()
+    assert [r.hint for r in again.results] == [
+        "a hint nobody was shown: the check passed",
+        "train longer",
+    ]
+    assert saved.read_text() == before

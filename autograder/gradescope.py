@@ -31,8 +31,6 @@ from . import ASSIGNMENT, ROOT, files
 
 #: The unprivileged user student code runs as on Gradescope.
 STUDENT_USER = "autograder-student"
-#: Python packages the container needs, pinned to what this kit is tested with.
-REQUIREMENTS = ("tensorflow-cpu", "numpy", "matplotlib", "pillow", "nbformat", "tqdm", "jinja2")
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 SETUP_SH = """\
@@ -66,12 +64,31 @@ exec "$PY" -m autograder gradescope-run --root "$ROOT" --hidden-visibility {visi
 """
 
 
+def core_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
+    """The names of the kit's core dependencies, read from ``pyproject.toml``.
+
+    One list of what grading needs: the container installs the core, not the course
+    extra (nbgrader, Jupyter), which only releasing and notebook execution use.
+    """
+    import re
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the installed metadata says the same
+        from importlib.metadata import requires
+
+        specs = [r for r in requires("tf-assignment-kit") or [] if "extra ==" not in r]
+    else:
+        specs = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    return [re.match(r"[A-Za-z0-9_.-]+", spec).group() for spec in specs]
+
+
 def pinned_requirements() -> str:
-    """``name==version`` for each requirement, as installed here (the tested versions)."""
+    """``name==version`` for each core requirement, as installed here (the tested versions)."""
     from importlib.metadata import PackageNotFoundError, version
 
     lines = []
-    for name in REQUIREMENTS:
+    for name in core_requirements():
         try:
             lines.append(f"{name}=={version(name)}")
         except PackageNotFoundError:

@@ -6,7 +6,8 @@
    (one definition: the notebook never disagrees with the grader);
 2. rebuilds the answer key from the reference solution;
 3. writes the public checks package next to the master notebook
-   (``source/<assignment>/public_checks/``: the public checks' probes and
+   (``source/<assignment>/public_checks/``, a build product that git ignores; nbgrader
+   copies it into the release, which is committed: the public checks' probes and
    expected values, and the self-contained modules that run them), and packs
    the same files into the notebook's locked loader cell, so that the student
    notebook works opened alone (Colab opens one notebook, not its folder);
@@ -36,7 +37,7 @@ from .notebook import grade_id, nbgrader_meta, read_notebook, source_path
 
 PACKAGE = Path(__file__).resolve().parent
 #: Modules copied into the release: they must import nothing from the kit.
-SHIPPED_MODULES = ("wire.py", "compare.py", "worker.py")
+SHIPPED_MODULES = ("wire.py", "compare.py", "worker.py", "verdicts.py")
 #: Probe fields that need the reference functions; public checks run without them.
 _REFERENCE_ONLY = ("substitute", "loss_after", "model_outputs")
 _SOLUTION = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
@@ -182,6 +183,9 @@ def run_nbgrader(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 def generate(release_dir: Path, db_url: str | None = None, assignment: str = ASSIGNMENT) -> Path:
+    """nbgrader generate_assignment into ``release_dir``, after writing the public checks
+    package into the source folder (a build product, ignored by git) for nbgrader to copy."""
+    write_public_package(source_path(assignment).parent)
     args = [
         "generate_assignment",
         assignment,

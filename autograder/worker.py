@@ -16,7 +16,6 @@ lazily, plus the sibling module :mod:`wire`.
 """
 
 import ast
-import io
 import linecache
 import math
 import sys
@@ -318,21 +317,6 @@ def answer(ns: dict, probe: dict, references: dict | None = None) -> dict:
 
 
 # --------------------------------------------------------------------------- serving
-
-
-class _Tail(io.TextIOBase):
-    """A text sink that keeps the last characters written (for in-kernel use)."""
-
-    def __init__(self, limit: int = OUTPUT_TAIL):
-        self.limit = limit
-        self.text = ""
-
-    def write(self, s):
-        self.text = (self.text + s)[-self.limit :]
-        return len(s)
-
-    def writable(self):
-        return True
 
 
 def serve(conn, ns: dict | None = None, output=None, references: dict | None = None):

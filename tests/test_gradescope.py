@@ -178,3 +178,18 @@ def test_a_linked_notebook_is_refused_not_followed(autograder_root):
     assert data["score"] == 0
     assert "is a link" in json.dumps(data)
     assert submission.exists()
+
+
+def test_the_containers_requirements_are_the_kits_core_dependencies():
+    """Derived from pyproject.toml: a dependency added there reaches Gradescope's image."""
+    import tomllib
+
+    from autograder.gradescope import core_requirements, pinned_requirements
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = core_requirements()
+    assert len(names) == len(project["dependencies"])
+    assert "tensorflow-cpu" in names and "nbgrader" not in names
+    pinned = pinned_requirements().splitlines()
+    assert [line.split("==")[0] for line in pinned] == names
+    assert all("==" in line for line in pinned), pinned

@@ -19,7 +19,7 @@ import json
 import os
 import warnings
 
-from . import compare, worker
+from . import compare, verdicts, worker
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(_HERE, "data.json"), encoding="utf-8") as _fh:
@@ -68,10 +68,8 @@ def check(grade_id: str, _ns: dict | None = None) -> None:
     for entry in entries:
         ok, message = _run(entry, ns)
         passed += ok
-        print(f"{entry['name']} ... {'passed' if ok else 'FAILED'}")
-        if not ok:
-            print("   " + message.replace("\n", "\n   "))
-            print(f"   hint: {entry['hint']}")
+        shown = message if ok else f"{message}\nhint: {entry['hint']}"
+        print(verdicts.format_verdict(entry["name"], ok, shown))
     hidden = DATA["hidden_counts"].get(grade_id, 0)
     print(
         f"{grade_id}: {passed} of {len(entries)} public checks passed"

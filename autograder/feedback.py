@@ -205,18 +205,8 @@ def load_results(folder: Path) -> dict[str, dict]:
     return out
 
 
-def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
-    """Write report.html and nbgrader_export.csv for the graded submissions in ``folder``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    results = load_results(folder)
-    if not results:
-        raise FileNotFoundError(f"no */results.json under {folder}: grade some notebooks first")
-    scores = [float(r["score"]) for r in results.values()]
-    max_score = max(float(r.get("max_score", 0)) for r in results.values())
+def _tally(results: dict) -> tuple[list[str], Counter, Counter]:
+    """Check names in first-seen order, passes per check, and failures per (check, message)."""
     names: list[str] = []
     passed: Counter = Counter()
     failures: Counter = Counter()
@@ -229,7 +219,15 @@ def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
             else:
                 first = t.get("output", "").splitlines()[0] if t.get("output") else ""
                 failures[(t["name"], first)] += 1
-    n = len(results)
+    return names, passed, failures
+
+
+def _report_pictures(scores: list[float], max_score: float, rates: list[tuple[str, float]]):
+    """The score histogram and the pass rate per check, as PNG data URIs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 3))
     ax.hist(
@@ -238,17 +236,17 @@ def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
     ax.set_xlabel(f"score (of {max_score:g})")
     ax.set_ylabel("submissions")
     histogram = _png(fig)
-
-    rates = [passed[name] / n for name in names]
-    fig, ax = plt.subplots(figsize=(7, 0.28 * len(names) + 1))
-    ax.barh(range(len(names)), rates, color="#4a78b5")
-    ax.set_yticks(range(len(names)), [name[:60] for name in names], fontsize=7)
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(rates) + 1))
+    ax.barh(range(len(rates)), [rate for _, rate in rates], color="#4a78b5")
+    ax.set_yticks(range(len(rates)), [name[:60] for name, _ in rates], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of submissions passing")
-    passrates = _png(fig)
+    return histogram, _png(fig)
 
-    export = folder / "nbgrader_export.csv"
+
+def _write_export(export: Path, results: dict, assignment: str, max_score: float) -> None:
+    """nbgrader's grade export columns, one row per submission."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(NBGRADER_COLUMNS)
@@ -257,6 +255,21 @@ def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
         writer.writerow([assignment, "", "", stem, "", "", "", score, 0.0, score, max_score])
     write_atomic(export, buffer.getvalue())
 
+
+def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
+    """Write report.html and nbgrader_export.csv for the graded submissions in ``folder``."""
+    results = load_results(folder)
+    if not results:
+        raise FileNotFoundError(f"no */results.json under {folder}: grade some notebooks first")
+    scores = [float(r["score"]) for r in results.values()]
+    max_score = max(float(r.get("max_score", 0)) for r in results.values())
+    names, passed, failures = _tally(results)
+    n = len(results)
+    histogram, passrates = _report_pictures(
+        scores, max_score, [(name, passed[name] / n) for name in names]
+    )
+    export = folder / "nbgrader_export.csv"
+    _write_export(export, results, assignment, max_score)
     ordered = sorted(scores)
     median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
     html = _ENV.get_template("report.html.j2").render(

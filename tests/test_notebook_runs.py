@@ -123,6 +123,11 @@ def pct_range(text: str, pattern: str) -> tuple[str, str]:
     return f"{values[0]}%", f"{values[-1]}%"
 
 
+def each(out: dict, cell: str, pattern: str, keys) -> list[str]:
+    """The first group of ``pattern`` (with ``{}`` filled by each key) in a cell's output."""
+    return [grab(out[cell], pattern.format(key))[0] for key in keys]
+
+
 def width_row(out: dict, init: str, width: int) -> str:
     return grab(out["experiment_width"], rf"^{init}\s+width\s+{width}:.*$")[0]
 
@@ -259,24 +264,19 @@ CLAIMS = [
     ),
     Claim(
         "{} of seeds for the blog's and {} for\npositive weights at Glorot's scale",
-        lambda o: [
-            grab(o["experiment_causes"], rf"init {name}\s*:\s+(\d+%)")[0]
-            for name in ("blog", "positive glorot")
-        ],
+        lambda o: each(
+            o, "experiment_causes", r"init {}\s*:\s+(\d+%)", ["blog", "positive glorot"]
+        ),
     ),
     Claim(
         "Zero-mean weights train from {} of seeds even unscaled, and\nfrom {} with Glorot's scale",
-        lambda o: [
-            grab(o["experiment_causes"], rf"init {name}\s*:\s+(\d+%)")[0]
-            for name in ("unscaled", "glorot")
-        ],
+        lambda o: each(o, "experiment_causes", r"init {}\s*:\s+(\d+%)", ["unscaled", "glorot"]),
     ),
     Claim(
         "it rescues {} of seeds at width 10 and {} at width 20",
-        lambda o: [
-            grab(o["experiment_causes"], rf"learning rate 0.001, width {w}:\s+(\d+%)")[0]
-            for w in (10, 20)
-        ],
+        lambda o: each(
+            o, "experiment_causes", r"learning rate 0.001, width {}:\s+(\d+%)", [10, 20]
+        ),
     ),
     Claim(
         "the blog's own all-positive\nweights train from 100% of seeds at every width tried",
@@ -289,24 +289,24 @@ CLAIMS = [
     ),
     Claim(
         "every unit keeps a gradient): {} of\nseeds train. More units leave spares: {}",
-        lambda o: [
-            grab(o["experiment_width2"], rf"{name}\s*:\s+(\d+%)")[0]
-            for name in (r"leaky ReLU \(slope 0.1 below 0\)", "8 units instead of 2")
-        ],
+        lambda o: each(
+            o,
+            "experiment_width2",
+            r"{}\s*:\s+(\d+%)",
+            [r"leaky ReLU \(slope 0.1 below 0\)", "8 units instead of 2"],
+        ),
     ),
     Claim(
         "side of its ReLU: {}, better than the {} without them",
-        lambda o: [
-            grab(o["experiment_width2"], rf"{name}\s*:\s+(\d+%)")[0]
-            for name in ("hidden biases start at 0.1", "as above")
-        ],
+        lambda o: each(
+            o, "experiment_width2", r"{}\s*:\s+(\d+%)", ["hidden biases start at 0.1", "as above"]
+        ),
     ),
     Claim(
         "**every** sample the output {} in\nthe blog's batch order, and {} when shuffled",
-        lambda o: [
-            grab(o["experiment_symptom"], rf"shuffle={s}\s*: .*outputs from ([\d.]+)")[0]
-            for s in ("False", "True")
-        ],
+        lambda o: each(
+            o, "experiment_symptom", r"shuffle={}\s*: .*outputs from ([\d.]+)", ["False", "True"]
+        ),
     ),
     Claim(
         "Explain where {} comes from",

@@ -26,6 +26,7 @@ from functools import cached_property
 import numpy as np
 
 from . import wire
+from .compare import ASSERTION_KEYS
 from .worker import VARIABLES
 
 #: Hidden width of the notebook's variables (its locked cell creates them).
@@ -76,7 +77,12 @@ class Check:
 
     @cached_property
     def _built(self) -> tuple[list[dict], list[dict]]:
-        return self.build()
+        # Built on first use, in the judge, never at import: a process that imports this
+        # module (the fork server, so every worker) must not hold the probes' judge-only
+        # parts, such as the held-out set.  tests/test_checks.py builds every check.
+        probes, assertions = self.build()
+        validate_assertions(self.name, assertions, len(probes))
+        return probes, assertions
 
     @property
     def probes(self) -> list[dict]:
@@ -105,6 +111,28 @@ def check(grade_id: str, title: str, *, points: float, public: bool, hint: str, 
         return build
 
     return register
+
+
+#: Assertions the judge evaluates itself (judge.JUDGE_ONLY), with the keys they read.
+JUDGE_ASSERTION_KEYS = {"accuracy": {"probe", "min"}, "gradient": {"probe"}}
+
+
+def validate_assertions(name: str, assertions: list[dict], n_probes: int) -> None:
+    """Refuse an assertion of an unknown kind, with a key it does not read, or about a
+    probe the check does not have: each would otherwise be ignored without a word."""
+    known = {**ASSERTION_KEYS, **JUDGE_ASSERTION_KEYS}
+    for a in assertions:
+        kind = a.get("kind")
+        if kind not in known:
+            raise ValueError(f"check {name!r}: unknown assertion kind {kind!r}")
+        unread = set(a) - known[kind] - {"kind"}
+        if unread:
+            raise ValueError(
+                f"check {name!r}: the {kind!r} assertion does not read {sorted(unread)} "
+                f"(it reads {sorted(known[kind]) or 'no other key'})"
+            )
+        if not 0 <= a.get("probe", 0) < n_probes:
+            raise ValueError(f"check {name!r}: assertion about probe {a['probe']}, of {n_probes}")
 
 
 def checks_for(grade_ids=None, public_only: bool = False) -> list[Check]:
@@ -306,7 +334,7 @@ _LAYER_B = np.array([0.5, -1.0, 2.0])
     hint="Check the order of the matrix product: (n, inputs) times (inputs, units) gives one "
     "row per sample and one column per unit; the bias of shape (units,) adds to every row.",
 )
-def _():
+def _layer_output_shape_n_units():
     return [call("layer", arr(_LAYER_X), var(_LAYER_W), var(_LAYER_B))], [
         {"kind": "shape", "dtype": "float32"}
     ]
@@ -320,7 +348,7 @@ def _():
     hint="Without an activation the layer is a plain affine map: matrix product, then the bias. "
     "Its outputs can be negative.",
 )
-def _():
+def _layer_computes_inputs_w_b():
     probes = [
         call("layer", arr(_LAYER_X), var(_LAYER_W), var(_LAYER_B)),
         call(
@@ -346,7 +374,7 @@ def _():
     hint="The activation is a function you were given: apply it to the finished affine output, "
     "and only when it is not None.",
 )
-def _():
+def _layer_applies_activation_given():
     probe = call(
         "layer",
         arr(_LAYER_X),
@@ -367,7 +395,7 @@ def _():
     hint="Nothing in layer should assume 2 inputs, a particular number of units, or ReLU: "
     "use the shapes of inputs and W, and call whatever `activation` you receive.",
 )
-def _():
+def _layer_works_other_sizes_any():
     r = _rng(13)
     x, W, b = r.normal(size=(7, 4)), r.normal(size=(4, 5)), r.normal(size=(5,))
     probes = [
@@ -405,7 +433,7 @@ _MODEL_MISTAKES = [
     hint="Follow the shapes through the three layers: 2 features, then the hidden width, the "
     "hidden width again, and finally one output per sample.",
 )
-def _():
+def _model_output_shape_n():
     probe = call("model", arr(_MODEL_X), substitute=["layer"], variables=weights(22))
     return [probe], [{"kind": "shape", "dtype": "float32"}]
 
@@ -418,7 +446,7 @@ def _():
     hint="Which layers get a ReLU? Both hidden layers do; the output layer gets no activation "
     "at all.",
 )
-def _():
+def _model_relu_both_hidden_layers():
     span = (_MODEL_X, -1.5, 2.5)
     probe = call("model", arr(_MODEL_X), substitute=["layer"], variables=weights(23, span=span))
     return [probe], [{"kind": "value", "diagnose": _MODEL_MISTAKES}]
@@ -431,7 +459,7 @@ def _():
     public=False,
     hint="The output layer has no activation: the model's raw output can be any real number.",
 )
-def _():
+def _model_keeps_outputs_below_above():
     x = _rng(24).normal(1.5, 2.5, size=(30, 2))
     probe = call("model", arr(x), substitute=["layer"], variables=weights(25, span=(x, -2, 3)))
     return [probe], [{"kind": "value", "diagnose": _MODEL_MISTAKES}]
@@ -445,7 +473,7 @@ def _():
     hint="Use the global variables W1, b1, W2, b2, W3, b3 inside model's body, so that it "
     "uses whatever they hold when it is called, at any hidden width.",
 )
-def _():
+def _model_reads_w1_b3_called():
     x = _rng(26).normal(1.5, 2.0, size=(9, 2))
     probes = [
         call("model", arr(x), substitute=["layer"], variables=weights(27, widths=(3, 3))),
@@ -490,7 +518,7 @@ def _loss_probe(seed: int, n: int, spread: float) -> dict:
     public=True,
     hint="The loss is one number for the whole batch: reduce the per-sample errors.",
 )
-def _():
+def _square_loss_returns_scalar():
     return [_loss_probe(31, 8, 0.6)], [{"kind": "shape"}]
 
 
@@ -501,7 +529,7 @@ def _():
     public=True,
     hint="Square each difference between target and prediction, then average over all samples.",
 )
-def _():
+def _square_loss_mean_squared_differences():
     return [_loss_probe(32, 8, 0.6)], [
         {"kind": "value", "scalar": True, "diagnose": _LOSS_MISTAKES}
     ]
@@ -514,7 +542,7 @@ def _():
     public=False,
     hint="Nothing in square_loss should depend on the batch size; square before averaging.",
 )
-def _():
+def _square_loss_other_batch_sizes_large():
     probes = [_loss_probe(33, 13, 3.0), _loss_probe(34, 1, 2.0)]
     return probes, [
         {"kind": "value", "probe": 0, "scalar": True, "diagnose": _LOSS_MISTAKES},
@@ -568,7 +596,7 @@ def _accuracy_probe(seed: int, n: int, low: float, high: float, weights_from: in
     hint="Count the samples whose prediction matches the target, then divide by the number "
     "of samples (a mean of 0/1 matches does both).",
 )
-def _():
+def _my_accuracy_returns_fraction_between():
     return [_accuracy_probe(41, 10, -1.0, 2.0)], [
         {"kind": "range", "low": 0.0, "high": 1.0, "diagnose": _ACCURACY_MISTAKES}
     ]
@@ -582,7 +610,7 @@ def _():
     hint="A sample is predicted as class 1 when the model's output is above 0.5. Compare predicted "
     "and true classes with matching shapes, (n, 1) against (n, 1).",
 )
-def _():
+def _my_accuracy_counts_model_inputs_class():
     # Two samples, one model: a function that reads the notebook's global data instead of
     # its arguments answers both the same.
     probes = [
@@ -603,7 +631,7 @@ def _():
     hint="The model's raw outputs can be anywhere on the real line; only the comparison "
     "with 0.5 decides the class.",
 )
-def _():
+def _my_accuracy_outputs_below_above_other():
     return [_accuracy_probe(43, 40, -2.0, 3.0), _accuracy_probe(44, 25, -3.0, 4.5)], [
         {"kind": "value", "probe": 0, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
         {"kind": "value", "probe": 1, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
@@ -635,7 +663,7 @@ def _step_probe(seed: int, n: int, learning_rate: float) -> dict:
     public=True,
     hint="Which loss value exists before the variables change? Keep it and return it.",
 )
-def _():
+def _training_step_returns_loss_computed_before():
     return [_step_probe(51, 20, 0.1)], [{"kind": "loss_before"}]
 
 
@@ -647,7 +675,7 @@ def _():
     hint="Every one of the six variables needs its own gradient and its own step downhill, of "
     "size learning_rate.",
 )
-def _():
+def _training_step_moves_all_six_variables():
     return [_step_probe(52, 20, 0.1)], [{"kind": "update"}]
 
 
@@ -659,7 +687,7 @@ def _():
     hint="Use the global learning_rate inside the function, so that changing it changes the "
     "step size.",
 )
-def _():
+def _training_step_reads_learning_rate_called():
     return [_step_probe(53, 30, 0.03)], [{"kind": "update"}]
 
 
@@ -671,7 +699,7 @@ def _():
     hint="Take the gradient of the mean squared error of model(inputs) with respect to each "
     "of the six variables, on the batch you were given.",
 )
-def _():
+def _training_step_update_agrees_numeric_gradient():
     return [_step_probe(54, 16, 0.1)], [{"kind": "gradient"}]
 
 
@@ -683,7 +711,7 @@ def _():
     hint="W1.assign_sub(...) changes the variable itself; `W1 = W1 - ...` makes a new tensor "
     "that GradientTape no longer watches.",
 )
-def _():
+def _training_step_updates_variables_place_assign():
     return [_step_probe(55, 20, 0.1)], [{"kind": "kept"}, {"kind": "update"}]
 
 
@@ -705,7 +733,7 @@ def _batch_probe(n: int, num_batches: int, seed: int) -> dict:
     hint="num_batches is how many batches to make, not how big each one is; targets are split "
     "like inputs, and both lists come back as a pair.",
 )
-def _():
+def _split_mini_batches_returns_num_batches_input():
     return [_batch_probe(12, 4, 61)], [{"kind": "batches", "only_count": True}]
 
 
@@ -717,7 +745,7 @@ def _():
     hint="Keep the rows in their original order and cut them into equal consecutive blocks; "
     "targets must stay next to their inputs.",
 )
-def _():
+def _split_mini_batches_consecutive_equal_batches_original():
     return [_batch_probe(12, 4, 62)], [{"kind": "batches"}]
 
 
@@ -728,7 +756,7 @@ def _():
     public=False,
     hint="Use num_batches, not a fixed number, and split targets exactly like inputs.",
 )
-def _():
+def _split_mini_batches_samples_into_batches_into():
     return [_batch_probe(2000, 20, 63), _batch_probe(30, 3, 64)], [
         {"kind": "batches", "probe": 0},
         {"kind": "batches", "probe": 1},
@@ -750,7 +778,7 @@ def _():
     "on new data. Make the split_mini_batches and training_step checks pass first.",
     slow=True,
 )
-def _():
+def _final_accuracy_trained_your_functions_model():
     return [train_probe(FINAL_SEED)], [{"kind": "accuracy", "min": FINAL_MIN_ACCURACY}]
 
 
@@ -776,7 +804,7 @@ def _glorot_probes(fan_in: int, fan_out: int, seed: int, other: int) -> list[dic
     hint="l = sqrt(6 / (fan_in + fan_out)); draw uniformly between -l and l with a generator "
     "made from the seed, and return float32.",
 )
-def _():
+def _glorot_uniform_shape_dtype_range_l():
     return _glorot_probes(2, 8, 0, 1), [{"kind": "uniform_init"}]
 
 
@@ -788,7 +816,7 @@ def _():
     hint="Every value between -l and l should be equally likely; a normal distribution or "
     "another limit does not match Glorot's uniform initialisation.",
 )
-def _():
+def _glorot_uniform_large_layers_uniform_over():
     return _glorot_probes(300, 500, 7, 8), [{"kind": "uniform_init"}]
 
 
@@ -814,7 +842,7 @@ def _shuffle_probes(n: int, seed: int, other: int, data_seed: int) -> list[dict]
     hint="Draw one permutation of the row indices from a generator made from the seed, and "
     "index both arrays with it.",
 )
-def _():
+def _shuffle_together_permutation_both_arrays_repeatable():
     return _shuffle_probes(12, 0, 1, 71), [{"kind": "shuffled_pair"}]
 
 
@@ -826,7 +854,7 @@ def _():
     hint="Index with the permutation (inputs[order]) to get new arrays; rng.shuffle and "
     "np.random.shuffle reorder the caller's arrays in place.",
 )
-def _():
+def _shuffle_together_returns_new_arrays_leaves():
     r = _rng(73)
     x = r.normal(size=(10, 2)).round(3)
     y = np.arange(10, dtype=np.float64).reshape(10, 1)
@@ -842,5 +870,5 @@ def _():
     hint="A permutation keeps every row exactly once; shuffling inputs and targets "
     "separately breaks their pairing.",
 )
-def _():
+def _shuffle_together_samples_every_row_kept():
     return _shuffle_probes(2000, 5, 6, 72), [{"kind": "shuffled_pair"}]

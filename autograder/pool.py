@@ -52,7 +52,6 @@ import time
 from dataclasses import dataclass
 
 from . import processes, sandbox, wire
-from .checks import for_worker
 
 #: Largest reply accepted from a worker.
 MAX_REPLY_BYTES = 64 * 1024 * 1024
@@ -441,6 +440,10 @@ class Session:
     def ask(self, probe: dict, timeout: float | None = None) -> dict:
         self.ensure()
         started = time.monotonic()
+        # Imported here, in the judge: the fork server imports this module, and every
+        # worker inherits what it holds; the check registry must not be among it.
+        from .checks import for_worker
+
         reply = self._exchange(
             {"op": "probe", "probe": for_worker(probe, self.references)},
             timeout or self.limits.check_seconds,

@@ -37,7 +37,14 @@ from .notebook import grade_id, nbgrader_meta, read_notebook, source_path
 
 PACKAGE = Path(__file__).resolve().parent
 #: Modules copied into the release: they must import nothing from the kit.
-SHIPPED_MODULES = ("wire.py", "compare.py", "worker.py", "verdicts.py")
+SHIPPED_MODULES = (
+    "wire.py",
+    "answers.py",
+    "mistakes.py",
+    "compare.py",
+    "worker.py",
+    "verdicts.py",
+)
 #: Probe fields that need the reference functions; public checks run without them.
 _REFERENCE_ONLY = ("substitute", "loss_after", "model_outputs")
 _SOLUTION = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")

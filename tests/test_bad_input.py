@@ -270,6 +270,3 @@ def test_hostile_submissions_score_the_same_with_parallel_workers(graded):
     assert not _survivors(tmp)
     assert not list(tmp.glob("autograder-worker-*"))
 
-
-def test_the_batch_stays_fast(graded):
-    assert graded.seconds < 240, f"grading the bad submissions took {graded.seconds:.0f} s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from autograder import key
 from autograder.checks import FINAL, GRADE_IDS, REGISTRY, points_by_grade_id
@@ -55,3 +56,43 @@ def test_public_checks_only_use_shipped_assertions():
     for c in REGISTRY:
         if c.public:
             assert all(a["kind"] in ASSERTIONS for a in c.assertions), c.name
+
+
+def test_an_assertion_with_a_misspelt_key_is_refused_when_registered():
+    from autograder.checks import validate_assertions
+
+    with pytest.raises(ValueError, match="does not read \\['dignose'\\]"):
+        validate_assertions("layer: x", [{"kind": "value", "dignose": ["no_bias"]}], 1)
+    with pytest.raises(ValueError, match="unknown assertion kind 'valeu'"):
+        validate_assertions("layer: x", [{"kind": "valeu"}], 1)
+    with pytest.raises(ValueError, match="probe 3, of 2"):
+        validate_assertions("layer: x", [{"kind": "value", "probe": 3}], 2)
+    validate_assertions("layer: x", [{"kind": "value", "diagnose": ["no_bias"]}], 1)
+
+
+def test_the_judges_own_assertions_are_the_ones_checks_allow():
+    from autograder.checks import JUDGE_ASSERTION_KEYS
+    from autograder.judge import JUDGE_ONLY
+
+    assert set(JUDGE_ASSERTION_KEYS) == set(JUDGE_ONLY)
+
+
+def test_every_registered_check_builds_with_valid_assertions():
+    """Checks are built on first use (never at import); building them all here is what
+    refuses a misspelt assertion key before any grading."""
+    for c in REGISTRY:
+        assert c.probes and c.assertions, c.name
+
+
+def test_the_fork_server_and_its_workers_never_import_the_check_registry():
+    """What the fork server imports, every worker inherits: probes and held-out data
+    must stay in the judge. A fresh interpreter importing what it preloads shows it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, autograder._preload, autograder.pool, autograder.worker;"
+        "print('autograder.checks' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stdout + done.stderr

@@ -6,351 +6,22 @@ evaluates on decoded answers.  Keeping the verdict as data lets the same check
 run in the grader and in the student's public checks, which carry a copy of
 this module but not the hidden checks.
 
-When values differ, each name under ``diagnose`` is tried: a *diagnosis* builds
-what a typical wrong solution would have returned, and when the student's value
-matches it the message names that mistake ("the last layer applies ReLU; it
-must be linear").  That is what makes a failing check teach.
+When values differ, each name under ``diagnose`` is tried against the catalogue of
+typical mistakes (:mod:`mistakes`), so that the message names the mistake made.
+Decoding the worker's replies is :mod:`answers`' job.
 
 Self-contained (standard library and NumPy): it is copied into the release.
 """
 
 import math
-import re
 
 import numpy as np
 
-from . import wire
+from .answers import ATOL, RTOL, Context, close, decode_answer, decode_argument, show
+from .mistakes import MISTAKES, diagnose, error_message
 
-RTOL = 1e-4
-ATOL = 1e-5
-
-
-class Context:
-    """Decoded probes, the student's answers and the reference's answers."""
-
-    def __init__(self, probes: list[dict], answers: list[dict], expected: list[dict]):
-        self.probes = probes
-        self.answers = answers
-        self.expected = expected
-
-    def arg(self, i: int, k: int) -> np.ndarray:
-        return np.asarray(_decode_argument(self.probes[i]["args"][k]), dtype=np.float64)
-
-    def variable(self, i: int, name: str) -> np.ndarray:
-        return np.asarray(wire.from_plain(self.probes[i]["variables"][name]), dtype=np.float64)
-
-
-def _decode_argument(spec):
-    if isinstance(spec, dict) and "as" in spec:
-        return wire.from_plain(spec.get("value")) if "value" in spec else None
-    return wire.from_plain(spec)
-
-
-def decode_answer(reply: dict) -> dict:
-    """Turn a worker's reply into arrays; a malformed reply becomes an error."""
-    out = {"error": reply.get("error"), "output": reply.get("output", "")}
-    try:
-        for key in ("value", "loss_after", "model_outputs"):
-            if key in reply:
-                out[key] = wire.from_plain(reply[key])
-        if "args_after" in reply:
-            out["args_after"] = [wire.from_plain(v) for v in list(reply["args_after"])[:8]]
-        if "after" in reply:
-            out["after"] = {k: wire.from_plain(v) for k, v in reply["after"].items()}
-        if "losses" in reply:
-            out["losses"] = [float(v) for v in reply["losses"]][:100_000]
-        out["kept"] = bool(reply.get("kept", True))
-    except (wire.WireError, TypeError, ValueError, AttributeError) as exc:
-        out["error"] = {"type": "WireError", "message": str(exc), "where": ""}
-    return out
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def show(value, limit: int = 6) -> str:
-    """A short, readable rendering of a value for a message."""
-    if value is None:
-        return "None"
-    if isinstance(value, list):
-        return f"a list of {len(value)} items"
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return f"{float(array):.6g}"
-    flat = array.reshape(-1)
-    items = ", ".join(f"{float(v):.4g}" for v in flat[:limit])
-    more = ", ..." if flat.size > limit else ""
-    return f"shape {tuple(array.shape)} [{items}{more}]"
-
-
-def close(got, want, rtol: float = RTOL, atol: float = ATOL) -> bool:
-    if got is None or want is None or isinstance(got, list) or isinstance(want, list):
-        return False
-    got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(want, dtype=np.float64)
-    if got.shape != want.shape:
-        return False
-    return bool(np.allclose(got, want, rtol=rtol, atol=atol))
-
-
-# --------------------------------------------------------------------------- mistakes
-
-
-def _relu(a):
-    return np.maximum(a, 0.0)
-
-
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
-def _exp(ctx, i, key="value"):
-    value = ctx.expected[i].get(key)
-    return None if value is None else np.asarray(value, dtype=np.float64)
-
-
-def _layer_affine(ctx, i):
-    return ctx.arg(i, 0) @ ctx.arg(i, 1) + ctx.arg(i, 2)
-
-
-def _model_out(ctx, i):
-    return _exp(ctx, i, "model_outputs")
-
-
-def _accuracy_variant(ctx, i, predict, flat_targets=False):
-    out = _model_out(ctx, i)
-    if out is None:
-        return None
-    targets = ctx.arg(i, 1)
-    if flat_targets:
-        targets = targets.reshape(-1)
-    return np.float64(np.mean(predict(out) == targets))
-
-
-def _forward(ctx, i, relu1=True, relu2=True, bias1="b1", bias2="b2", skip2=False, layers=3):
-    """The model's output (or a hidden layer's, ``layers`` < 3) with one thing changed."""
-    v = {name: ctx.variable(i, name) for name in ("W1", "b1", "W2", "b2", "W3", "b3")}
-    h1 = ctx.arg(i, 0) @ v["W1"] + v[bias1]
-    h1 = _relu(h1) if relu1 else h1
-    if layers == 1:
-        return h1
-    h2 = h1 @ v["W2"] + v[bias2]
-    h2 = _relu(h2) if relu2 else h2
-    if layers == 2:
-        return h2
-    return (h1 if skip2 else h2) @ v["W3"] + v["b3"]
-
-
-def _right_at_another_width(ctx, i):
-    """The student's own answer, when it is right for the same inputs at another width.
-
-    Then the wrong answer here comes from variables of a new width, which a
-    function that captured other variables (when its cell ran, or when a
-    ``tf.function`` traced it) never sees.
-    """
-    got = ctx.answers[i].get("value")
-    if got is None or isinstance(got, list):
-        return None
-    for k, probe in enumerate(ctx.probes):
-        if k == i or probe.get("args") != ctx.probes[i].get("args"):
-            continue
-        if ctx.variable(k, "W1").shape == ctx.variable(i, "W1").shape:
-            continue
-        if close(ctx.answers[k].get("value"), _exp(ctx, k)):
-            return np.asarray(got, dtype=np.float64)
-    return None
-
-
-def _other_probe_answer(ctx, i):
-    """What the student answered to another probe with the same variables but other arguments.
-
-    A function that ignores its arguments (it reads the notebook's global data
-    instead) gives the same answer to both, although the reference's differ.
-    """
-    for k, probe in enumerate(ctx.probes):
-        if k == i or probe.get("variables") != ctx.probes[i].get("variables"):
-            continue
-        if probe.get("args") == ctx.probes[i].get("args"):
-            continue
-        mine, other = _exp(ctx, i), _exp(ctx, k)
-        if mine is None or other is None or close(mine, other, 1e-3, 1e-4):
-            continue
-        value = ctx.answers[k].get("value")
-        if value is not None and not isinstance(value, list):
-            return np.asarray(value, dtype=np.float64).reshape(np.shape(mine))
-    return None
-
-
-#: name -> (what the mistake is, a function building the value that mistake gives)
-MISTAKES = {
-    # layer
-    "no_bias": (
-        "the bias is missing: the output equals inputs @ W without + b",
-        lambda c, i: _exp(c, i) - c.arg(i, 2),
-    ),
-    "bias_subtracted": (
-        "the bias is subtracted: use inputs @ W + b",
-        lambda c, i: _exp(c, i) - 2 * c.arg(i, 2),
-    ),
-    "activation_always": (
-        "an activation is applied although `activation` is None: apply it only when one is given",
-        lambda c, i: _relu(_exp(c, i)),
-    ),
-    "activation_ignored": (
-        "the `activation` argument is ignored: the output is the plain affine inputs @ W + b",
-        _layer_affine,
-    ),
-    "activation_before_bias": (
-        "the activation is applied before adding the bias: activation(inputs @ W + b), not "
-        "activation(inputs @ W) + b",
-        lambda c, i: _relu(c.arg(i, 0) @ c.arg(i, 1)) + c.arg(i, 2),
-    ),
-    "relu_not_argument": (
-        "ReLU is hard-coded: call the `activation` you were given",
-        lambda c, i: _relu(_layer_affine(c, i)),
-    ),
-    # model
-    "relu_on_output": (
-        "the last layer applies ReLU: it must be linear, so outputs below 0 survive",
-        lambda c, i: _relu(_exp(c, i)),
-    ),
-    "sigmoid_on_output": (
-        "the last layer applies a sigmoid: it must be linear (this model is trained with "
-        "mean squared error on raw outputs)",
-        lambda c, i: _sigmoid(_exp(c, i)),
-    ),
-    "negated": ("the sign is flipped", lambda c, i: -_exp(c, i)),
-    "hidden1_linear": (
-        "the first hidden layer has no ReLU: layer(inputs, W1, b1, tf.nn.relu)",
-        lambda c, i: _forward(c, i, relu1=False),
-    ),
-    "hidden2_linear": (
-        "the second hidden layer has no ReLU: layer(hidden1, W2, b2, tf.nn.relu)",
-        lambda c, i: _forward(c, i, relu2=False),
-    ),
-    "b1_in_layer2": (
-        "layer 2 uses b1 instead of b2: each layer adds its own bias",
-        lambda c, i: _forward(c, i, bias2="b1"),
-    ),
-    "b2_in_layer1": (
-        "layer 1 uses b2 instead of b1: each layer adds its own bias",
-        lambda c, i: _forward(c, i, bias1="b2"),
-    ),
-    "layer2_skipped": (
-        "the second hidden layer is skipped: the output layer must be applied to the second "
-        "hidden layer's output, not the first's",
-        lambda c, i: _forward(c, i, skip2=True),
-    ),
-    "returns_hidden": (
-        "the second hidden layer's output is returned: apply the output layer "
-        "layer(hidden2, W3, b3) and return its (n, 1) result",
-        lambda c, i: _forward(c, i, layers=2),
-    ),
-    "stale_weights": (
-        "right at one hidden width but wrong at another: the output did not follow new "
-        "W1..b3 variables; read W1..b3 inside the function at call time instead of capturing "
-        "them earlier (in a list, as default arguments, or in a @tf.function traced before)",
-        _right_at_another_width,
-    ),
-    # square_loss
-    "sum_not_mean": (
-        "the squared errors are summed: take their mean (tf.reduce_mean)",
-        lambda c, i: _exp(c, i) * c.arg(i, 0).size,
-    ),
-    "root": (
-        "the square root is taken (RMSE): return the mean squared error itself",
-        lambda c, i: np.sqrt(_exp(c, i)),
-    ),
-    "absolute": (
-        "absolute errors are used: square the differences",
-        lambda c, i: np.float64(np.mean(np.abs(c.arg(i, 0) - c.arg(i, 1)))),
-    ),
-    "not_squared": (
-        "the differences are not squared, so positive and negative errors cancel",
-        lambda c, i: np.float64(np.mean(c.arg(i, 0) - c.arg(i, 1))),
-    ),
-    "not_squared_reversed": (
-        "the differences are not squared, so positive and negative errors cancel",
-        lambda c, i: np.float64(np.mean(c.arg(i, 1) - c.arg(i, 0))),
-    ),
-    "halved": ("the loss is halved: no 1/2 factor here", lambda c, i: _exp(c, i) / 2),
-    "broadcast_loss": (
-        "shapes (n, 1) and (n,) were mixed, so broadcasting compared every target with every "
-        "prediction (an (n, n) matrix): keep both as (n, 1)",
-        lambda c, i: np.float64(
-            np.mean((c.arg(i, 0).reshape(-1, 1) - c.arg(i, 1).reshape(1, -1)) ** 2)
-        ),
-    ),
-    "no_reduction": (
-        "the per-sample losses are returned: reduce them to their mean",
-        lambda c, i: (c.arg(i, 0) - c.arg(i, 1)) ** 2,
-    ),
-    "no_reduction_flat": (
-        "the per-sample losses are returned, one per sample (tf.keras.losses.MSE does that: it "
-        "averages over the last axis only): reduce them to one mean with tf.reduce_mean",
-        lambda c, i: ((c.arg(i, 0) - c.arg(i, 1)) ** 2).reshape(-1),
-    ),
-    # my_accuracy
-    "count_not_fraction": (
-        "the number of correct samples is returned: divide by the number of samples",
-        lambda c, i: _exp(c, i) * c.arg(i, 1).shape[0],
-    ),
-    "percent": (
-        "a percentage is returned: return a fraction in [0, 1]",
-        lambda c, i: _exp(c, i) * 100,
-    ),
-    "inverted": (
-        "the classes are inverted: an output above 0.5 means class 1",
-        lambda c, i: 1 - _exp(c, i),
-    ),
-    "threshold_zero": (
-        "the threshold is 0: an output above 0.5 means class 1",
-        lambda c, i: _accuracy_variant(c, i, lambda o: (o > 0).astype(np.float64)),
-    ),
-    "rounding": (
-        "outputs are rounded, but an output of 1.7 rounds to 2 and -0.7 to -1, which match no "
-        "label: compare with > 0.5 instead",
-        lambda c, i: _accuracy_variant(c, i, np.round),
-    ),
-    "no_threshold": (
-        "raw outputs are compared with the labels: threshold them at 0.5 first",
-        lambda c, i: _accuracy_variant(c, i, lambda o: o),
-    ),
-    "ignores_arguments": (
-        "the result does not change when other inputs and targets are passed: use the "
-        "function's arguments, not the notebook's global `inputs` and `targets`",
-        _other_probe_answer,
-    ),
-    "broadcast_accuracy": (
-        "predictions of shape (n, 1) were compared with targets of shape (n,) (or the other "
-        "way), so broadcasting built an (n, n) matrix: keep both as (n, 1)",
-        lambda c, i: _accuracy_variant(
-            c, i, lambda o: (o > 0.5).astype(np.float64).reshape(-1, 1), flat_targets=True
-        ),
-    ),
-}
-
-
-def diagnose(ctx: Context, i: int, names: list[str], got) -> str | None:
-    """The first named mistake whose value matches what the student returned."""
-    if got is None or isinstance(got, list):
-        return None
-    for name in names:
-        text, build = MISTAKES[name]
-        try:
-            alternative = build(ctx, i)
-        except Exception:  # noqa: BLE001 - a diagnosis that cannot apply is skipped
-            continue
-        if alternative is None:
-            continue
-        alt = np.asarray(alternative, dtype=np.float64)
-        g = np.asarray(got, dtype=np.float64)
-        if g.shape == alt.shape and np.allclose(g, alt, rtol=1e-3, atol=1e-4):
-            want = _exp(ctx, i)
-            if alt.shape == () or want is None or not close(alt, want, 1e-3, 1e-4):
-                return text
-    return None
-
+__all__ = ["ASSERTIONS", "ASSERTION_KEYS", "ATOL", "MISTAKES", "RTOL", "Context", "Failure"]
+__all__ += ["close", "decode_answer", "diagnose", "error_message", "evaluate", "show"]
 
 # --------------------------------------------------------------------------- assertions
 
@@ -372,9 +43,30 @@ def _as_array(value, what: str) -> np.ndarray:
     return np.asarray(value)
 
 
+def _one_array(ctx: Context, i: int, what: str) -> np.ndarray:
+    """The student's answer to probe ``i``: one array (a Failure for None or a list)."""
+    return _as_array(_need_value(ctx.answers[i], what), what)
+
+
+def _check_dtype(got: np.ndarray, dtype: str | None, what: str) -> None:
+    if dtype and got.dtype.name != dtype:
+        raise Failure(
+            f"{what} returned dtype {got.dtype.name}, expected {dtype} "
+            "(keep the computation in TensorFlow float32)"
+        )
+
+
+def _expected_got(lead: str, want, got, reveal: bool) -> str:
+    """A wrong-value message: expected against got where the check is public, got alone
+    where it is hidden (the reference's answer to a hidden probe is not shown)."""
+    if reveal:
+        return f"{lead}.\n  expected: {show(want)}\n  got:      {show(got)}"
+    return f"{lead}.\n  got: {show(got)}"
+
+
 def assert_value(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     i = a.get("probe", 0)
-    got = _as_array(_need_value(ctx.answers[i], what), what)
+    got = _one_array(ctx, i, what)
     want = np.asarray(ctx.expected[i]["value"])
     if a.get("squeeze") and got.size == 1:
         got, want = got.reshape(()), want.reshape(())
@@ -393,23 +85,16 @@ def assert_value(ctx: Context, a: dict, reveal: bool, what: str) -> None:
             f"{what} returned shape {got.shape}, expected {want.shape}"
             + (f": {found}" if found else "")
         )
-    dtype = a.get("dtype")
-    if dtype and got.dtype.name != dtype:
-        raise Failure(
-            f"{what} returned dtype {got.dtype.name}, expected {dtype} "
-            "(keep the computation in TensorFlow float32)"
-        )
+    _check_dtype(got, a.get("dtype"), what)
     if not close(got, want, a.get("rtol", RTOL), a.get("atol", ATOL)):
         found = diagnose(ctx, i, a.get("diagnose", []), got) or a.get("explain")
         lead = f"{what} gives wrong values" + (f": {found}" if found else "")
-        if reveal:
-            raise Failure(f"{lead}.\n  expected: {show(want)}\n  got:      {show(got)}")
-        raise Failure(f"{lead}.\n  got: {show(got)}")
+        raise Failure(_expected_got(lead, want, got, reveal))
 
 
 def assert_shape(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     i = a.get("probe", 0)
-    got = _as_array(_need_value(ctx.answers[i], what), what)
+    got = _one_array(ctx, i, what)
     want = np.asarray(ctx.expected[i]["value"])
     if got.shape != want.shape:
         extra = ""
@@ -418,17 +103,12 @@ def assert_shape(ctx: Context, a: dict, reveal: bool, what: str) -> None:
         elif want.shape == ():
             extra = " (a plain scalar has shape (); drop the extra dimensions)"
         raise Failure(f"{what} returned shape {got.shape}, expected {want.shape}{extra}")
-    dtype = a.get("dtype")
-    if dtype and got.dtype.name != dtype:
-        raise Failure(
-            f"{what} returned dtype {got.dtype.name}, expected {dtype} "
-            "(keep the computation in TensorFlow float32)"
-        )
+    _check_dtype(got, a.get("dtype"), what)
 
 
 def assert_range(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     i = a.get("probe", 0)
-    got = _as_array(_need_value(ctx.answers[i], what), what)
+    got = _one_array(ctx, i, what)
     if got.size != 1:
         raise Failure(f"{what} returned shape {got.shape}, expected a single number")
     v = float(got.reshape(-1)[0])
@@ -463,39 +143,34 @@ def _batch_list(value, what: str, which: str) -> list:
     return out
 
 
-def assert_batches(ctx: Context, a: dict, reveal: bool, what: str) -> None:
-    i = a.get("probe", 0)
-    value = _need_value(ctx.answers[i], what)
-    if not isinstance(value, list) or len(value) != 2:
-        if (
-            isinstance(value, list)
-            and value
-            and all(isinstance(v, list) and len(v) == 2 for v in value)
-        ):
-            raise Failure(
-                f"{what} returned a list of {len(value)} (inputs, targets) pairs: it must "
-                "return a pair of lists (input_batches, target_batches), as "
-                "`return np.vsplit(inputs, k), np.vsplit(targets, k)` does"
-            )
-        raise Failure(f"{what} must return a pair (input_batches, target_batches)")
-    got_x = _batch_list(value[0], what, "input")
-    got_y = _batch_list(value[1], what, "target")
-    want_x, want_y = ctx.expected[i]["value"]
-    x = ctx.arg(i, 0)
-    n_batches = len(want_x)
-    if len(got_x) != n_batches or len(got_y) != n_batches:
-        size = want_x[0].shape[0]
-        text = (
-            f"{what} made {len(got_x)} input and {len(got_y)} target batches, expected {n_batches}"
+def _batch_pair(value, what: str) -> tuple:
+    """The (input_batches, target_batches) pair a split returned, or the mistake's message."""
+    if isinstance(value, list) and len(value) == 2:
+        return value[0], value[1]
+    pairs = isinstance(value, list) and all(isinstance(v, list) and len(v) == 2 for v in value)
+    if pairs and value:
+        raise Failure(
+            f"{what} returned a list of {len(value)} (inputs, targets) pairs: it must "
+            "return a pair of lists (input_batches, target_batches), as "
+            "`return np.vsplit(inputs, k), np.vsplit(targets, k)` does"
         )
-        if len(got_x) == x.shape[0] // max(n_batches, 1) and len(got_x) != n_batches:
-            text += (
-                f": it looks like batches of {n_batches} samples were made; num_batches is the "
-                f"number of batches (here each batch holds {size} samples)"
-            )
-        raise Failure(text)
-    if a.get("only_count"):
+    raise Failure(f"{what} must return a pair (input_batches, target_batches)")
+
+
+def _check_batch_count(got_x: list, got_y: list, want_x: list, x: np.ndarray, what: str) -> None:
+    n_batches = len(want_x)
+    if len(got_x) == n_batches and len(got_y) == n_batches:
         return
+    text = f"{what} made {len(got_x)} input and {len(got_y)} target batches, expected {n_batches}"
+    if len(got_x) == x.shape[0] // max(n_batches, 1) and len(got_x) != n_batches:
+        text += (
+            f": it looks like batches of {n_batches} samples were made; num_batches is the "
+            f"number of batches (here each batch holds {want_x[0].shape[0]} samples)"
+        )
+    raise Failure(text)
+
+
+def _check_batch_shapes(got_x: list, got_y: list, want_x: list, want_y: list, what: str) -> None:
     for k, (gx, wx) in enumerate(zip(got_x, want_x)):
         if gx.shape != wx.shape:
             text = f"{what}: input batch {k} has shape {gx.shape}, expected {wx.shape} "
@@ -511,8 +186,11 @@ def assert_batches(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     for k, (gy, wy) in enumerate(zip(got_y, want_y)):
         if gy.shape != wy.shape:
             raise Failure(f"{what}: target batch {k} has shape {gy.shape}, expected {wy.shape}")
-    # Alignment first: row r of an input batch must keep its own target.
-    lookup = dict(zip(_row_keys(x), np.asarray(ctx.arg(i, 1), dtype=np.float64)))
+
+
+def _check_batch_alignment(ctx: Context, i: int, got_x: list, got_y: list, what: str) -> None:
+    """Row r of an input batch must keep its own target."""
+    lookup = dict(zip(_row_keys(ctx.arg(i, 0)), np.asarray(ctx.arg(i, 1), dtype=np.float64)))
     for k, (gx, gy) in enumerate(zip(got_x, got_y)):
         found = [lookup.get(key) for key in _row_keys(gx)]
         if any(t is None for t in found):
@@ -523,25 +201,45 @@ def assert_batches(ctx: Context, a: dict, reveal: bool, what: str) -> None:
                 f"{what}: inputs and targets are no longer aligned (batch {k}, row {r}): "
                 "split (or shuffle) both arrays the same way"
             )
+
+
+def _check_batch_order(got_x: list, want_x: list, x: np.ndarray, what: str) -> None:
+    n_batches = len(want_x)
     for k, (gx, wx) in enumerate(zip(got_x, want_x)):
-        if not close(gx, wx, 0, 1e-6):
-            stacked = np.concatenate([np.asarray(b, dtype=np.float64) for b in got_x])
-            if stacked.shape == x.shape and np.allclose(
-                stacked, np.concatenate([x[j::n_batches] for j in range(n_batches)])
-            ):
-                raise Failure(
-                    f"{what}: batches take every {n_batches}th sample (x[i::n]); they must be "
-                    "consecutive blocks, as np.vsplit gives"
-                )
+        if close(gx, wx, 0, 1e-6):
+            continue
+        stacked = np.concatenate([np.asarray(b, dtype=np.float64) for b in got_x])
+        strided = np.concatenate([x[j::n_batches] for j in range(n_batches)])
+        if stacked.shape == x.shape and np.allclose(stacked, strided):
             raise Failure(
-                f"{what}: batch {k} does not hold samples {k * wx.shape[0]} to "
-                f"{(k + 1) * wx.shape[0] - 1} in their original order (do not shuffle here)"
+                f"{what}: batches take every {n_batches}th sample (x[i::n]); they must be "
+                "consecutive blocks, as np.vsplit gives"
             )
+        raise Failure(
+            f"{what}: batch {k} does not hold samples {k * wx.shape[0]} to "
+            f"{(k + 1) * wx.shape[0] - 1} in their original order (do not shuffle here)"
+        )
+
+
+def assert_batches(ctx: Context, a: dict, reveal: bool, what: str) -> None:
+    """Consecutive equal batches, in order, targets aligned: as np.vsplit makes them."""
+    i = a.get("probe", 0)
+    inputs, targets = _batch_pair(_need_value(ctx.answers[i], what), what)
+    got_x = _batch_list(inputs, what, "input")
+    got_y = _batch_list(targets, what, "target")
+    want_x, want_y = ctx.expected[i]["value"]
+    x = ctx.arg(i, 0)
+    _check_batch_count(got_x, got_y, want_x, x, what)
+    if a.get("only_count"):
+        return
+    _check_batch_shapes(got_x, got_y, want_x, want_y, what)
+    _check_batch_alignment(ctx, i, got_x, got_y, what)
+    _check_batch_order(got_x, want_x, x, what)
 
 
 def assert_loss_before(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     i = a.get("probe", 0)
-    got = _as_array(_need_value(ctx.answers[i], what), what)
+    got = _one_array(ctx, i, what)
     want = np.asarray(ctx.expected[i]["value"])
     if got.size != 1:
         raise Failure(f"{what} returned shape {got.shape}, expected the scalar loss")
@@ -554,9 +252,7 @@ def assert_loss_before(ctx: Context, a: dict, reveal: bool, what: str) -> None:
             "the tape, before the variables change"
         )
     lead = f"{what} returned a loss that does not match the reference"
-    if reveal:
-        raise Failure(f"{lead}.\n  expected: {show(want)}\n  got:      {show(got)}")
-    raise Failure(f"{lead}.\n  got: {show(got)}")
+    raise Failure(_expected_got(lead, want, got, reveal))
 
 
 def _join_problems(problems: list[tuple[str, str, str]]) -> str:
@@ -629,10 +325,6 @@ def assert_kept(ctx: Context, a: dict, reveal: bool, what: str) -> None:
         )
 
 
-def _one_array(ctx: Context, i: int, what: str) -> np.ndarray:
-    return _as_array(_need_value(ctx.answers[i], what), what)
-
-
 def assert_uniform_init(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     """Glorot uniform draws, judged by their properties, not by one generator's numbers.
 
@@ -642,7 +334,7 @@ def assert_uniform_init(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     look uniform on that range, repeat for a seed and change with it.
     """
     first, again, other = (_one_array(ctx, k, what) for k in range(3))
-    fan_in, fan_out = (int(_decode_argument(ctx.probes[0]["args"][k])) for k in (0, 1))
+    fan_in, fan_out = (int(decode_argument(ctx.probes[0]["args"][k])) for k in (0, 1))
     limit = math.sqrt(6.0 / (fan_in + fan_out))
     if first.shape != (fan_in, fan_out):
         raise Failure(
@@ -776,74 +468,20 @@ ASSERTIONS = {
     "kept": assert_kept,
 }
 
-
-_MATMUL_SHAPES = re.compile(r"In\[0\]: \[([\d,]+)\], In\[1\]: \[([\d,]+)\]")
-
-
-def _shape_text(text: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in text.split(",") if n)
-
-
-def _probe_variables(ctx: "Context | None", i: int | None) -> dict:
-    if ctx is None or i is None or not ctx.probes[i].get("variables"):
-        return {}
-    try:
-        return {name: ctx.variable(i, name) for name in ctx.probes[i]["variables"]}
-    except Exception:  # noqa: BLE001 - a diagnosis that cannot apply is skipped
-        return {}
-
-
-def explain_error(function: str, error: dict, ctx=None, i=None) -> str | None:
-    """Name the typical mistake behind an error, when its message reveals one."""
-    kind, text = error.get("type", ""), error.get("message", "")
-    match = _MATMUL_SHAPES.search(text)
-    if "Matrix size-incompatible" in text and match:
-        left, right = _shape_text(match.group(1)), _shape_text(match.group(2))
-        if len(left) == 2 and len(right) == 2 and right[1] == left[0]:
-            return (
-                "the matrix product is in the wrong order: tf.matmul(inputs, W) (inputs "
-                "first, (n, k) @ (k, units)), not tf.matmul(W, inputs)"
-            )
-        if len(left) == 2:
-            named = [
-                name
-                for name, value in _probe_variables(ctx, i).items()
-                if name.startswith("W") and tuple(value.shape) == right
-            ]
-            if len(named) == 1:
-                return (
-                    f"a layer multiplies its {left[1]}-column inputs by {named[0]} of shape "
-                    f"{right}: each layer needs its own weights (W1 in layer 1, W2 in layer 2, "
-                    "W3 in layer 3)"
-                )
-    if "Incompatible shapes" in text and ("Op:Mul" in text or "Mul_" in text):
-        return (
-            "`*` multiplies element by element: the matrix product is tf.matmul(inputs, W) "
-            "(or inputs @ W)"
-        )
-    if (kind == "TypeError" and "NoneType" in text and "operand" in text) or (
-        "No gradients provided" in text
-    ):
-        return (
-            "a gradient is None, which tape.gradient returns for a variable that the recorded "
-            "loss does not depend on: compute the loss inside the `with tf.GradientTape() as "
-            "tape:` block, from model(inputs), and use all six variables in the model"
-        )
-    return None
-
-
-def error_message(function: str, error: dict, ctx=None, i=None) -> str:
-    """What to tell a student whose code raised instead of answering."""
-    kind, text, where = error.get("type", "Error"), error.get("message", ""), error.get("where", "")
-    if kind == "NotImplementedError":
-        culprit = error.get("cell") or function
-        return f"{culprit} is not implemented yet (it still raises NotImplementedError)"
-    if kind == "NameError" and f"'{function}'" in text:
-        return f"{function} is not defined"
-    lead = f"{function} raised {kind}: {text}"
-    lead += f" (at {where})" if where else ""
-    found = explain_error(function, error, ctx, i)
-    return lead + (f"\n  likely cause: {found}" if found else "")
+#: The keys each assertion reads, besides ``kind``: checks.py refuses any other key
+#: when a check is registered, so that a misspelt key cannot silently do nothing.
+ASSERTION_KEYS = {
+    "arguments_unchanged": {"probe"},
+    "uniform_init": set(),
+    "shuffled_pair": set(),
+    "shape": {"probe", "dtype"},
+    "value": {"probe", "diagnose", "dtype", "rtol", "atol", "explain", "scalar", "squeeze"},
+    "range": {"probe", "diagnose", "low", "high"},
+    "batches": {"probe", "only_count"},
+    "loss_before": {"probe"},
+    "update": {"probe", "rtol", "atol"},
+    "kept": {"probe"},
+}
 
 
 def evaluate(

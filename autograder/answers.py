@@ -34,9 +34,40 @@ def decode_argument(spec):
     return wire.from_plain(spec)
 
 
-def decode_answer(reply: dict) -> dict:
-    """Turn a worker's reply into arrays; a malformed reply becomes an error."""
-    out = {"error": reply.get("error"), "output": reply.get("output", "")}
+def short_text(value, limit: int = 600) -> str:
+    """A string from a worker, cut to ``limit`` characters; anything else becomes ""."""
+    if not isinstance(value, str):
+        return ""
+    return value if len(value) <= limit else value[:limit] + " ..."
+
+
+def clean_error(error) -> "wire.ErrorInfo | None":
+    """A worker's description of an exception, forced into short strings, or None.
+
+    A worker runs student code, which can reach the pipe and send anything that parses
+    as JSON: the fields that messages show are made safe here, once for every reply.
+    """
+    if error is None:
+        return None
+    if not isinstance(error, dict):
+        return wire.error_info("WireError", "a malformed error report")
+    return wire.error_info(
+        short_text(error.get("type"), 100) or "Error",
+        short_text(error.get("message")),
+        short_text(error.get("where"), 400),
+        short_text(error.get("cell"), 100),
+    )
+
+
+def decode_answer(reply: "wire.Reply") -> dict:
+    """Turn a worker's reply into arrays, with its error and output made safe; a
+    malformed reply becomes an error."""
+    if not isinstance(reply, dict):
+        reply = {}
+    out = {
+        "error": clean_error(reply.get("error")),
+        "output": short_text(reply.get("output"), 4000),
+    }
     try:
         for key in ("value", "loss_after", "model_outputs"):
             if key in reply:
@@ -49,7 +80,7 @@ def decode_answer(reply: dict) -> dict:
             out["losses"] = [float(v) for v in reply["losses"]][:100_000]
         out["kept"] = bool(reply.get("kept", True))
     except (wire.WireError, TypeError, ValueError, AttributeError) as exc:
-        out["error"] = {"type": "WireError", "message": str(exc), "where": ""}
+        out["error"] = wire.error_info("WireError", short_text(str(exc)))
     return out
 
 

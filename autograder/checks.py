@@ -117,7 +117,7 @@ def check(grade_id: str, title: str, *, points: float, public: bool, hint: str, 
 JUDGE_ASSERTION_KEYS = {"accuracy": {"probe", "min"}, "gradient": {"probe"}}
 
 
-def validate_assertions(name: str, assertions: list[dict], n_probes: int) -> None:
+def validate_assertions(name: str, assertions: list[wire.Assertion], n_probes: int) -> None:
     """Refuse an assertion of an unknown kind, with a key it does not read, or about a
     probe the check does not have: each would otherwise be ignored without a word."""
     known = {**ASSERTION_KEYS, **JUDGE_ASSERTION_KEYS}
@@ -244,8 +244,10 @@ def two_clouds(seed: int, per_class: int) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def call(name: str, *args, substitute=(), variables=None, learning_rate=None, **extra) -> dict:
-    probe: dict = {"call": name, "args": list(args)}
+def call(
+    name: str, *args, substitute=(), variables=None, learning_rate=None, **extra
+) -> wire.Probe:
+    probe: wire.Probe = {"call": name, "args": list(args)}
     if substitute:
         probe["substitute"] = list(substitute)
     if variables is not None:
@@ -274,7 +276,7 @@ def needed_references(probe: dict) -> set[str]:
     return names
 
 
-def for_worker(probe: dict, sources: dict[str, str] | None = None) -> dict:
+def for_worker(probe: wire.Probe, sources: dict[str, str] | None = None) -> wire.Probe:
     """The probe as a worker receives it: without its judge-only part, with the
     sources of the reference functions it needs and of no other.
 
@@ -289,7 +291,7 @@ def for_worker(probe: dict, sources: dict[str, str] | None = None) -> dict:
     return out
 
 
-def train_probe(seed: int) -> dict:
+def train_probe(seed: int) -> wire.Probe:
     """Train with the student's split_mini_batches and training_step; score in the judge.
 
     The worker gets the training set and the grader's initial weights, runs the

@@ -25,7 +25,7 @@ from .checks import FUNCTIONS, REGISTRY, Check, forward64
 from .checks import JUDGE_ONLY as JUDGE_ONLY_PART
 from .key import AnswerKey
 from .notebook import NotANotebook, cells_to_run, read_notebook
-from .pool import Limits, Session, WorkerLost, clean_error
+from .pool import Limits, Session, WorkerLost
 from .worker import VARIABLES
 
 
@@ -331,10 +331,7 @@ def _decode(replies: list) -> list[dict]:
     """The worker's replies as answers: arrays decoded, error and output made safe."""
     answers = []
     for reply in replies:
-        answer = compare.decode_answer(reply if isinstance(reply, dict) else {})
-        answer["error"] = clean_error(answer.get("error"))
-        answer["output"] = answer["output"] if isinstance(answer.get("output"), str) else ""
-        answers.append(answer)
+        answers.append(compare.decode_answer(reply))
     return answers
 
 

@@ -52,6 +52,7 @@ import time
 from dataclasses import dataclass
 
 from . import processes, sandbox, wire
+from .answers import clean_error
 
 #: Largest reply accepted from a worker.
 MAX_REPLY_BYTES = 64 * 1024 * 1024
@@ -448,36 +449,14 @@ class Session:
             {"op": "probe", "probe": for_worker(probe, self.references)},
             timeout or self.limits.check_seconds,
         )
-        reply["error"] = clean_error(reply.get("error"))
-        reply["output"] = _text(reply.get("output"), 4000)
         reply["seconds"] = time.monotonic() - started
         return reply
 
 
 # --------------------------------------------------------------------------- replies
 # A worker runs student code, which can reach the pipe and send anything that
-# parses as JSON.  Values are decoded and checked by the judge; the fields used
-# in messages are forced here into short strings of the expected shape.
-
-
-def _text(value, limit: int = 600) -> str:
-    if not isinstance(value, str):
-        return ""
-    return value if len(value) <= limit else value[:limit] + " ..."
-
-
-def clean_error(error) -> dict | None:
-    """A worker's description of an exception, as short strings, or None."""
-    if error is None:
-        return None
-    if not isinstance(error, dict):
-        return {"type": "WireError", "message": "a malformed error report", "where": "", "cell": ""}
-    return {
-        "type": _text(error.get("type"), 100) or "Error",
-        "message": _text(error.get("message")),
-        "where": _text(error.get("where"), 400),
-        "cell": _text(error.get("cell"), 100),
-    }
+# parses as JSON.  Values are decoded and checked by the judge (answers.decode_answer,
+# which also cleans each probe's error); a cell's load report is cleaned here.
 
 
 def clean_reports(reports, cell: dict) -> list[dict]:
@@ -503,5 +482,5 @@ def _poisoned_report(cell: dict, why: str) -> dict:
         "grade_id": cell.get("grade_id"),
         "kind": cell.get("kind"),
         "defines": [],
-        "error": {"type": "WorkerLost", "message": why, "where": ""},
+        "error": wire.error_info("WorkerLost", why),
     }

@@ -13,6 +13,7 @@ copied into the student's release folder as part of the public checks.
 
 import base64
 import json
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -28,6 +29,76 @@ MAX_ITEMS = 10_000
 
 class WireError(ValueError):
     """A value that cannot be sent, or a message that does not decode."""
+
+
+# --------------------------------------------------------------------------- message shapes
+# What crosses the boundary, as types a reader (and a type checker) can follow.  They
+# are plain dicts at run time: JSON in, JSON out.
+
+
+class ErrorInfo(TypedDict):
+    """An exception, as the judge and the student are told about it."""
+
+    type: str
+    message: str
+    where: str  # "line 3 of your 'model' cell: ..." or ""
+    cell: str  # the grade_id of the cell that raised, or ""
+
+
+def error_info(kind: str, message: str, where: str = "", cell: str = "") -> ErrorInfo:
+    """The one place an error description is made, so that every one has the same keys."""
+    return {"type": kind, "message": message, "where": where, "cell": cell}
+
+
+class Probe(TypedDict, total=False):
+    """One question to a worker (built in checks.py; see worker.answer for each key)."""
+
+    call: str  # the function to call, or:
+    train: dict  # {"x", "y", "epochs", "batches"}: train with the student's functions
+    args: list
+    kwargs: dict
+    substitute: list[str]  # reference functions swapped in for the student's
+    references: dict[str, str]  # their sources, added by checks.for_worker
+    variables: dict[str, dict]  # W1..b3 set before the call
+    learning_rate: float
+    after: list[str]  # variables read back after the call
+    args_after: list[int]  # arguments read back after the call
+    loss_after: bool
+    model_outputs: bool
+    keep_value: bool  # False: the answer key stores no value (judged by properties)
+    judge: dict  # stays with the judge (checks.for_worker strips it)
+
+
+class Reply(TypedDict, total=False):
+    """A worker's answer to a probe, as plain data (decoded by answers.decode_answer)."""
+
+    error: "ErrorInfo | None"
+    value: Any
+    after: dict[str, Any]
+    kept: bool
+    losses: list[float]
+    loss_after: Any
+    model_outputs: Any
+    args_after: list
+    output: str
+
+
+class Assertion(TypedDict, total=False):
+    """How a check judges its answers (compare.ASSERTION_KEYS lists what each kind reads)."""
+
+    kind: str
+    probe: int
+    diagnose: list[str]
+    dtype: str
+    rtol: float
+    atol: float
+    explain: str
+    scalar: bool
+    squeeze: bool
+    low: float
+    high: float
+    only_count: bool
+    min: float
 
 
 def encode_array(array: np.ndarray) -> dict:

@@ -269,4 +269,3 @@ def test_hostile_submissions_score_the_same_with_parallel_workers(graded):
         tempfile.tempdir = saved
     assert not _survivors(tmp)
     assert not list(tmp.glob("autograder-worker-*"))
-

@@ -157,3 +157,34 @@ def test_messages_round_trip_with_non_finite_numbers():
     message = {"op": "probe", "values": [float("nan"), float("inf")], "name": "model"}
     back = wire.loads(wire.dumps(message))
     assert back["op"] == "probe" and np.isnan(back["values"][0]) and back["values"][1] == np.inf
+
+
+@pytest.mark.parametrize(
+    "error",
+    [None, "junk", 7, {"type": 5}, {"type": "ValueError", "message": "x" * 10_000}, {}],
+)
+def test_every_error_a_reply_carries_has_one_shape(error):
+    """answers.decode_answer cleans each reply's error once, into wire.ErrorInfo's keys."""
+    from autograder.answers import decode_answer
+    from autograder.wire import ErrorInfo
+
+    cleaned = decode_answer({"error": error, "output": ["not", "text"]})
+    assert cleaned["output"] == ""
+    if error is None:
+        assert cleaned["error"] is None
+        return
+    assert set(cleaned["error"]) == set(ErrorInfo.__annotations__)
+    assert all(isinstance(v, str) and len(v) < 700 for v in cleaned["error"].values())
+
+
+def test_a_worker_error_and_a_lost_worker_have_the_same_keys():
+    from autograder.pool import _poisoned_report
+    from autograder.wire import ErrorInfo
+    from autograder.worker import error_info
+
+    try:
+        raise ValueError("boom")
+    except ValueError as exc:
+        raised = error_info(exc)
+    lost = _poisoned_report({"grade_id": "model", "kind": "solution"}, "killed")["error"]
+    assert set(raised) == set(lost) == set(ErrorInfo.__annotations__)

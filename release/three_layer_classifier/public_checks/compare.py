@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from . import wire
 from .answers import ATOL, RTOL, Context, close, decode_answer, decode_argument, show
 from .mistakes import MISTAKES, diagnose, error_message
 
@@ -485,7 +486,7 @@ ASSERTION_KEYS = {
 
 
 def evaluate(
-    assertions: list[dict],
+    assertions: list[wire.Assertion],
     ctx: Context,
     reveal: bool,
     what: str,

@@ -75,7 +75,7 @@ def defined_functions(source: str) -> list[str]:
     ]
 
 
-def error_info(exc: BaseException) -> dict:
+def error_info(exc: BaseException) -> wire.ErrorInfo:
     """Describe an exception for a student: type, message and the line of *their* cell."""
     where, cell = "", ""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
@@ -98,7 +98,7 @@ def error_info(exc: BaseException) -> dict:
         message = message[:600] + " ..."
     if len(where) > 300:
         where = where[:300] + " ..."
-    return {"type": type(exc).__name__, "message": message, "where": where, "cell": cell}
+    return wire.error_info(type(exc).__name__, message, where, cell)
 
 
 def load_cells(ns: dict, cells: list[dict]) -> list[dict]:
@@ -253,7 +253,7 @@ def _train(ns: dict, spec: dict) -> dict:
     return {"losses": losses}
 
 
-def answer(ns: dict, probe: dict, references: dict | None = None) -> dict:
+def answer(ns: dict, probe: wire.Probe, references: dict | None = None) -> wire.Reply:
     """Answer one probe against the functions in ``ns``; never raises.
 
     The reply holds ``value`` (what the function returned, as plain data), the
@@ -262,7 +262,7 @@ def answer(ns: dict, probe: dict, references: dict | None = None) -> dict:
     ``error`` when the student's code raised.
     """
     references = dict(references or {})
-    reply: dict = {"error": None}
+    reply: wire.Reply = {"error": None}
     state = None
     swapped: dict = {}
     try:
@@ -346,7 +346,7 @@ def serve(conn, ns: dict | None = None, output=None, references: dict | None = N
         elif op == "probe":
             reply = answer(ns, message["probe"], references)
         else:
-            reply = {"error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
+            reply = {"error": wire.error_info("ProtocolError", f"unknown op {op!r}")}
         if output is not None:
             try:
                 reply["output"] = output()
@@ -355,7 +355,7 @@ def serve(conn, ns: dict | None = None, output=None, references: dict | None = N
         try:
             data = wire.dumps(reply)
         except (TypeError, ValueError) as exc:
-            data = wire.dumps({"error": {"type": "WireError", "message": str(exc), "where": ""}})
+            data = wire.dumps({"error": wire.error_info("WireError", str(exc))})
         try:
             conn.send_bytes(data)
         except (BrokenPipeError, OSError):

@@ -119,9 +119,10 @@ import sys as _sys
 
 
 def _unpack_public_checks(blob):
-    import base64, json, os, tempfile, zlib
+    import atexit, base64, json, os, shutil, tempfile, zlib
 
     folder = tempfile.mkdtemp(prefix="public_checks_")
+    atexit.register(shutil.rmtree, folder, True)  # removed when the kernel stops
     os.mkdir(os.path.join(folder, "public_checks"))
     for name, text in json.loads(zlib.decompress(base64.b64decode(blob))).items():
         with open(os.path.join(folder, "public_checks", name), "w", encoding="utf-8") as fh:

@@ -253,6 +253,34 @@ def _train(ns: dict, spec: dict) -> dict:
     return {"losses": losses}
 
 
+def _call(ns: dict, probe: wire.Probe) -> wire.Reply:
+    """Call the student's function on the probe's arguments."""
+    fn = _function(ns, probe["call"])
+    args = [_argument(a) for a in probe.get("args", [])]
+    kwargs = {k: _argument(v) for k, v in (probe.get("kwargs") or {}).items()}
+    reply: wire.Reply = {"value": wire.to_plain(fn(*args, **kwargs))}
+    if probe.get("args_after"):
+        # The arguments as the caller sees them after the call: a function
+        # that shuffles its inputs in place changes the caller's data.
+        reply["args_after"] = [wire.to_plain(args[k]) for k in probe["args_after"]]
+    return reply
+
+
+def _reference_extras(probe: wire.Probe, references: dict) -> wire.Reply:
+    """What the reference functions say about the probe's batch, after the call."""
+    extras: wire.Reply = {}
+    if probe.get("loss_after"):
+        # The loss on the same batch after the update, with the reference
+        # model: lets the judge recognise "returned the loss after the step".
+        bx, by = (_argument(a) for a in probe["args"][:2])
+        loss = references["square_loss"](by, references["model"](bx))
+        extras["loss_after"] = wire.to_plain(loss)
+    if probe.get("model_outputs"):
+        bx = _argument(probe["args"][0])
+        extras["model_outputs"] = wire.to_plain(references["model"](bx))
+    return extras
+
+
 def answer(ns: dict, probe: wire.Probe, references: dict | None = None) -> wire.Reply:
     """Answer one probe against the functions in ``ns``; never raises.
 
@@ -274,30 +302,11 @@ def answer(ns: dict, probe: wire.Probe, references: dict | None = None) -> wire.
         for name in probe.get("substitute", []):
             swapped[name] = ns.get(name, _MISSING)
             ns[name] = references[name]
-        if "train" in probe:
-            reply.update(_train(ns, probe["train"]))
-        else:
-            fn = _function(ns, probe["call"])
-            args = [_argument(a) for a in probe.get("args", [])]
-            kwargs = {k: _argument(v) for k, v in (probe.get("kwargs") or {}).items()}
-            result = fn(*args, **kwargs)
-            reply["value"] = wire.to_plain(result)
-            if probe.get("args_after"):
-                # The arguments as the caller sees them after the call: a function
-                # that shuffles its inputs in place changes the caller's data.
-                reply["args_after"] = [wire.to_plain(args[k]) for k in probe["args_after"]]
+        reply.update(_train(ns, probe["train"]) if "train" in probe else _call(ns, probe))
         if probe.get("after"):
             reply["after"] = state.read(probe["after"])
             reply["kept"] = state.kept()
-        if probe.get("loss_after"):
-            # The loss on the same batch after the update, with the reference
-            # model: lets the judge recognise "returned the loss after the step".
-            bx, by = (_argument(a) for a in probe["args"][:2])
-            loss = references["square_loss"](by, references["model"](bx))
-            reply["loss_after"] = wire.to_plain(loss)
-        if probe.get("model_outputs"):
-            bx = _argument(probe["args"][0])
-            reply["model_outputs"] = wire.to_plain(references["model"](bx))
+        reply.update(_reference_extras(probe, references))
     except BaseException as exc:  # noqa: BLE001 - SystemExit is a student error too
         if isinstance(exc, KeyboardInterrupt):
             raise

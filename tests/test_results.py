@@ -13,31 +13,30 @@ from autograder.results import fingerprint, read_report, write_fingerprint, writ
 GRADESCOPE_KEYS = {"score", "max_score", "execution_time", "output", "tests"}
 
 
+def _result(name: str, passed: bool, max_score: float, **fields) -> CheckResult:
+    """A check's result named like the grader's (grade_id, a colon, what it verifies)."""
+    fields.setdefault("public", True)
+    score = max_score if passed else 0.0
+    grade_id = name.split(":")[0]
+    return CheckResult(
+        name=name,
+        grade_id=grade_id,
+        score=score,
+        max_score=max_score,
+        passed=passed,
+        output=fields.pop("output", ""),
+        hint="",
+        **fields,
+    )
+
+
 def _report(submission: str = "alice.ipynb") -> Report:
     """A report with something in every field, and hints that appear in no output."""
-    passed = CheckResult(
-        name="layer: output shape",
-        grade_id="layer",
-        score=2.0,
-        max_score=2.0,
-        passed=True,
-        output="passed",
-        public=True,
-        hint="a hint nobody was shown: the check passed",
-        seconds=0.25,
-    )
-    failed = CheckResult(
-        name="final_accuracy: trained model",
-        grade_id="final_accuracy",
-        score=0.0,
-        max_score=3.5,
-        passed=False,
-        output="accuracy 0.5\n  hint: train longer",
-        public=False,
-        hint="train longer",
-        seconds=1.5,
-        boundary=(np.zeros((4, 1)), np.ones((4, 1))),
-    )
+    passed = _result("layer: output shape", True, 2.0, output="passed", seconds=0.25)
+    passed.hint = "a hint nobody was shown: the check passed"
+    failed = _result("final_accuracy: trained model", False, 3.5, public=False, seconds=1.5)
+    failed.output, failed.hint = "accuracy 0.5\n  hint: train longer", "train longer"
+    failed.boundary = (np.zeros((4, 1)), np.ones((4, 1)))
     return Report(
         submission=submission,
         results=[passed, failed],

@@ -7,6 +7,7 @@ not ``--help``) pays for the imports of another.
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import tempfile
 import time
@@ -16,23 +17,7 @@ from . import ASSIGNMENT, ROOT
 
 DESCRIPTION = """\
 A graded TensorFlow assignment: students build a 3-layer classifier from low-level ops.
-
-  release   rebuild the answer key, the public checks and release/
-            (wraps nbgrader generate_assignment)
-  grade     grade notebooks: DIR/grades.csv and DIR/<notebook>/results.json (Gradescope's schema)
-  demo      release into a temporary folder, grade three example notebooks, print the table
-  check     run the public checks on one notebook, as a student sees them (exit 0: all pass)
-  report    an instructor report (HTML) of a graded folder
-  gradescope  build the Gradescope autograder zip
-"""
-
-
-# Written out here rather than read from autograder.release: importing that module
-# (and nbformat with it) costs seconds that every command would pay.
-RELEASE_HELP = """\
-Rebuild everything students and the grader get from the master notebook:
-the test cells' points, the answer key (from solutions/reference.py), the public
-checks package, release/ (with nbgrader generate_assignment) and the solved notebook."""
+Each command's --help says more."""
 
 
 def _limits(args):
@@ -47,6 +32,14 @@ def _limits(args):
 
 
 def cmd_grade(args) -> int:
+    """Grade notebooks: DIR/grades.csv and DIR/<notebook>/results.json (Gradescope's schema).
+
+    Every submission gets a row in DIR/grades.csv and DIR/<notebook stem>/results.json,
+    whatever is wrong with it. Run as root (in a container) to grade untrusted work: each
+    submission's code then runs as a user of its own, in its own cgroup and namespaces,
+    unable to read the answer key, the other submissions or DIR (README: Trust model). As
+    an ordinary user, student code runs as you.
+    """
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit("--jobs must be at least 1")
     # First of all: TensorFlow takes seconds to load in the fork server, and this
@@ -70,6 +63,12 @@ def cmd_grade(args) -> int:
 
 
 def cmd_release(args) -> int:
+    """Rebuild the answer key, the public checks and release/ (nbgrader generate_assignment).
+
+    Rebuilds everything students and the grader get from the master notebook: the test
+    cells' points, the answer key (from solutions/reference.py), the public checks
+    package, release/ (with nbgrader generate_assignment) and the solved notebook.
+    """
     from .release import release
 
     started = time.monotonic()
@@ -81,6 +80,11 @@ def cmd_release(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    """Release into a folder, grade three example notebooks and print the table.
+
+    Generates the release into DIR, then grades the solved notebook, the untouched
+    release and a notebook with a typical mistake.
+    """
     from .demo import run_demo
 
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
@@ -88,7 +92,12 @@ def cmd_demo(args) -> int:
 
 
 def cmd_check(args) -> int:
-    """The public checks only, on one notebook, in a worker process: exit 0 when all pass."""
+    """Run the public checks on one notebook, as a student sees them (like nbgrader validate).
+
+    The checks run in a worker process and print expected against got, with hints. Exit
+    status 0 when every public check passes, 1 when some fail, 2 when the file is not a
+    notebook.
+    """
     from .pool import warm_up
 
     warm_up()  # TensorFlow loads in the fork server while the rest is imported and read
@@ -124,6 +133,11 @@ def cmd_check(args) -> int:
 
 
 def cmd_report(args) -> int:
+    """Write an instructor report (HTML) of a graded folder.
+
+    Reads DIR/*/results.json and writes DIR/report.html (grade histogram, pass rate of
+    each check, most common failure messages) and DIR/nbgrader_export.csv.
+    """
     from .feedback import write_report
 
     try:
@@ -136,6 +150,10 @@ def cmd_report(args) -> int:
 
 
 def cmd_gradescope(args) -> int:
+    """Build the Gradescope autograder zip.
+
+    The zip holds setup.sh and run_autograder at its root, and the kit.
+    """
     from .gradescope import build_zip
 
     path = build_zip(Path(args.out), args.hidden_visibility)
@@ -144,15 +162,46 @@ def cmd_gradescope(args) -> int:
 
 
 def cmd_gradescope_run(args) -> int:
+    """What run_autograder calls inside Gradescope's container (not for people)."""
     from .gradescope import run
 
     return run(Path(args.root), args.hidden_visibility)
 
 
 def cmd_judge_kernel(args) -> int:
+    """The judge of one nbgrader test cell, outside the kernel (not for people)."""
     from .nbgrader_cell import judge_main
 
     return judge_main(args.grade_id, args.fd)
+
+
+#: The limits every grading command takes: flag, type, default, metavar, help.
+LIMITS = (
+    ("--check-timeout", float, 60.0, "S", "seconds one check may take before its worker is killed"),
+    ("--submission-timeout", float, 600.0, "S", "seconds all checks of one submission may take"),
+    ("--memory-mb", int, 2048, "MB", "memory a worker may add beyond TensorFlow itself"),
+    ("--output-bytes", int, 1_000_000, "N", "bytes of printed output a worker may write"),
+)
+
+
+def _command(sub, name: str, run, *, limits: bool = False, listed: bool = True):
+    """A sub-command whose help is ``run``'s docstring: its first line in the list of
+    commands, the whole of it under ``COMMAND --help``.  An unlisted command has no
+    help entry, so argparse leaves it out of the list."""
+    doc = inspect.getdoc(run) or ""
+    entry = {"help": doc.splitlines()[0]} if listed else {}
+    p = sub.add_parser(
+        name, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, **entry
+    )
+    p.set_defaults(func=run)
+    if limits:
+        group = p.add_argument_group("limits (per submission)")
+        for flag, kind, default, metavar, text in LIMITS:
+            shown = f"{default:g}" if kind is float else default
+            group.add_argument(
+                flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {shown})"
+            )
+    return p
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,53 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add_limits(p):
-        g = p.add_argument_group("limits (per submission)")
-        g.add_argument(
-            "--check-timeout",
-            type=float,
-            default=60.0,
-            metavar="S",
-            help="seconds one check may take before its worker is killed (default 60)",
-        )
-        g.add_argument(
-            "--submission-timeout",
-            type=float,
-            default=600.0,
-            metavar="S",
-            help="seconds all checks of one submission may take (default 600)",
-        )
-        g.add_argument(
-            "--memory-mb",
-            type=int,
-            default=2048,
-            metavar="MB",
-            help="memory a worker may add beyond TensorFlow itself (default 2048)",
-        )
-        g.add_argument(
-            "--output-bytes",
-            type=int,
-            default=1_000_000,
-            metavar="N",
-            help="bytes of printed output a worker may write (default 1000000)",
-        )
-
-    g = sub.add_parser(
-        "grade",
-        help="grade notebooks into DIR",
-        description="Grade notebooks. Every submission gets a row in DIR/grades.csv "
-        "and DIR/<notebook stem>/results.json, whatever is wrong with it. Run as root "
-        "(in a container) to grade untrusted work: each submission's code then runs as a "
-        "user of its own, in its own cgroup and namespaces, unable to read the answer key, "
-        "the other submissions or DIR (README: Trust model). As an ordinary user, student "
-        "code runs as you.",
-    )
+    g = _command(sub, "grade", cmd_grade, limits=True)
     g.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
     g.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
     g.add_argument(
         "--jobs",
         type=int,
-        default=None,
         metavar="N",
         help="submissions graded at once (default: the number of cores this process may use, "
         "container CPU quotas included)",
@@ -220,77 +228,40 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip submissions already graded in DIR whose file and grader did not change",
     )
-    add_limits(g)
-    g.set_defaults(func=cmd_grade)
 
-    r = sub.add_parser(
-        "release",
-        help="rebuild answer key, public checks and release/",
-        description=RELEASE_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    r = _command(sub, "release", cmd_release)
     r.add_argument(
         "--keep-key",
         action="store_true",
         help="do not recompute the answer key (faster; use when checks did not change)",
     )
-    r.set_defaults(func=cmd_release)
 
-    d = sub.add_parser(
-        "demo",
-        help="release and grade three example notebooks",
-        description="Generate the release into DIR, then grade the solved notebook, "
-        "the untouched release and a notebook with a typical mistake.",
-    )
+    d = _command(sub, "demo", cmd_demo, limits=True)
     d.add_argument("--out", metavar="DIR", help="where to write (default: a new temporary folder)")
-    add_limits(d)
-    d.set_defaults(func=cmd_demo)
 
-    c = sub.add_parser(
-        "check",
-        help="the public checks of one notebook (like nbgrader validate)",
-        description="Run the public checks on a notebook in a worker process and print "
-        "expected against got, with hints. Exit status 0 when every public check passes, "
-        "1 when some fail, 2 when the file is not a notebook.",
+    _command(sub, "check", cmd_check, limits=True).add_argument(
+        "notebook", metavar="NOTEBOOK.ipynb"
     )
-    c.add_argument("notebook", metavar="NOTEBOOK.ipynb")
-    add_limits(c)
-    c.set_defaults(func=cmd_check)
-
-    rp = sub.add_parser(
-        "report",
-        help="instructor report of a graded folder",
-        description="Read DIR/*/results.json and write DIR/report.html (grade histogram, pass "
-        "rate of each check, most common failure messages) and DIR/nbgrader_export.csv.",
-    )
-    rp.add_argument("folder", metavar="DIR")
-    rp.set_defaults(func=cmd_report)
+    _command(sub, "report", cmd_report).add_argument("folder", metavar="DIR")
 
     from .gradescope import VISIBILITIES
 
-    gs = sub.add_parser(
-        "gradescope",
-        help="build the Gradescope autograder zip",
-        description="Build a zip with setup.sh and run_autograder at its root, and the kit.",
-    )
+    visibility = {"choices": VISIBILITIES, "default": "after_published"}
+    gs = _command(sub, "gradescope", cmd_gradescope)
     gs.add_argument("--out", default="autograder.zip", metavar="ZIP")
     gs.add_argument(
         "--hidden-visibility",
-        choices=VISIBILITIES,
-        default="after_published",
+        **visibility,
         help="when students see the hidden checks' results (default after_published)",
     )
-    gs.set_defaults(func=cmd_gradescope)
 
-    gr = sub.add_parser("gradescope-run", help=argparse.SUPPRESS)
+    gr = _command(sub, "gradescope-run", cmd_gradescope_run, listed=False)
     gr.add_argument("--root", default="/autograder")
-    gr.add_argument("--hidden-visibility", choices=VISIBILITIES, default="after_published")
-    gr.set_defaults(func=cmd_gradescope_run)
+    gr.add_argument("--hidden-visibility", **visibility)
 
-    k = sub.add_parser("judge-kernel", help=argparse.SUPPRESS)
+    k = _command(sub, "judge-kernel", cmd_judge_kernel, listed=False)
     k.add_argument("grade_id")
     k.add_argument("--fd", type=int, required=True)
-    k.set_defaults(func=cmd_judge_kernel)
     return parser
 
 

@@ -1,34 +1,42 @@
-"""Where every check is defined: its name, points, visibility, probes, verdict and hint.
+"""Where the checks are built: autograder/checks.toml defines them, this module makes them.
+
+Every check (its name, points, visibility, probes, assertions and hint) is one
+``[[check]]`` table of ``checks.toml``; this module reads the file at import, refuses a
+check it could not build (naming it), and holds the *probe makers* the file names:
+small functions that draw a probe's inputs and weights from seeds, deterministically.
 
 One definition serves every front end: the grading command and Gradescope
 (:mod:`autograder.judge`), nbgrader's hidden test cells
 (:mod:`autograder.nbgrader_cell`) and the public checks in the student's
 notebook (the public ones only, generated into the release by
 :mod:`autograder.release`).
-
-A check is written as a small function decorated with :func:`check`; the
-function returns the *probes* (the questions the worker answers, on inputs and
-weights chosen here, deterministically) and the *assertions* (how
-:mod:`autograder.compare` judges the answers against the reference's).  Probes
-that grade one function swap in the reference versions of the functions it
-calls (``substitute``), so that a mistake in ``model`` does not cost the
-points of ``training_step``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
 from . import wire
 from .compare import ASSERTION_KEYS
+from .mistakes import MISTAKES
 from .worker import VARIABLES
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10 (Gradescope's Ubuntu 22.04 image): the same parser, from PyPI
+    import tomli as tomllib
+
+#: The file that defines every check.
+DEFINITIONS = Path(__file__).with_name("checks.toml")
 #: Hidden width of the notebook's variables (its locked cell creates them).
 NOTEBOOK_WIDTH = 8
 #: The functions students write, in notebook order; each is an nbgrader grade_id.
@@ -53,6 +61,12 @@ FINAL_SEED = 2024
 FINAL_EPOCHS = 5
 FINAL_BATCHES = 20
 FINAL_MIN_ACCURACY = 0.95
+#: What checks.toml's titles and hints may name in braces.
+SETTINGS = {
+    "FINAL_MIN_ACCURACY": FINAL_MIN_ACCURACY,
+    "FINAL_EPOCHS": FINAL_EPOCHS,
+    "FINAL_BATCHES": FINAL_BATCHES,
+}
 #: The trained model is also evaluated on a BOUNDARY_STEPS x BOUNDARY_STEPS grid over
 #: [-4, 7]^2, for the decision-boundary plot in the student's feedback.
 BOUNDARY_STEPS = 60
@@ -65,7 +79,9 @@ class Check:
     points: float
     public: bool
     hint: str
-    build: Callable[[], tuple[list[dict], list[dict]]]
+    #: How to make the probes: a maker's name and its arguments, as checks.toml says.
+    probe_specs: tuple[dict, ...]
+    assertions: list[wire.Assertion]
     #: The check trains a model (about a second of the grading's two): the grading
     #: command runs it in a second worker, beside the others, when a core is free.
     slow: bool = False
@@ -76,41 +92,16 @@ class Check:
         return f"{self.grade_id}: {self.title}"
 
     @cached_property
-    def _built(self) -> tuple[list[dict], list[dict]]:
-        # Built on first use, in the judge, never at import: a process that imports this
+    def probes(self) -> list[wire.Probe]:
+        # Made on first use, in the judge, never at import: a process that imports this
         # module (the fork server, so every worker) must not hold the probes' judge-only
-        # parts, such as the held-out set.  tests/test_checks.py builds every check.
-        probes, assertions = self.build()
-        validate_assertions(self.name, assertions, len(probes))
-        return probes, assertions
-
-    @property
-    def probes(self) -> list[dict]:
-        return self._built[0]
-
-    @property
-    def assertions(self) -> list[dict]:
-        return self._built[1]
+        # parts, such as the held-out set.  tests/test_checks.py makes every probe.
+        return [make_probe(spec) for spec in self.probe_specs]
 
     @property
     def subject(self) -> str:
         """How messages name what was called."""
         return self.grade_id if self.grade_id != FINAL else "training"
-
-
-REGISTRY: list[Check] = []
-
-
-def check(grade_id: str, title: str, *, points: float, public: bool, hint: str, slow: bool = False):
-    """Register a check; the decorated function returns ``(probes, assertions)``."""
-
-    def register(build):
-        if grade_id not in GRADE_IDS:
-            raise ValueError(f"unknown grade_id {grade_id!r}")
-        REGISTRY.append(Check(grade_id, title, float(points), public, hint, build, slow))
-        return build
-
-    return register
 
 
 #: Assertions the judge evaluates itself (judge.JUDGE_ONLY), with the keys they read.
@@ -133,6 +124,9 @@ def validate_assertions(name: str, assertions: list[wire.Assertion], n_probes: i
             )
         if not 0 <= a.get("probe", 0) < n_probes:
             raise ValueError(f"check {name!r}: assertion about probe {a['probe']}, of {n_probes}")
+        unknown = [m for m in a.get("diagnose", []) if m not in MISTAKES]
+        if unknown:
+            raise ValueError(f"check {name!r}: no mistake called {unknown} in mistakes.MISTAKES")
 
 
 def checks_for(grade_ids=None, public_only: bool = False) -> list[Check]:
@@ -176,7 +170,7 @@ def integer(n: int) -> dict:
     return {"as": "int", "value": wire.to_plain(np.int64(n))}
 
 
-def activation(name: str) -> dict:
+def function_named(name: str) -> dict:
     return {"as": "fn", "name": name}
 
 
@@ -188,7 +182,7 @@ def forward64(values: dict, x: np.ndarray) -> np.ndarray:
     return h @ values["W3"] + values["b3"]
 
 
-def weights(
+def random_weights(
     seed: int,
     widths=(NOTEBOOK_WIDTH, NOTEBOOK_WIDTH),
     scale=1.0,
@@ -214,7 +208,7 @@ def weights(
         x, low, high = span
         out = forward64(values, np.asarray(x, dtype=np.float64))
         if np.ptp(out) < 1e-6:
-            raise ValueError(f"weights({seed}) give a constant output; choose another seed")
+            raise ValueError(f"random_weights({seed}) give a constant output; choose another seed")
         a = (high - low) / np.ptp(out)
         values["W3"] = values["W3"] * a
         values["b3"] = values["b3"] * a + (low - a * out.min())
@@ -321,249 +315,55 @@ def train_probe(seed: int) -> wire.Probe:
     }
 
 
-# --------------------------------------------------------------------------- layer
+# --------------------------------------------------------------------------- probe makers
+# Each returns one probe; checks.toml calls them by name, with keyword arguments.
 
 _LAYER_X = _rng(11).normal(0, 2, size=(5, 2))
 _LAYER_W = _rng(12).normal(0, 1, size=(2, 3))
 _LAYER_B = np.array([0.5, -1.0, 2.0])
 
 
-@check(
-    "layer",
-    "output shape is (n, units) and dtype float32",
-    points=1,
-    public=True,
-    hint="Check the order of the matrix product: (n, inputs) times (inputs, units) gives one "
-    "row per sample and one column per unit; the bias of shape (units,) adds to every row.",
-)
-def _layer_output_shape_n_units():
-    return [call("layer", arr(_LAYER_X), var(_LAYER_W), var(_LAYER_B))], [
-        {"kind": "shape", "dtype": "float32"}
-    ]
+def _layer(
+    activation: str | None = None, seed: int | None = None, sizes: tuple[int, int, int] = (5, 2, 3)
+) -> wire.Probe:
+    """layer(inputs, W, b[, activation]) on fixed data, or on ``sizes`` = (samples,
+    inputs, units) drawn from ``seed``.  ``activation`` absent: not passed; "None":
+    passed as None; otherwise the name of a function the worker knows."""
+    if seed is None:
+        x, W, b = _LAYER_X, _LAYER_W, _LAYER_B
+    else:
+        r = _rng(seed)
+        n, inputs, units = sizes
+        x, W, b = r.normal(size=(n, inputs)), r.normal(size=(inputs, units)), r.normal(size=units)
+    if activation is None:
+        return call("layer", arr(x), var(W), var(b))
+    given = {"as": "none"} if activation == "None" else function_named(activation)
+    return call("layer", arr(x), var(W), var(b), kwargs={"activation": given})
 
 
-@check(
-    "layer",
-    "computes inputs @ W + b when activation is None",
-    points=1,
-    public=True,
-    hint="Without an activation the layer is a plain affine map: matrix product, then the bias. "
-    "Its outputs can be negative.",
-)
-def _layer_computes_inputs_w_b():
-    probes = [
-        call("layer", arr(_LAYER_X), var(_LAYER_W), var(_LAYER_B)),
-        call(
-            "layer",
-            arr(_LAYER_X),
-            var(_LAYER_W),
-            var(_LAYER_B),
-            kwargs={"activation": {"as": "none"}},
-        ),
-    ]
-    mistakes = ["no_bias", "bias_subtracted", "activation_always"]
-    return probes, [
-        {"kind": "value", "probe": 0, "diagnose": mistakes},
-        {"kind": "value", "probe": 1, "diagnose": mistakes},
-    ]
-
-
-@check(
-    "layer",
-    "applies the activation when one is given",
-    points=1,
-    public=True,
-    hint="The activation is a function you were given: apply it to the finished affine output, "
-    "and only when it is not None.",
-)
-def _layer_applies_activation_given():
-    probe = call(
-        "layer",
-        arr(_LAYER_X),
-        var(_LAYER_W),
-        var(_LAYER_B),
-        kwargs={"activation": activation("relu")},
+def _model(
+    inputs: tuple[int, int, float],
+    weights: int,
+    widths: tuple[int, int] = (NOTEBOOK_WIDTH, NOTEBOOK_WIDTH),
+    span: tuple[float, float] | None = None,
+) -> wire.Probe:
+    """model(x) with the reference layer: ``inputs`` = (seed, samples, spread) draws x
+    around 1.5; ``weights`` seeds the variables, rescaled so that the outputs on x run
+    over ``span`` when it is given."""
+    seed, n, spread = inputs
+    x = _rng(seed).normal(1.5, spread, size=(n, 2))
+    values = random_weights(
+        weights, widths=tuple(widths), span=None if span is None else (x, *span)
     )
-    return [probe], [
-        {"kind": "value", "diagnose": ["activation_ignored", "activation_before_bias"]}
-    ]
+    return call("model", arr(x), substitute=["layer"], variables=values)
 
 
-@check(
-    "layer",
-    "works for other sizes and any activation function",
-    points=1,
-    public=False,
-    hint="Nothing in layer should assume 2 inputs, a particular number of units, or ReLU: "
-    "use the shapes of inputs and W, and call whatever `activation` you receive.",
-)
-def _layer_works_other_sizes_any():
-    r = _rng(13)
-    x, W, b = r.normal(size=(7, 4)), r.normal(size=(4, 5)), r.normal(size=(5,))
-    probes = [
-        call("layer", arr(x), var(W), var(b), kwargs={"activation": activation("sigmoid")}),
-        call("layer", arr(x), var(W), var(b), kwargs={"activation": activation("double")}),
-    ]
-    mistakes = ["relu_not_argument", "activation_ignored", "activation_before_bias"]
-    return probes, [
-        {"kind": "value", "probe": 0, "diagnose": mistakes},
-        {"kind": "value", "probe": 1, "diagnose": mistakes},
-    ]
-
-
-# --------------------------------------------------------------------------- model
-
-_MODEL_X = _rng(21).normal(1.5, 2.0, size=(6, 2))
-_MODEL_MISTAKES = [
-    "relu_on_output",
-    "sigmoid_on_output",
-    "negated",
-    "hidden1_linear",
-    "hidden2_linear",
-    "b1_in_layer2",
-    "b2_in_layer1",
-    "layer2_skipped",
-    "returns_hidden",
-]
-
-
-@check(
-    "model",
-    "output shape is (n, 1)",
-    points=1,
-    public=True,
-    hint="Follow the shapes through the three layers: 2 features, then the hidden width, the "
-    "hidden width again, and finally one output per sample.",
-)
-def _model_output_shape_n():
-    probe = call("model", arr(_MODEL_X), substitute=["layer"], variables=weights(22))
-    return [probe], [{"kind": "shape", "dtype": "float32"}]
-
-
-@check(
-    "model",
-    "ReLU on both hidden layers and a linear output",
-    points=1,
-    public=True,
-    hint="Which layers get a ReLU? Both hidden layers do; the output layer gets no activation "
-    "at all.",
-)
-def _model_relu_both_hidden_layers():
-    span = (_MODEL_X, -1.5, 2.5)
-    probe = call("model", arr(_MODEL_X), substitute=["layer"], variables=weights(23, span=span))
-    return [probe], [{"kind": "value", "diagnose": _MODEL_MISTAKES}]
-
-
-@check(
-    "model",
-    "keeps outputs below 0 and above 1.5 (the last layer is linear)",
-    points=1,
-    public=False,
-    hint="The output layer has no activation: the model's raw output can be any real number.",
-)
-def _model_keeps_outputs_below_above():
-    x = _rng(24).normal(1.5, 2.5, size=(30, 2))
-    probe = call("model", arr(x), substitute=["layer"], variables=weights(25, span=(x, -2, 3)))
-    return [probe], [{"kind": "value", "diagnose": _MODEL_MISTAKES}]
-
-
-@check(
-    "model",
-    "reads W1..b3 when called (hidden widths 3 and 5)",
-    points=1,
-    public=False,
-    hint="Use the global variables W1, b1, W2, b2, W3, b3 inside model's body, so that it "
-    "uses whatever they hold when it is called, at any hidden width.",
-)
-def _model_reads_w1_b3_called():
-    x = _rng(26).normal(1.5, 2.0, size=(9, 2))
-    probes = [
-        call("model", arr(x), substitute=["layer"], variables=weights(27, widths=(3, 3))),
-        call("model", arr(x), substitute=["layer"], variables=weights(28, widths=(5, 5))),
-        # Not graded here: the same inputs at the notebook's width tell "captured the
-        # variables when the cell ran" apart from other mistakes.
-        call("model", arr(x), substitute=["layer"], variables=weights(29)),
-    ]
-    mistakes = ["stale_weights", *_MODEL_MISTAKES]
-    return probes, [
-        {"kind": "value", "probe": 0, "diagnose": mistakes},
-        {"kind": "value", "probe": 1, "diagnose": mistakes},
-    ]
-
-
-# --------------------------------------------------------------------------- square_loss
-
-_LOSS_MISTAKES = [
-    "sum_not_mean",
-    "root",
-    "absolute",
-    "not_squared",
-    "not_squared_reversed",
-    "halved",
-    "no_reduction",
-    "no_reduction_flat",
-    "broadcast_loss",
-]
-
-
-def _loss_probe(seed: int, n: int, spread: float) -> dict:
+def _square_loss(seed: int, n: int, spread: float) -> wire.Probe:
+    """square_loss(targets, predictions): 0/1 targets, predictions around 0.5."""
     r = _rng(seed)
     targets = r.integers(0, 2, size=(n, 1))
     predictions = r.normal(0.5, spread, size=(n, 1))
     return call("square_loss", arr(targets), tensor(predictions))
-
-
-@check(
-    "square_loss",
-    "returns a scalar",
-    points=1,
-    public=True,
-    hint="The loss is one number for the whole batch: reduce the per-sample errors.",
-)
-def _square_loss_returns_scalar():
-    return [_loss_probe(31, 8, 0.6)], [{"kind": "shape"}]
-
-
-@check(
-    "square_loss",
-    "mean of the squared differences",
-    points=1,
-    public=True,
-    hint="Square each difference between target and prediction, then average over all samples.",
-)
-def _square_loss_mean_squared_differences():
-    return [_loss_probe(32, 8, 0.6)], [
-        {"kind": "value", "scalar": True, "diagnose": _LOSS_MISTAKES}
-    ]
-
-
-@check(
-    "square_loss",
-    "other batch sizes and large errors",
-    points=1,
-    public=False,
-    hint="Nothing in square_loss should depend on the batch size; square before averaging.",
-)
-def _square_loss_other_batch_sizes_large():
-    probes = [_loss_probe(33, 13, 3.0), _loss_probe(34, 1, 2.0)]
-    return probes, [
-        {"kind": "value", "probe": 0, "scalar": True, "diagnose": _LOSS_MISTAKES},
-        {"kind": "value", "probe": 1, "scalar": True, "diagnose": _LOSS_MISTAKES},
-    ]
-
-
-# --------------------------------------------------------------------------- my_accuracy
-
-_ACCURACY_MISTAKES = [
-    "ignores_arguments",
-    "count_not_fraction",
-    "percent",
-    "inverted",
-    "threshold_zero",
-    "no_threshold",
-    "rounding",
-    "broadcast_accuracy",
-]
 
 
 def _accuracy_data(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -571,79 +371,28 @@ def _accuracy_data(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     return r.normal(1.5, 2.0, size=(n, 2)), r.integers(0, 2, size=(n, 1))
 
 
-def _accuracy_probe(seed: int, n: int, low: float, high: float, weights_from: int | None = None):
-    """A my_accuracy probe whose model outputs run from ``low`` to ``high``.
-
-    ``weights_from`` reuses the weights chosen for another probe's data, so that two
-    probes share one model and differ only in their inputs.
-    """
+def _my_accuracy(
+    seed: int, n: int, low: float, high: float, weights_from: tuple[int, int] | None = None
+) -> wire.Probe:
+    """my_accuracy(x, y) with the reference model, whose outputs on x run from ``low``
+    to ``high``.  ``weights_from`` = (seed, n) of another probe reuses its weights, so
+    that the two probes share one model and differ only in their inputs."""
     x, y = _accuracy_data(seed, n)
-    anchor = seed if weights_from is None else weights_from
-    x_anchor, _ = _accuracy_data(anchor, n if weights_from is None else 20)
+    anchor_seed, anchor_n = (seed, n) if weights_from is None else weights_from
+    x_anchor, _ = _accuracy_data(anchor_seed, anchor_n)
     return call(
         "my_accuracy",
         arr(x),
         arr(y),
         substitute=["layer", "model"],
-        variables=weights(anchor + 1, span=(x_anchor, low, high)),
+        variables=random_weights(anchor_seed + 1, span=(x_anchor, low, high)),
         model_outputs=True,
     )
 
 
-@check(
-    "my_accuracy",
-    "returns a fraction between 0 and 1",
-    points=1,
-    public=True,
-    hint="Count the samples whose prediction matches the target, then divide by the number "
-    "of samples (a mean of 0/1 matches does both).",
-)
-def _my_accuracy_returns_fraction_between():
-    return [_accuracy_probe(41, 10, -1.0, 2.0)], [
-        {"kind": "range", "low": 0.0, "high": 1.0, "diagnose": _ACCURACY_MISTAKES}
-    ]
-
-
-@check(
-    "my_accuracy",
-    "counts model(inputs) > 0.5 as class 1",
-    points=1,
-    public=True,
-    hint="A sample is predicted as class 1 when the model's output is above 0.5. Compare predicted "
-    "and true classes with matching shapes, (n, 1) against (n, 1).",
-)
-def _my_accuracy_counts_model_inputs_class():
-    # Two samples, one model: a function that reads the notebook's global data instead of
-    # its arguments answers both the same.
-    probes = [
-        _accuracy_probe(42, 20, -1.0, 2.0),
-        _accuracy_probe(45, 30, -1.0, 2.0, weights_from=42),
-    ]
-    return probes, [
-        {"kind": "value", "probe": 0, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
-        {"kind": "value", "probe": 1, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
-    ]
-
-
-@check(
-    "my_accuracy",
-    "outputs below 0 and above 1.5, other inputs",
-    points=1,
-    public=False,
-    hint="The model's raw outputs can be anywhere on the real line; only the comparison "
-    "with 0.5 decides the class.",
-)
-def _my_accuracy_outputs_below_above_other():
-    return [_accuracy_probe(43, 40, -2.0, 3.0), _accuracy_probe(44, 25, -3.0, 4.5)], [
-        {"kind": "value", "probe": 0, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
-        {"kind": "value", "probe": 1, "squeeze": True, "diagnose": _ACCURACY_MISTAKES},
-    ]
-
-
-# --------------------------------------------------------------------------- training_step
-
-
-def _step_probe(seed: int, n: int, learning_rate: float) -> dict:
+def _training_step(seed: int, n: int, learning_rate: float) -> wire.Probe:
+    """One training_step on a shuffled batch of the two clouds, with the reference
+    layer, model and square_loss; the variables and the loss after it come back."""
     x, y = two_clouds(seed, n // 2)
     order = _rng(seed).permutation(n)
     return call(
@@ -651,226 +400,124 @@ def _step_probe(seed: int, n: int, learning_rate: float) -> dict:
         arr(x[order]),
         arr(y[order]),
         substitute=["layer", "model", "square_loss"],
-        variables=weights(seed + 1),
+        variables=random_weights(seed + 1),
         learning_rate=learning_rate,
         after=list(VARIABLES),
         loss_after=True,
     )
 
 
-@check(
-    "training_step",
-    "returns the loss computed before the update",
-    points=1,
-    public=True,
-    hint="Which loss value exists before the variables change? Keep it and return it.",
-)
-def _training_step_returns_loss_computed_before():
-    return [_step_probe(51, 20, 0.1)], [{"kind": "loss_before"}]
+def _rows(n: int, seed: int) -> tuple[dict, dict]:
+    """n rows of inputs, and targets 0..n-1: unique targets reveal misalignment."""
+    x = _rng(seed).normal(size=(n, 2)).round(3)
+    return arr(x), arr(np.arange(n, dtype=np.float64).reshape(n, 1))
 
 
-@check(
-    "training_step",
-    "moves all six variables by -learning_rate * gradient",
-    points=1,
-    public=True,
-    hint="Every one of the six variables needs its own gradient and its own step downhill, of "
-    "size learning_rate.",
-)
-def _training_step_moves_all_six_variables():
-    return [_step_probe(52, 20, 0.1)], [{"kind": "update"}]
+def _split_mini_batches(n: int, num_batches: int, seed: int) -> wire.Probe:
+    return call("split_mini_batches", *_rows(n, seed), integer(num_batches))
 
 
-@check(
-    "training_step",
-    "reads learning_rate when called",
-    points=1,
-    public=False,
-    hint="Use the global learning_rate inside the function, so that changing it changes the "
-    "step size.",
-)
-def _training_step_reads_learning_rate_called():
-    return [_step_probe(53, 30, 0.03)], [{"kind": "update"}]
+def _shuffle_together(n: int, data_seed: int, seed: int, args_after: bool = False) -> wire.Probe:
+    """shuffle_together(x, y, seed); with ``args_after`` the worker also sends back
+    the arguments as they are after the call (an in-place shuffle changes them)."""
+    extra = {"args_after": [0, 1]} if args_after else {}
+    return call("shuffle_together", *_rows(n, data_seed), integer(seed), **extra)
 
 
-@check(
-    "training_step",
-    "update agrees with a numeric gradient of the loss",
-    points=1,
-    public=False,
-    hint="Take the gradient of the mean squared error of model(inputs) with respect to each "
-    "of the six variables, on the batch you were given.",
-)
-def _training_step_update_agrees_numeric_gradient():
-    return [_step_probe(54, 16, 0.1)], [{"kind": "gradient"}]
-
-
-@check(
-    "training_step",
-    "updates the variables in place (assign_sub)",
-    points=1,
-    public=False,
-    hint="W1.assign_sub(...) changes the variable itself; `W1 = W1 - ...` makes a new tensor "
-    "that GradientTape no longer watches.",
-)
-def _training_step_updates_variables_place_assign():
-    return [_step_probe(55, 20, 0.1)], [{"kind": "kept"}, {"kind": "update"}]
-
-
-# --------------------------------------------------------------------------- mini-batches
-
-
-def _batch_probe(n: int, num_batches: int, seed: int) -> dict:
-    r = _rng(seed)
-    x = r.normal(size=(n, 2)).round(3)
-    y = np.arange(n, dtype=np.float64).reshape(n, 1)  # unique targets reveal misalignment
-    return call("split_mini_batches", arr(x), arr(y), integer(num_batches))
-
-
-@check(
-    "split_mini_batches",
-    "returns num_batches input and num_batches target batches",
-    points=1,
-    public=True,
-    hint="num_batches is how many batches to make, not how big each one is; targets are split "
-    "like inputs, and both lists come back as a pair.",
-)
-def _split_mini_batches_returns_num_batches_input():
-    return [_batch_probe(12, 4, 61)], [{"kind": "batches", "only_count": True}]
-
-
-@check(
-    "split_mini_batches",
-    "consecutive equal batches in the original order, targets aligned with inputs",
-    points=1,
-    public=True,
-    hint="Keep the rows in their original order and cut them into equal consecutive blocks; "
-    "targets must stay next to their inputs.",
-)
-def _split_mini_batches_consecutive_equal_batches_original():
-    return [_batch_probe(12, 4, 62)], [{"kind": "batches"}]
-
-
-@check(
-    "split_mini_batches",
-    "2000 samples into 20 batches, and 30 into 3",
-    points=1,
-    public=False,
-    hint="Use num_batches, not a fixed number, and split targets exactly like inputs.",
-)
-def _split_mini_batches_samples_into_batches_into():
-    return [_batch_probe(2000, 20, 63), _batch_probe(30, 3, 64)], [
-        {"kind": "batches", "probe": 0},
-        {"kind": "batches", "probe": 1},
-    ]
-
-
-# --------------------------------------------------------------------------- final accuracy
-
-
-@check(
-    FINAL,
-    f"trained with your functions, the model reaches {FINAL_MIN_ACCURACY} accuracy on "
-    "held-out data",
-    points=3,
-    public=False,
-    hint="The grader runs your split_mini_batches and training_step for "
-    f"{FINAL_EPOCHS} epochs of {FINAL_BATCHES} batches from Glorot-initialised weights (with "
-    "the reference layer, model and square_loss), then thresholds the trained model's outputs "
-    "on new data. Make the split_mini_batches and training_step checks pass first.",
-    slow=True,
-)
-def _final_accuracy_trained_your_functions_model():
-    return [train_probe(FINAL_SEED)], [{"kind": "accuracy", "min": FINAL_MIN_ACCURACY}]
-
-
-# --------------------------------------------------------------------------- glorot_uniform
-
-
-def _glorot_probes(fan_in: int, fan_out: int, seed: int, other: int) -> list[dict]:
+def _glorot_uniform(fan_in: int, fan_out: int, seed: int) -> wire.Probe:
     # Judged by the draws' properties, never against the reference's numbers: the
     # answer key need not store them (150,000 values here would be 1.6 MB of it).
-    args = (integer(fan_in), integer(fan_out))
-    return [
-        call("glorot_uniform", *args, integer(seed), keep_value=False),
-        call("glorot_uniform", *args, integer(seed), keep_value=False),
-        call("glorot_uniform", *args, integer(other), keep_value=False),
-    ]
+    return call(
+        "glorot_uniform", integer(fan_in), integer(fan_out), integer(seed), keep_value=False
+    )
 
 
-@check(
-    "glorot_uniform",
-    "shape, dtype and range [-l, l], repeatable for a seed",
-    points=1,
-    public=True,
-    hint="l = sqrt(6 / (fan_in + fan_out)); draw uniformly between -l and l with a generator "
-    "made from the seed, and return float32.",
-)
-def _glorot_uniform_shape_dtype_range_l():
-    return _glorot_probes(2, 8, 0, 1), [{"kind": "uniform_init"}]
+def _train(seed: int = FINAL_SEED) -> wire.Probe:
+    return train_probe(seed)
 
 
-@check(
-    "glorot_uniform",
-    "large layers: uniform over the whole range, new values for a new seed",
-    points=2,
-    public=False,
-    hint="Every value between -l and l should be equally likely; a normal distribution or "
-    "another limit does not match Glorot's uniform initialisation.",
-)
-def _glorot_uniform_large_layers_uniform_over():
-    return _glorot_probes(300, 500, 7, 8), [{"kind": "uniform_init"}]
+PROBE_MAKERS: dict[str, Callable[..., wire.Probe]] = {
+    "layer": _layer,
+    "model": _model,
+    "square_loss": _square_loss,
+    "my_accuracy": _my_accuracy,
+    "training_step": _training_step,
+    "split_mini_batches": _split_mini_batches,
+    "shuffle_together": _shuffle_together,
+    "glorot_uniform": _glorot_uniform,
+    "train": _train,
+}
 
 
-# --------------------------------------------------------------------------- shuffle_together
+# --------------------------------------------------------------------------- checks.toml
 
 
-def _shuffle_probes(n: int, seed: int, other: int, data_seed: int) -> list[dict]:
-    r = _rng(data_seed)
-    x = r.normal(size=(n, 2)).round(3)
-    y = np.arange(n, dtype=np.float64).reshape(n, 1)  # unique targets reveal misalignment
-    return [
-        call("shuffle_together", arr(x), arr(y), integer(seed)),
-        call("shuffle_together", arr(x), arr(y), integer(seed)),
-        call("shuffle_together", arr(x), arr(y), integer(other)),
-    ]
+def make_probe(spec: dict) -> wire.Probe:
+    """The probe a ``{make = ..., ...}`` entry of checks.toml describes."""
+    arguments = {k: v for k, v in spec.items() if k != "make"}
+    return PROBE_MAKERS[spec["make"]](**arguments)
 
 
-@check(
-    "shuffle_together",
-    "one permutation for both arrays, repeatable for a seed",
-    points=1,
-    public=True,
-    hint="Draw one permutation of the row indices from a generator made from the seed, and "
-    "index both arrays with it.",
-)
-def _shuffle_together_permutation_both_arrays_repeatable():
-    return _shuffle_probes(12, 0, 1, 71), [{"kind": "shuffled_pair"}]
+def _check_spec(name: str, spec: dict) -> None:
+    """Refuse a probe entry whose maker does not exist or does not take its arguments."""
+    maker = PROBE_MAKERS.get(spec.get("make"))
+    if maker is None:
+        raise ValueError(
+            f"check {name!r}: no probe maker {spec.get('make')!r} (makers: {sorted(PROBE_MAKERS)})"
+        )
+    try:
+        inspect.signature(maker).bind(**{k: v for k, v in spec.items() if k != "make"})
+    except TypeError as exc:
+        raise ValueError(f"check {name!r}: probe maker {spec['make']!r}: {exc}") from None
 
 
-@check(
-    "shuffle_together",
-    "returns new arrays and leaves its arguments unchanged",
-    points=1,
-    public=True,
-    hint="Index with the permutation (inputs[order]) to get new arrays; rng.shuffle and "
-    "np.random.shuffle reorder the caller's arrays in place.",
-)
-def _shuffle_together_returns_new_arrays_leaves():
-    r = _rng(73)
-    x = r.normal(size=(10, 2)).round(3)
-    y = np.arange(10, dtype=np.float64).reshape(10, 1)
-    probe = call("shuffle_together", arr(x), arr(y), integer(3), args_after=[0, 1])
-    return [probe], [{"kind": "arguments_unchanged"}]
+def _expand_mistakes(assertion: dict, groups: dict[str, list[str]]) -> wire.Assertion:
+    """``diagnose`` names mistakes, or a group of the [mistakes] table for all of its."""
+    if "diagnose" not in assertion:
+        return assertion
+    named = assertion["diagnose"]
+    names: list[str] = []
+    for item in [named] if isinstance(named, str) else named:
+        names += groups.get(item, [item])
+    return {**assertion, "diagnose": names}
 
 
-@check(
-    "shuffle_together",
-    "2000 samples: every row kept once, targets still aligned",
-    points=1,
-    public=False,
-    hint="A permutation keeps every row exactly once; shuffling inputs and targets "
-    "separately breaks their pairing.",
-)
-def _shuffle_together_samples_every_row_kept():
-    return _shuffle_probes(2000, 5, 6, 72), [{"kind": "shuffled_pair"}]
+_FIELDS = {"grade_id", "title", "points", "public", "hint", "probes", "assertions", "slow"}
+
+
+def load(path: Path = DEFINITIONS) -> list[Check]:
+    """Every check of ``path``, validated: a mistake in the file fails here, at import,
+    with the check's name, rather than silently grading something else."""
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    groups = data.get("mistakes", {})
+    checks = []
+    for i, entry in enumerate(data.get("check", [])):
+        name = f"{entry.get('grade_id')}: {entry.get('title', f'check {i + 1}')}"
+        missing, unknown = _FIELDS - {"slow"} - set(entry), set(entry) - _FIELDS
+        if missing or unknown:
+            raise ValueError(
+                f"check {name!r}: missing {sorted(missing)}, unknown {sorted(unknown)}"
+            )
+        if entry["grade_id"] not in GRADE_IDS:
+            raise ValueError(f"check {name!r}: unknown grade_id {entry['grade_id']!r}")
+        for spec in entry["probes"]:
+            _check_spec(name, spec)
+        assertions = [_expand_mistakes(a, groups) for a in entry["assertions"]]
+        validate_assertions(name, assertions, len(entry["probes"]))
+        checks.append(
+            Check(
+                grade_id=entry["grade_id"],
+                title=entry["title"].format_map(SETTINGS),
+                points=float(entry["points"]),
+                public=bool(entry["public"]),
+                hint=entry["hint"].format_map(SETTINGS),
+                probe_specs=tuple(entry["probes"]),
+                assertions=assertions,
+                slow=bool(entry.get("slow", False)),
+            )
+        )
+    return checks
+
+
+REGISTRY: list[Check] = load()

@@ -469,8 +469,8 @@ ASSERTIONS = {
     "kept": assert_kept,
 }
 
-#: The keys each assertion reads, besides ``kind``: checks.py refuses any other key
-#: when a check is registered, so that a misspelt key cannot silently do nothing.
+#: The keys each assertion reads, besides ``kind``: checks.py refuses any other key when it
+#: reads checks.toml, so that a misspelt key cannot silently do nothing.
 ASSERTION_KEYS = {
     "arguments_unchanged": {"probe"},
     "uniform_init": set(),

@@ -65,34 +65,39 @@ exec "$PY" -m autograder gradescope-run --root "$ROOT" --hidden-visibility {visi
 
 
 def core_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
-    """The names of the kit's core dependencies, read from ``pyproject.toml``.
+    """The kit's core dependencies as ``pyproject.toml`` states them (markers included).
 
     One list of what grading needs: the container installs the core, not the course
     extra (nbgrader, Jupyter), which only releasing and notebook execution use.
     """
-    import re
-
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10: the installed metadata says the same
         from importlib.metadata import requires
 
-        specs = [r for r in requires("tf-assignment-kit") or [] if "extra ==" not in r]
-    else:
-        specs = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
-    return [re.match(r"[A-Za-z0-9_.-]+", spec).group() for spec in specs]
+        return [r for r in requires("tf-assignment-kit") or [] if "extra ==" not in r]
+    return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+
+
+def requirement_name(spec: str) -> str:
+    import re
+
+    return re.match(r"[A-Za-z0-9_.-]+", spec).group()
 
 
 def pinned_requirements() -> str:
-    """``name==version`` for each core requirement, as installed here (the tested versions)."""
+    """``name==version`` for each core requirement, as installed here (the tested
+    versions); one with a marker keeps it, and one not installed here (its marker
+    excludes this Python) is written as stated."""
     from importlib.metadata import PackageNotFoundError, version
 
     lines = []
-    for name in core_requirements():
+    for spec in core_requirements():
+        name, marker = requirement_name(spec), spec.partition(";")[2].strip()
         try:
-            lines.append(f"{name}=={version(name)}")
+            lines.append(f"{name}=={version(name)}" + (f"; {marker}" if marker else ""))
         except PackageNotFoundError:
-            lines.append(name)
+            lines.append(spec)
     return "\n".join(lines) + "\n"
 
 

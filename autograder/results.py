@@ -140,16 +140,23 @@ def fingerprint(path: Path) -> str:
     return hashlib.sha256(digest + _grader_digest()).hexdigest()
 
 
+def grader_files() -> list[Path]:
+    """What a grade depends on besides the submission and the answer key: the kit's
+    modules and its check definitions (points, hints, probes)."""
+    package = Path(__file__).parent
+    return sorted([*package.glob("*.py"), *package.glob("*.toml")])
+
+
 @functools.cache
 def _grader_digest() -> bytes:
-    """The answer key, the kit's modules and its version, hashed once per process."""
+    """The answer key, the kit's files and its version, hashed once per process."""
     import hashlib
 
     from . import __version__
     from .key import KEY_PATH
 
     digest = hashlib.sha256(hashlib.sha256(KEY_PATH.read_bytes()).digest())
-    for module in sorted(Path(__file__).parent.glob("*.py")):
+    for module in grader_files():
         digest.update(hashlib.sha256(module.read_bytes()).digest())
     digest.update(__version__.encode())
     return digest.digest()

@@ -51,7 +51,7 @@ def error_info(kind: str, message: str, where: str = "", cell: str = "") -> Erro
 
 
 class Probe(TypedDict, total=False):
-    """One question to a worker (built in checks.py; see worker.answer for each key)."""
+    """One question to a worker (from a probe maker of checks.py; worker.answer reads it)."""
 
     call: str  # the function to call, or:
     train: dict  # {"x", "y", "epochs", "batches"}: train with the student's functions

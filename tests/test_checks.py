@@ -77,11 +77,67 @@ def test_the_judges_own_assertions_are_the_ones_checks_allow():
     assert set(JUDGE_ASSERTION_KEYS) == set(JUDGE_ONLY)
 
 
-def test_every_registered_check_builds_with_valid_assertions():
-    """Checks are built on first use (never at import); building them all here is what
-    refuses a misspelt assertion key before any grading."""
+def test_every_registered_check_makes_its_probes():
+    """Probes are made on first use (never at import); making them all here shows that
+    every maker named in checks.toml works with the arguments it is given."""
     for c in REGISTRY:
-        assert c.probes and c.assertions, c.name
+        assert len(c.probes) == len(c.probe_specs) > 0 and c.assertions, c.name
+        assert all(p.get("call") or p.get("train") for p in c.probes), c.name
+
+
+_ONE = """
+[mistakes]
+loss = ["sum_not_mean", "root"]
+
+[[check]]
+grade_id = "square_loss"
+title = "mean of the squared differences"
+points = 1
+public = true
+hint = "Square, then average."
+probes = [{ make = "square_loss", seed = 32, n = 8, spread = 0.6 }]
+assertions = [{ kind = "value", scalar = true, diagnose = ["halved", "loss"] }]
+"""
+
+
+def _load(tmp_path, text: str):
+    from autograder.checks import load
+
+    path = tmp_path / "checks.toml"
+    path.write_text(text)
+    return load(path)
+
+
+def test_checks_toml_is_read_with_mistake_groups_expanded(tmp_path):
+    (only,) = _load(tmp_path, _ONE)
+    assert only.name == "square_loss: mean of the squared differences" and only.points == 1.0
+    assert only.assertions[0]["diagnose"] == ["halved", "sum_not_mean", "root"]
+    assert only.probes[0]["call"] == "square_loss"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (('make = "square_loss"', 'make = "square_los"'), "no probe maker 'square_los'"),
+        (("spread = 0.6", "sperad = 0.6"), "missing a required argument: 'spread'"),
+        (('"halved"', '"halfed"'), "no mistake called \\['halfed'\\]"),
+        (("scalar = true", "scaler = true"), "does not read \\['scaler'\\]"),
+        (('grade_id = "square_loss"', 'grade_id = "squareloss"'), "unknown grade_id"),
+        (("points = 1\n", "pionts = 1\n"), "missing \\['points'\\], unknown \\['pionts'\\]"),
+    ],
+)
+def test_a_mistake_in_checks_toml_is_refused_with_the_checks_name(tmp_path, change, message):
+    with pytest.raises(ValueError, match=message) as refused:
+        _load(tmp_path, _ONE.replace(*change))
+    assert "mean of the squared differences" in str(refused.value)
+
+
+def test_the_final_checks_settings_agree_with_the_constants():
+    from autograder.checks import FINAL_MIN_ACCURACY
+
+    (final,) = [c for c in REGISTRY if c.grade_id == FINAL]
+    assert final.assertions == [{"kind": "accuracy", "min": FINAL_MIN_ACCURACY}]
+    assert str(FINAL_MIN_ACCURACY) in final.title and "{" not in final.hint
 
 
 def test_the_fork_server_and_its_workers_never_import_the_check_registry():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -82,6 +83,15 @@ def test_read_report_needs_an_unchanged_file(tmp_path):
     assert read_report(out, notebook) == _report()
     notebook.write_text('{"cells": []}')
     assert read_report(out, notebook) is None
+
+
+def test_a_changed_check_definition_means_grading_again():
+    """--resume keys on the grader's files: checks.toml (points, hints) is one of them."""
+    from autograder.checks import DEFINITIONS
+    from autograder.results import grader_files
+
+    assert DEFINITIONS in grader_files()
+    assert Path(__file__).parents[1] / "autograder" / "judge.py" in grader_files()
 
 
 def test_resume_returns_the_saved_report_with_its_hints(tmp_path, monkeypatch):

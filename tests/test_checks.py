@@ -152,3 +152,14 @@ def test_the_fork_server_and_its_workers_never_import_the_check_registry():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False", done.stdout + done.stderr
+
+
+def test_checks_run_in_notebook_order_and_substitute_only_functions_graded_before():
+    """The worker never holds a reference function while the student's version of it is
+    graded: a probe substitutes only functions whose checks all came earlier."""
+    order = [GRADE_IDS.index(c.grade_id) for c in REGISTRY]
+    assert order == sorted(order), [c.grade_id for c in REGISTRY]
+    for i, c in enumerate(REGISTRY):
+        later = {d.grade_id for d in REGISTRY[i:]}
+        for spec, probe in zip(c.probe_specs, c.probes):
+            assert not set(probe.get("substitute", [])) & later, (c.name, spec)

@@ -271,11 +271,13 @@ def _safe_to_hide(path: str) -> bool:
 
 
 def kit_secrets() -> tuple[str, ...]:
-    """What student code must not read: the answer key, the reference, the master notebook."""
+    """What student code must not read: the answer key, the check definitions (the hidden
+    checks' probes and hints), the reference, the master notebook."""
     from . import ROOT
 
     return (
         str(ROOT / "autograder" / "answer_key.json"),
+        str(ROOT / "autograder" / "checks.toml"),
         str(ROOT / "solutions"),
         str(ROOT / "source"),
     )

@@ -28,9 +28,10 @@ def test_never_hides_what_the_worker_needs(tmp_path):
     assert sandbox._safe_to_hide(str(tmp_path))
 
 
-def test_secrets_are_the_key_the_reference_and_the_master():
+def test_secrets_are_the_key_the_checks_the_reference_and_the_master():
     secrets = sandbox.kit_secrets()
     assert str(ROOT / "autograder" / "answer_key.json") in secrets
+    assert str(ROOT / "autograder" / "checks.toml") in secrets
     assert str(ROOT / "solutions") in secrets and str(ROOT / "source") in secrets
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,9 +29,9 @@ from .compare import ASSERTION_KEYS
 from .mistakes import MISTAKES
 from .worker import VARIABLES
 
-if sys.version_info >= (3, 11):
+try:
     import tomllib
-else:  # Python 3.10 (Gradescope's Ubuntu 22.04 image): the same parser, from PyPI
+except ModuleNotFoundError:  # Python 3.10 (Gradescope's Ubuntu 22.04 image): the same parser
     import tomli as tomllib
 
 #: The file that defines every check.

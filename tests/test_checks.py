@@ -184,3 +184,16 @@ def test_checks_load_the_same_where_python_has_no_tomllib():
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[:2] == ["tomli", str(len(REGISTRY))], done.stdout
     assert done.stdout.strip().endswith(REGISTRY[-1].name)
+
+
+def test_the_readmes_example_check_is_a_real_check(tmp_path):
+    """The README shows instructors a check as checks.toml writes it: it must load, and be
+    the registered check of that name, so the example cannot drift from the file."""
+    import re
+
+    from autograder import ROOT
+
+    (example,) = re.findall(r"```toml\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    (shown,) = _load(tmp_path, example)
+    (registered,) = [c for c in REGISTRY if c.name == shown.name]
+    assert shown == registered

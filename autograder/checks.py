@@ -451,10 +451,14 @@ PROBE_MAKERS: dict[str, Callable[..., wire.Probe]] = {
 # --------------------------------------------------------------------------- checks.toml
 
 
+def _arguments(spec: dict) -> dict:
+    """A probe entry's keyword arguments for its maker: every key but ``make``."""
+    return {k: v for k, v in spec.items() if k != "make"}
+
+
 def make_probe(spec: dict) -> wire.Probe:
     """The probe a ``{make = ..., ...}`` entry of checks.toml describes."""
-    arguments = {k: v for k, v in spec.items() if k != "make"}
-    return PROBE_MAKERS[spec["make"]](**arguments)
+    return PROBE_MAKERS[spec["make"]](**_arguments(spec))
 
 
 def _check_spec(name: str, spec: dict) -> None:
@@ -465,7 +469,7 @@ def _check_spec(name: str, spec: dict) -> None:
             f"check {name!r}: no probe maker {spec.get('make')!r} (makers: {sorted(PROBE_MAKERS)})"
         )
     try:
-        inspect.signature(maker).bind(**{k: v for k, v in spec.items() if k != "make"})
+        inspect.signature(maker).bind(**_arguments(spec))
     except TypeError as exc:
         raise ValueError(f"check {name!r}: probe maker {spec['make']!r}: {exc}") from None
 

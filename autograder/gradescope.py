@@ -72,10 +72,9 @@ def core_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
     """
     try:
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10: the installed metadata says the same
-        from importlib.metadata import requires
+    except ModuleNotFoundError:  # Python 3.10: tomli, a core dependency there (as in checks.py)
+        import tomli as tomllib
 
-        return [r for r in requires("tf-assignment-kit") or [] if "extra ==" not in r]
     return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
 
 

@@ -66,6 +66,14 @@ class Report:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    #: Who handed it in, as the class folder names them (nbgrader's
+    #: ``submitted/<student>/``, an LMS file name); empty where nothing names one.
+    student: str = ""
+
+    @property
+    def who(self) -> str:
+        """The name a person reads: the student, else the notebook's stem."""
+        return self.student or Path(self.submission).stem
 
     @property
     def score(self) -> float:
@@ -96,6 +104,7 @@ class Report:
             notes=list(data.get("notes", [])),
             error=data.get("error"),
             seconds=data.get("seconds", 0.0),
+            student=data.get("student", ""),
         )
 
 

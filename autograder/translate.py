@@ -1,0 +1,186 @@
+"""Editions of a notebook in other languages, from one master and a gettext catalogue.
+
+A translated edition is the English student notebook with its prose replaced,
+message by message, from ``locale/<lang>.po`` beside the master notebook.  The
+code stays the code: every code cell keeps its source lines, its ``grade_id``
+and its place, so a submission of any edition is graded exactly as an English
+one (the grader restores locked cells from the master and reads only code).
+
+What is a message (its context names where it stands, so two cells with the
+same English text can be translated apart):
+
+* a markdown cell, whole (``markdown:<cell id>``): a paragraph split would
+  let a translator reorder nothing, and Korean word order differs;
+* in a student's stubbed cell (nbgrader ``solution``), the docstring and each
+  comment line (``code:<grade_id>``), except nbgrader's ``YOUR CODE HERE``.
+
+Catalogues are gettext PO files, read and written with polib: PO is the
+format translators' tools (Poedit, Weblate, Lokalize) open, it records a
+changed English message as *fuzzy* with the previous text beside it, and polib
+is a small pure-Python library with no compiled part (Babel's catalogue
+classes would do too, but bring its locale database for nothing we use).
+
+An edition is written only whole: :func:`translate` refuses, naming each
+message, when any is missing, empty or fuzzy.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Left as it is in every edition: nbgrader and students search for it.
+KEEP = ("YOUR CODE HERE",)
+_COMMENT = re.compile(r"^(?P<indent>\s*)# (?P<text>.+?)\s*$")
+_DOCSTRING = re.compile(r'^(?P<indent>\s*)"""(?P<text>.+?)"""\s*$')
+
+
+@dataclass(frozen=True)
+class Message:
+    """One translatable piece of a notebook: where it stands and its English text."""
+
+    context: str
+    text: str
+
+
+class Untranslated(ValueError):
+    """Some messages have no (or only a fuzzy) translation: no edition is written."""
+
+    def __init__(self, lang: str, messages: list[Message]):
+        self.lang, self.messages = lang, messages
+        first = messages[0]
+        super().__init__(
+            f"{len(messages)} message(s) lack their {lang} text (first: {first.context}, "
+            f"{first.text[:60]!r}): translate them in the catalogue, then release again"
+        )
+
+
+def _is_solution(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
+
+
+def _code_lines(cell) -> list[tuple[int, re.Match]]:
+    """(line number, match) of each translatable line of a stubbed code cell."""
+    found = []
+    for number, line in enumerate(_source(cell).split("\n")):
+        match = _DOCSTRING.match(line) or _COMMENT.match(line)
+        if match and match["text"] not in KEEP and not match["text"].startswith("%%"):
+            found.append((number, match))
+    return found
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def messages(notebook) -> list[Message]:
+    """Every message of ``notebook``, in reading order (duplicates in a context kept once)."""
+    found: list[Message] = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown" and _source(cell).strip():
+            found.append(Message(f"markdown:{cell['id']}", _source(cell)))
+        elif cell["cell_type"] == "code" and _is_solution(cell):
+            context = f"code:{cell['metadata']['nbgrader']['grade_id']}"
+            found.extend(Message(context, m["text"]) for _, m in _code_lines(cell))
+    return list(dict.fromkeys(found))
+
+
+def read_catalog(path: Path):
+    import polib
+
+    return polib.pofile(str(path), wrapwidth=0)
+
+
+def catalog_table(catalog) -> dict[tuple[str, str], str]:
+    """(context, English) → translation, for the messages translated and not fuzzy."""
+    return {
+        (e.msgctxt or "", e.msgid): e.msgstr
+        for e in catalog
+        if e.msgstr.strip() and not e.fuzzy and not e.obsolete
+    }
+
+
+def missing(notebook, catalog) -> list[Message]:
+    table = catalog_table(catalog)
+    return [m for m in messages(notebook) if (m.context, m.text) not in table]
+
+
+def translate(notebook, catalog, lang: str):
+    """A copy of ``notebook`` with every message translated; :class:`Untranslated` if
+    any lacks its text.  The nbgrader checksums of translated cells are computed
+    again, so ``nbgrader validate`` accepts the edition as it is."""
+    lacking = missing(notebook, catalog)
+    if lacking:
+        raise Untranslated(lang, lacking)
+    from nbgrader.utils import compute_checksum
+
+    table = catalog_table(catalog)
+    edition = copy.deepcopy(notebook)
+    for cell in edition["cells"]:
+        if cell["cell_type"] == "markdown" and _source(cell).strip():
+            cell["source"] = table[(f"markdown:{cell['id']}", _source(cell))]
+        elif cell["cell_type"] == "code" and _is_solution(cell):
+            _translate_code(cell, table)
+        else:
+            continue
+        if "checksum" in cell["metadata"].get("nbgrader", {}):
+            cell["metadata"]["nbgrader"]["checksum"] = compute_checksum(cell)
+    edition["metadata"].setdefault("autograder", {})["lang"] = lang
+    return edition
+
+
+def _translate_code(cell, table: dict) -> None:
+    context = f"code:{cell['metadata']['nbgrader']['grade_id']}"
+    lines = _source(cell).split("\n")
+    for number, match in _code_lines(cell):
+        text = table[(context, match["text"])]
+        quote = '"""' if lines[number].lstrip().startswith('"""') else None
+        lines[number] = (
+            f"{match['indent']}{quote}{text}{quote}" if quote else f"{match['indent']}# {text}"
+        )
+    cell["source"] = "\n".join(lines)
+
+
+def update_catalog(notebook, path: Path, lang: str) -> tuple[int, int]:
+    """Bring ``path`` up to date with ``notebook``'s messages, as gettext's msgmerge
+    would: a new message is added empty; one whose English changed in a context that
+    had a translation keeps that translation, marked fuzzy, with the old English as
+    ``previous_msgid`` for the translator; messages gone from the notebook are
+    dropped (git keeps their history).  Returns (new, fuzzy)."""
+    import polib
+
+    catalog = read_catalog(path) if path.exists() else polib.POFile(wrapwidth=0)
+    catalog.metadata = catalog.metadata or {
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Language": lang,
+    }
+    known = {(e.msgctxt or "", e.msgid): e for e in catalog if not e.obsolete}
+    by_context: dict[str, list] = {}
+    for entry in catalog:
+        by_context.setdefault(entry.msgctxt or "", []).append(entry)
+    wanted = messages(notebook)
+    new = fuzzy = 0
+    for m in wanted:
+        if (m.context, m.text) in known:
+            continue
+        old = [e for e in by_context.get(m.context, []) if e.msgstr and e.msgid != m.text]
+        entry = polib.POEntry(msgctxt=m.context, msgid=m.text, msgstr="")
+        if len(old) == 1 and m.context.startswith("markdown:"):
+            entry.msgstr, entry.previous_msgid = old[0].msgstr, old[0].msgid
+            entry.flags.append("fuzzy")
+            fuzzy += 1
+        else:
+            new += 1
+        catalog.append(entry)
+    keep = {(m.context, m.text) for m in wanted}
+    for entry in catalog:
+        entry.obsolete = (entry.msgctxt or "", entry.msgid) not in keep
+    catalog[:] = [e for e in catalog if not e.obsolete]
+    order = {(m.context, m.text): i for i, m in enumerate(wanted)}
+    catalog.sort(key=lambda e: order[(e.msgctxt or "", e.msgid)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    catalog.save(str(path))
+    return new, fuzzy

@@ -5,9 +5,11 @@
   function (hidden checks never show expected values: their messages do not
   carry them).
 * :func:`write_report` reads every ``DIR/*/results.json`` and writes
-  ``DIR/report.html`` (grade histogram, each check's pass rate, the most
-  common failure messages) and ``DIR/nbgrader_export.csv`` (nbgrader's export
-  columns, so a gradebook import works unchanged).
+  ``DIR/report.html`` and its markdown twin ``DIR/report.md`` (failures grouped
+  by cause, each with the students who hit it; a row per student; the grade
+  histogram; each check's pass rate) and ``DIR/nbgrader_export.csv`` (nbgrader's
+  export columns, so a gradebook import works unchanged).  ``grade`` writes
+  them at the end of every batch.
 
 HTML comes from Jinja2 templates (``autograder/templates``): autoescaping keeps
 whatever a student's code printed from becoming markup in the page.
@@ -167,13 +169,6 @@ def boundary_png(report: Report) -> bytes | None:
     return buffer.getvalue()
 
 
-def _png_bytes(fig, plt, dpi: int) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 def write_feedback(folder: Path, report: Report, boundary: bytes | None = None) -> Path:
     """Write feedback.md and feedback.html into ``folder``; return the HTML path."""
     boundary = boundary if boundary is not None else boundary_png(report)
@@ -190,12 +185,6 @@ def write_feedback(folder: Path, report: Report, boundary: bytes | None = None) 
 
 
 # --------------------------------------------------------------------------- instructor report
-
-
-def _png(fig) -> str:
-    import matplotlib.pyplot as plt
-
-    return base64.b64encode(_png_bytes(fig, plt, dpi=100)).decode()
 
 
 def load_results(folder: Path) -> dict[str, dict]:
@@ -298,27 +287,44 @@ def students(results: dict) -> list[Student]:
     return sorted(rows, key=lambda row: row.who.casefold())
 
 
-def _report_pictures(scores: list[float], max_score: float, rates: list[tuple[str, float]]):
-    """The score histogram and the pass rate per check, as PNG data URIs."""
-    import matplotlib
+def histogram_svg(scores: list[float], max_score: float) -> str:
+    """The grade histogram as inline SVG: one bar per whole point, 0 to the maximum.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3))
-    ax.hist(
-        scores, bins=range(0, int(max_score) + 2), color="#4a78b5", edgecolor="white", align="left"
+    Drawn from numbers only (no student text reaches it), in the report's blue;
+    SVG rather than a matplotlib picture, since ``grade`` writes the report after
+    every batch and importing matplotlib alone would cost it about half a second.
+    """
+    top = int(max_score)
+    counts = Counter(min(max(int(s), 0), top) for s in scores)
+    tallest = max(counts.values(), default=1)
+    width, height, left, bottom, step = 680, 200, 36, 28, 620 / (top + 1)
+    scale = (height - bottom - 12) / tallest
+    parts = [
+        f'<svg id="histogram" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-size="11" '
+        'font-family="system-ui, sans-serif"><title>histogram of scores</title>',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 4}" y2="{height - bottom}" '
+        'stroke="#222"/>',
+        f'<text x="4" y="16">{tallest}</text><text x="4" y="{height - bottom}">0</text>',
+    ]
+    for k in range(top + 1):
+        x = left + k * step
+        bar = counts.get(k, 0) * scale
+        if bar:
+            parts.append(
+                f'<rect x="{x + 1:.1f}" y="{height - bottom - bar:.1f}" width="{step - 2:.1f}" '
+                f'height="{bar:.1f}" fill="#4a78b5"><title>{counts[k]} with {k}</title></rect>'
+            )
+        if k % 5 == 0 or k == top:
+            parts.append(
+                f'<text x="{x + step / 2:.1f}" y="{height - bottom + 14}" '
+                f'text-anchor="middle">{k}</text>'
+            )
+    parts.append(
+        f'<text x="{left + (width - left) / 2:.0f}" y="{height - 2}" text-anchor="middle">'
+        f"score (of {max_score:g}); bar height: submissions</text></svg>"
     )
-    ax.set_xlabel(f"score (of {max_score:g})")
-    ax.set_ylabel("submissions")
-    histogram = _png(fig)
-    fig, ax = plt.subplots(figsize=(7, 0.28 * len(rates) + 1))
-    ax.barh(range(len(rates)), [rate for _, rate in rates], color="#4a78b5")
-    ax.set_yticks(range(len(rates)), [name[:60] for name, _ in rates], fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of submissions passing")
-    return histogram, _png(fig)
+    return "".join(parts)
 
 
 def _write_export(export: Path, results: dict, assignment: str, max_score: float) -> None:
@@ -375,14 +381,15 @@ def report_markdown(summary: dict) -> str:
     else:
         lines += ["| students | cause | checks | who |", "|---:|---|---|---|"]
     for c in summary["causes"]:
-        kind = "" if c.named else "(check failed, no named mistake) "
+        where = "; ".join(c.checks) if c.named else "(this check; no named mistake)"
         lines.append(
-            f"| {len(c.students)} | {_cell(kind + c.title)} | {_cell('; '.join(c.checks))} "
+            f"| {len(c.students)} | {_cell(c.title)} | {_cell(where)} "
             f"| {_cell(', '.join(c.students))} |"
         )
     lines += ["", "## Students", "", "| student | score | failed checks |", "|---|---:|---|"]
     for row in summary["students"]:
-        failed = ", ".join(row.failed) if row.failed else "none"
+        every = len(row.failed) == len(summary["checks"])
+        failed = "every check" if every else ", ".join(row.failed) if row.failed else "none"
         lines.append(f"| {_cell(row.who)} | {row.score:g} / {row.max_score:g} | {_cell(failed)} |")
     lines += ["", "## Pass rate of each check", "", "| check | passed |", "|---|---:|"]
     lines += [f"| {_cell(name)} | {got} / {n} |" for name, _, got in summary["checks"]]
@@ -396,14 +403,13 @@ def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
     if not results:
         raise FileNotFoundError(f"no */results.json under {folder}: grade some notebooks first")
     summary = _summary(results)
-    histogram, passrates = _report_pictures(
-        summary["scores"], summary["max_score"], [(c[0], c[1]) for c in summary["checks"]]
-    )
     export = folder / "nbgrader_export.csv"
     _write_export(export, results, assignment, summary["max_score"])
     write_atomic(folder / "report.md", report_markdown(summary))
     html = _ENV.get_template("report.html.j2").render(
-        **summary, histogram=histogram, passrates=passrates, export_name=export.name
+        **summary,
+        histogram=histogram_svg(summary["scores"], summary["max_score"]),
+        export_name=export.name,
     )
     path = folder / "report.html"
     write_atomic(path, html)

@@ -315,7 +315,7 @@ def histogram_svg(scores: list[float], max_score: float) -> str:
                 f'<rect x="{x + 1:.1f}" y="{height - bottom - bar:.1f}" width="{step - 2:.1f}" '
                 f'height="{bar:.1f}" fill="#4a78b5"><title>{counts[k]} with {k}</title></rect>'
             )
-        if k % 5 == 0 or k == top:
+        if (k % 5 == 0 and top - k > 2) or k == top:
             parts.append(
                 f'<text x="{x + step / 2:.1f}" y="{height - bottom + 14}" '
                 f'text-anchor="middle">{k}</text>'

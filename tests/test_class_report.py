@@ -239,3 +239,17 @@ def test_report_markdown_escapes_table_cells():
     }
     md = report_markdown(summary)
     assert "| 1 | a \\| b | c | x\\|y |" in md and "| x\\|y | 0 / 31 | c |" in md
+
+
+def test_readme_states_the_points_the_data_gives():
+    import re
+
+    text = " ".join((ROOT / "README.md").read_text().split())
+    autograded, manual = _points()
+    stated = re.findall(r"(\d+) autograded \+ (\d+) graded by hand = (\d+) points", text)
+    assert stated and all(
+        (float(a), float(m), float(t)) == (autograded, manual, autograded + manual)
+        for a, m, t in stated
+    )
+    assert f"worth {autograded:g} points, all autograded" in text
+    assert f"total for the assignment is {autograded + manual:g}" in text

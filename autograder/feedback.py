@@ -192,10 +192,32 @@ def load_results(folder: Path) -> dict[str, dict]:
     out = {}
     for path in sorted(folder.glob("*/results.json")):
         try:
-            out[path.parent.name] = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
             continue
+        if _readable(data):
+            out[path.parent.name] = data
     return out
+
+
+def _readable(data) -> bool:
+    """Whether a results.json has the keys the report reads, of their types (a file the
+    grader did not write, or a damaged one, is left out rather than stopping the report)."""
+    if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
+        return False
+    numbers = all(isinstance(data.get(k, 0), (int, float)) for k in ("score", "max_score"))
+    saved = data.get("report", {})
+    return (
+        numbers
+        and "score" in data
+        and isinstance(saved, dict)
+        and isinstance(saved.get("results", []), list)
+        and all(isinstance(r, dict) for r in saved.get("results", []))
+        and all(
+            isinstance(t, dict) and isinstance(t.get("name"), str) and "status" in t
+            for t in data["tests"]
+        )
+    )
 
 
 def _tally(results: dict) -> tuple[list[str], Counter]:
@@ -368,7 +390,7 @@ def _cell(text: str) -> str:
 def report_markdown(summary: dict) -> str:
     """The class report as markdown: who hit which cause, and each student's row."""
     n, top = summary["n"], summary["max_score"]
-    lines = [f"# Grading report: {n} submissions", ""]
+    lines = [f"# Grading report: {n} submission{'s' if n != 1 else ''}", ""]
     lines.append(
         f"Mean score {summary['mean']:.2f} of {top:g}; median {summary['median']:g}; "
         f"{summary['full']} with full marks, {summary['zero']} with 0."

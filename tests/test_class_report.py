@@ -253,3 +253,26 @@ def test_readme_states_the_points_the_data_gives():
     )
     assert f"worth {autograded:g} points, all autograded" in text
     assert f"total for the assignment is {autograded + manual:g}" in text
+
+
+def test_a_damaged_results_file_is_left_out_of_the_report(tmp_path):
+    good = {
+        "score": 1,
+        "max_score": 2,
+        "output": "",
+        "tests": [
+            {"name": "model: a", "status": "passed", "output": "passed"},
+            {"name": "model: b", "status": "failed", "output": "wrong"},
+        ],
+        "report": {"student": "Eve", "results": [{"name": "model: b", "mistake": ""}]},
+    }
+    damaged = [[], {"score": "x", "tests": []}, {"score": 1, "tests": [3]}, "text"]
+    for k, data in enumerate([good, *damaged]):
+        (tmp_path / f"s{k}").mkdir()
+        (tmp_path / f"s{k}" / "results.json").write_text(json.dumps(data))
+    (tmp_path / "s9").mkdir()
+    (tmp_path / "s9" / "results.json").write_text("{not json")
+    page = write_report(tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    assert "| 1 | model: b | (this check; no named mistake) | Eve |" in md
+    assert md.startswith("# Grading report: 1 submission\n") and "Eve" in page.read_text()

@@ -111,6 +111,7 @@ class _Tables(HTMLParser):
             self.cell.append(data)
 
 
+@pytest.mark.slow  # grades four notebooks
 def test_the_rendered_report_lists_each_cause_with_its_students(graded):
     browser = chromium()
     if browser is None:
@@ -148,6 +149,7 @@ def test_the_rendered_report_lists_each_cause_with_its_students(graded):
     assert shot.stat().st_size > 10_000
 
 
+@pytest.mark.slow  # grades four notebooks
 def test_results_feedback_and_report_say_what_is_graded_by_hand(graded):
     out, reports, page = graded
     autograded, manual = _points()
@@ -163,6 +165,7 @@ def test_results_feedback_and_report_say_what_is_graded_by_hand(graded):
         assert phrase in (folder / "feedback.html").read_text()
 
 
+@pytest.mark.slow  # grades four notebooks
 def test_the_markdown_report_lists_each_cause_with_its_students(graded):
     out, reports, _ = graded
     md = (out / "report.md").read_text()

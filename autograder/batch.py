@@ -161,7 +161,7 @@ class _Batch:
 
     def write_all(self, paths: list[Path], reports: list[Report]) -> None:
         """Every file again, once no worker is left: results, feedback, fingerprints, grades.csv."""
-        from .feedback import write_feedback
+        from .feedback import report_after_batch, write_feedback
         from .results import (
             fingerprint,
             result_dir,
@@ -179,3 +179,4 @@ class _Batch:
             except OSError as exc:
                 print(f"error: the results of {path.name} were not written: {exc}", file=sys.stderr)
         write_grades_csv(self.out, reports)  # every row, whatever happened to the files above
+        report_after_batch(self.out)  # report.html, report.md, nbgrader_export.csv

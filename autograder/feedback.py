@@ -5,9 +5,11 @@
   function (hidden checks never show expected values: their messages do not
   carry them).
 * :func:`write_report` reads every ``DIR/*/results.json`` and writes
-  ``DIR/report.html`` (grade histogram, each check's pass rate, the most
-  common failure messages) and ``DIR/nbgrader_export.csv`` (nbgrader's export
-  columns, so a gradebook import works unchanged).
+  ``DIR/report.html`` and its markdown twin ``DIR/report.md`` (failures grouped
+  by cause, each with the students who hit it; a row per student; the grade
+  histogram; each check's pass rate) and ``DIR/nbgrader_export.csv`` (nbgrader's
+  export columns, so a gradebook import works unchanged).  ``grade`` writes
+  them at the end of every batch.
 
 HTML comes from Jinja2 templates (``autograder/templates``): autoescaping keeps
 whatever a student's code printed from becoming markup in the page.
@@ -20,6 +22,7 @@ import csv
 import io
 import json
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +30,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from . import ASSIGNMENT
 from .checks import GRADE_IDS
-from .judge import Report
-from .results import write_atomic
+from .judge import Report, named_mistake
+from .results import points_sentence, write_atomic
 
 _ENV = Environment(
     loader=PackageLoader("autograder", "templates"),
@@ -64,6 +67,8 @@ def feedback_markdown(report: Report) -> str:
     lines = [f"# Feedback for {report.submission}", ""]
     lines.append(f"**Score: {report.score:g} of {report.max_score:g}**")
     lines.append("")
+    if points_sentence(report.max_score):
+        lines += [points_sentence(report.max_score), ""]
     if report.error:
         lines += [f"This submission could not be graded: {report.error}", ""]
     lines += [f"> Note: {note}" for note in report.notes]
@@ -164,19 +169,13 @@ def boundary_png(report: Report) -> bytes | None:
     return buffer.getvalue()
 
 
-def _png_bytes(fig, plt, dpi: int) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 def write_feedback(folder: Path, report: Report, boundary: bytes | None = None) -> Path:
     """Write feedback.md and feedback.html into ``folder``; return the HTML path."""
     boundary = boundary if boundary is not None else boundary_png(report)
     write_atomic(folder / "feedback.md", feedback_markdown(report))
     html = _ENV.get_template("feedback.html.j2").render(
         report=report,
+        points=points_sentence(report.max_score),
         sections=_sections(report),
         boundary=base64.b64encode(boundary).decode() if boundary else None,
     )
@@ -188,103 +187,264 @@ def write_feedback(folder: Path, report: Report, boundary: bytes | None = None) 
 # --------------------------------------------------------------------------- instructor report
 
 
-def _png(fig) -> str:
-    import matplotlib.pyplot as plt
-
-    return base64.b64encode(_png_bytes(fig, plt, dpi=100)).decode()
-
-
 def load_results(folder: Path) -> dict[str, dict]:
     """Every ``<stem>/results.json`` below ``folder``, by submission stem."""
     out = {}
     for path in sorted(folder.glob("*/results.json")):
         try:
-            out[path.parent.name] = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
             continue
+        if _readable(data):
+            out[path.parent.name] = data
     return out
 
 
-def _tally(results: dict) -> tuple[list[str], Counter, Counter]:
-    """Check names in first-seen order, passes per check, and failures per (check, message)."""
+def _readable(data) -> bool:
+    """Whether a results.json has the keys the report reads, of their types (a file the
+    grader did not write, or a damaged one, is left out rather than stopping the report)."""
+    if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
+        return False
+    numbers = all(isinstance(data.get(k, 0), (int, float)) for k in ("score", "max_score"))
+    saved = data.get("report", {})
+    return (
+        numbers
+        and "score" in data
+        and isinstance(saved, dict)
+        and isinstance(saved.get("results", []), list)
+        and all(isinstance(r, dict) for r in saved.get("results", []))
+        and all(
+            isinstance(t, dict) and isinstance(t.get("name"), str) and "status" in t
+            for t in data["tests"]
+        )
+    )
+
+
+def _tally(results: dict) -> tuple[list[str], Counter]:
+    """Check names in first-seen order, and passes per check."""
     names: list[str] = []
     passed: Counter = Counter()
-    failures: Counter = Counter()
     for r in results.values():
         for t in r.get("tests", []):
             if t["name"] not in names:
                 names.append(t["name"])
-            if t["status"] == "passed":
-                passed[t["name"]] += 1
-            else:
-                first = t.get("output", "").splitlines()[0] if t.get("output") else ""
-                failures[(t["name"], first)] += 1
-    return names, passed, failures
+            passed[t["name"]] += t["status"] == "passed"
+    return names, passed
 
 
-def _report_pictures(scores: list[float], max_score: float, rates: list[tuple[str, float]]):
-    """The score histogram and the pass rate per check, as PNG data URIs."""
-    import matplotlib
+def who(stem: str, data: dict) -> str:
+    """The student a results.json belongs to (:attr:`Report.who`), else its folder's name."""
+    saved = data.get("report") or {}
+    if saved.get("student"):
+        return str(saved["student"])
+    return Path(str(saved.get("submission") or stem)).stem or stem
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 3))
-    ax.hist(
-        scores, bins=range(0, int(max_score) + 2), color="#4a78b5", edgecolor="white", align="left"
+def failures(data: dict) -> list[tuple[str, str]]:
+    """(check, named mistake or "") for each failed check of one results.json.
+
+    The mistake is the one the judge recorded (``report.results[].mistake``); results
+    written before that field existed have it read from the check's message instead.
+    """
+    saved = {r.get("name"): r for r in (data.get("report") or {}).get("results", [])}
+    out = []
+    for t in data.get("tests", []):
+        if t["status"] == "passed":
+            continue
+        recorded = saved.get(t["name"], {})
+        mistake = recorded["mistake"] if "mistake" in recorded else named_mistake(t["output"])
+        out.append((t["name"], mistake or ""))
+    return out
+
+
+@dataclass
+class Cause:
+    """Why some students lost points: a named mistake, or (where the message names
+    none) the failing check itself; who hit it, and in which checks."""
+
+    title: str
+    named: bool
+    checks: list[str] = field(default_factory=list)
+    students: list[str] = field(default_factory=list)
+
+
+def causes(results: dict) -> list[Cause]:
+    """Failures grouped by cause, most students first; each student once per cause."""
+    found: dict[tuple[bool, str], Cause] = {}
+    for stem, data in results.items():
+        person = who(stem, data)
+        for check, mistake in failures(data):
+            key = (bool(mistake), mistake or check)
+            cause = found.setdefault(key, Cause(key[1], key[0]))
+            if check not in cause.checks:
+                cause.checks.append(check)
+            if person not in cause.students:
+                cause.students.append(person)
+    for cause in found.values():
+        cause.students.sort(key=str.casefold)
+    return sorted(found.values(), key=lambda c: (-len(c.students), not c.named, c.title))
+
+
+@dataclass
+class Student:
+    """One row of the per-student table."""
+
+    who: str
+    score: float
+    max_score: float
+    failed: list[str]
+
+
+def students(results: dict) -> list[Student]:
+    """Every graded submission as a row, by name."""
+    rows = [
+        Student(
+            who(stem, data),
+            float(data.get("score", 0)),
+            float(data.get("max_score", 0)),
+            [t["name"] for t in data.get("tests", []) if t["status"] != "passed"],
+        )
+        for stem, data in results.items()
+    ]
+    return sorted(rows, key=lambda row: row.who.casefold())
+
+
+def histogram_svg(scores: list[float], max_score: float) -> str:
+    """The grade histogram as inline SVG: one bar per whole point, 0 to the maximum.
+
+    Drawn from numbers only (no student text reaches it), in the report's blue;
+    SVG rather than a matplotlib picture, since ``grade`` writes the report after
+    every batch and importing matplotlib alone would cost it about half a second.
+    """
+    top = int(max_score)
+    counts = Counter(min(max(int(s), 0), top) for s in scores)
+    tallest = max(counts.values(), default=1)
+    width, height, left, bottom, step = 680, 200, 36, 28, 620 / (top + 1)
+    scale = (height - bottom - 12) / tallest
+    parts = [
+        f'<svg id="histogram" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-size="11" '
+        'font-family="system-ui, sans-serif"><title>histogram of scores</title>',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 4}" y2="{height - bottom}" '
+        'stroke="#222"/>',
+        f'<text x="4" y="16">{tallest}</text><text x="4" y="{height - bottom}">0</text>',
+    ]
+    for k in range(top + 1):
+        x = left + k * step
+        bar = counts.get(k, 0) * scale
+        if bar:
+            parts.append(
+                f'<rect x="{x + 1:.1f}" y="{height - bottom - bar:.1f}" width="{step - 2:.1f}" '
+                f'height="{bar:.1f}" fill="#4a78b5"><title>{counts[k]} with {k}</title></rect>'
+            )
+        if (k % 5 == 0 and top - k > 2) or k == top:
+            parts.append(
+                f'<text x="{x + step / 2:.1f}" y="{height - bottom + 14}" '
+                f'text-anchor="middle">{k}</text>'
+            )
+    parts.append(
+        f'<text x="{left + (width - left) / 2:.0f}" y="{height - 2}" text-anchor="middle">'
+        f"score (of {max_score:g}); bar height: submissions</text></svg>"
     )
-    ax.set_xlabel(f"score (of {max_score:g})")
-    ax.set_ylabel("submissions")
-    histogram = _png(fig)
-    fig, ax = plt.subplots(figsize=(7, 0.28 * len(rates) + 1))
-    ax.barh(range(len(rates)), [rate for _, rate in rates], color="#4a78b5")
-    ax.set_yticks(range(len(rates)), [name[:60] for name, _ in rates], fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of submissions passing")
-    return histogram, _png(fig)
+    return "".join(parts)
 
 
 def _write_export(export: Path, results: dict, assignment: str, max_score: float) -> None:
-    """nbgrader's grade export columns, one row per submission."""
+    """nbgrader's grade export columns, one row per submission (``student_id``: who)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(NBGRADER_COLUMNS)
     for stem, r in results.items():
-        score = float(r["score"])
-        writer.writerow([assignment, "", "", stem, "", "", "", score, 0.0, score, max_score])
+        score, student = float(r["score"]), who(stem, r)
+        writer.writerow([assignment, "", "", student, "", "", "", score, 0.0, score, max_score])
     write_atomic(export, buffer.getvalue())
 
 
+def _summary(results: dict) -> dict:
+    """The numbers and groupings both the HTML and the markdown report show."""
+    scores = [float(r["score"]) for r in results.values()]
+    max_score = max(float(r.get("max_score", 0)) for r in results.values())
+    names, passed = _tally(results)
+    n = len(results)
+    ordered = sorted(scores)
+    return {
+        "n": n,
+        "scores": scores,
+        "mean": sum(scores) / n,
+        "median": ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2,
+        "max_score": max_score,
+        "points": points_sentence(max_score),
+        "full": sum(s == max_score for s in scores),
+        "zero": sum(s == 0 for s in scores),
+        "checks": [(name, passed[name] / n, passed[name]) for name in names],
+        "causes": causes(results),
+        "students": students(results),
+    }
+
+
+def _cell(text: str) -> str:
+    """Text as one markdown table cell: pipes escaped, on one line."""
+    return " ".join(str(text).replace("|", "\\|").split())
+
+
+def report_markdown(summary: dict) -> str:
+    """The class report as markdown: who hit which cause, and each student's row."""
+    n, top = summary["n"], summary["max_score"]
+    lines = [f"# Grading report: {n} submission{'s' if n != 1 else ''}", ""]
+    lines.append(
+        f"Mean score {summary['mean']:.2f} of {top:g}; median {summary['median']:g}; "
+        f"{summary['full']} with full marks, {summary['zero']} with 0."
+    )
+    if summary["points"]:
+        lines += ["", summary["points"]]
+    lines += ["", "## Failures by cause", ""]
+    if not summary["causes"]:
+        lines.append("No check failed.")
+    else:
+        lines += ["| students | cause | checks | who |", "|---:|---|---|---|"]
+    for c in summary["causes"]:
+        where = "; ".join(c.checks) if c.named else "(this check; no named mistake)"
+        lines.append(
+            f"| {len(c.students)} | {_cell(c.title)} | {_cell(where)} "
+            f"| {_cell(', '.join(c.students))} |"
+        )
+    lines += ["", "## Students", "", "| student | score | failed checks |", "|---|---:|---|"]
+    for row in summary["students"]:
+        every = len(row.failed) == len(summary["checks"])
+        failed = "every check" if every else ", ".join(row.failed) if row.failed else "none"
+        lines.append(f"| {_cell(row.who)} | {row.score:g} / {row.max_score:g} | {_cell(failed)} |")
+    lines += ["", "## Pass rate of each check", "", "| check | passed |", "|---|---:|"]
+    lines += [f"| {_cell(name)} | {got} / {n} |" for name, _, got in summary["checks"]]
+    return "\n".join(lines) + "\n"
+
+
 def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
-    """Write report.html and nbgrader_export.csv for the graded submissions in ``folder``."""
+    """Write report.html, report.md and nbgrader_export.csv for the graded submissions in
+    ``folder``; return the HTML's path."""
     results = load_results(folder)
     if not results:
         raise FileNotFoundError(f"no */results.json under {folder}: grade some notebooks first")
-    scores = [float(r["score"]) for r in results.values()]
-    max_score = max(float(r.get("max_score", 0)) for r in results.values())
-    names, passed, failures = _tally(results)
-    n = len(results)
-    histogram, passrates = _report_pictures(
-        scores, max_score, [(name, passed[name] / n) for name in names]
-    )
+    summary = _summary(results)
     export = folder / "nbgrader_export.csv"
-    _write_export(export, results, assignment, max_score)
-    ordered = sorted(scores)
-    median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+    _write_export(export, results, assignment, summary["max_score"])
+    write_atomic(folder / "report.md", report_markdown(summary))
     html = _ENV.get_template("report.html.j2").render(
-        n=n,
-        mean=sum(scores) / n,
-        median=median,
-        max_score=max_score,
-        full=sum(s == max_score for s in scores),
-        zero=sum(s == 0 for s in scores),
-        histogram=histogram,
-        passrates=passrates,
-        checks=[(name, passed[name] / n, passed[name]) for name in names],
-        failures=[(count, name, message) for (name, message), count in failures.most_common(15)],
+        **summary,
+        histogram=histogram_svg(summary["scores"], summary["max_score"]),
         export_name=export.name,
     )
     path = folder / "report.html"
     write_atomic(path, html)
     return path
+
+
+def report_after_batch(folder: Path) -> Path | None:
+    """:func:`write_report` at the end of ``grade``: a report that cannot be written is
+    said in one line, and costs nothing else (results and grades.csv are written)."""
+    import sys
+
+    try:
+        return write_report(folder)
+    except (OSError, ValueError) as exc:
+        print(f"note: the class report was not written: {exc}", file=sys.stderr)
+        return None

@@ -40,6 +40,10 @@ class CheckResult:
     public: bool
     hint: str = ""
     seconds: float = 0.0
+    #: The typical mistake the message names (the catalogue's sentence for it, as
+    #: :func:`named_mistake` finds it), "" where it names none: what the class report
+    #: groups failures by.  Optional, so results written before it existed still load.
+    mistake: str = ""
     #: For the feedback only (never in results.json): the trained model's outputs on
     #: the decision-boundary grid, the student's and the reference's.
     boundary: tuple | None = field(default=None, repr=False, compare=False)
@@ -368,6 +372,25 @@ def _verdict(check, answers, expected, reports, limits) -> str | None:
     return message
 
 
+_PRINTED = "\n  your code printed: "
+_LIKELY = re.compile(r"likely cause: ([^\n]+)")
+
+
+def named_mistake(message: str) -> str:
+    """The typical mistake a failure message names, as the catalogue words it; "" if none.
+
+    A diagnosis (:mod:`autograder.mistakes`) puts the catalogue's sentence into the
+    message, and an explained error puts its explanation after "likely cause: ".
+    What the student's code printed is left out: a submission cannot name its own cause.
+    """
+    text = message.split(_PRINTED, 1)[0]
+    found = [(text.find(title), title) for title, _ in compare.MISTAKES.values() if title in text]
+    match = _LIKELY.search(text)
+    if match:
+        found.append((match.start(1), match.group(1).strip()))
+    return min(found, key=lambda f: (f[0], -len(f[1])))[1] if found else ""
+
+
 def _result(check: Check, passed: bool, message: str, started: float) -> CheckResult:
     output = "passed" if passed else message + (f"\n  hint: {check.hint}" if check.hint else "")
     return CheckResult(
@@ -380,6 +403,7 @@ def _result(check: Check, passed: bool, message: str, started: float) -> CheckRe
         public=check.public,
         hint=check.hint,
         seconds=round(time.monotonic() - started, 3),
+        mistake="" if passed else named_mistake(message),
     )
 
 

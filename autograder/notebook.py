@@ -14,9 +14,12 @@ student pasted the function into a new cell) is found by the ``def`` it holds.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
+import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import ASSIGNMENT, ROOT
@@ -237,3 +240,47 @@ def reference_cells(source) -> list[dict]:
     # A function the master notebook lacks a cell for still runs, after the rest.
     run += [{"grade_id": name, "kind": "solution", "source": refs[name]} for name in refs]
     return run
+
+
+# --------------------------------------------------------------------------- graded by hand
+
+
+@dataclass(frozen=True)
+class HandGraded:
+    """An answer nbgrader leaves to a person: a "manual" cell (graded and a solution) or a
+    task; its points count in nbgrader's total but never in the kit's."""
+
+    grade_id: str
+    points: float
+    section: str  # the heading above it, as the notebook titles it
+
+
+def hand_graded(source) -> list[HandGraded]:
+    """The master notebook's hand-graded cells, in order, with their points.
+
+    Read from nbgrader's metadata so the points a report states are the ones the
+    course's gradebook uses: a test cell (graded, not a solution) is autograded; a
+    graded solution cell or a task is graded by hand.
+    """
+    found, heading = [], ""
+    for cell in source.cells:
+        text = _text(cell.get("source")) if cell.get("cell_type") == "markdown" else ""
+        if text.lstrip().startswith("#"):
+            heading = text.lstrip().splitlines()[0].lstrip("#").strip()
+            heading = re.sub(r"\s*\([^)]*\)$", "", heading)  # "(graded by hand)" and such
+        meta = nbgrader_meta(cell)
+        if (meta.get("grade") and meta.get("solution")) or meta.get("task"):
+            points = float(meta.get("points") or 0)
+            if points > 0:
+                found.append(HandGraded(grade_id(cell) or "", points, heading))
+    return found
+
+
+@functools.cache
+def master_hand_graded(assignment: str = ASSIGNMENT) -> tuple[HandGraded, ...]:
+    """:func:`hand_graded` of the master notebook, read once; empty where it is missing
+    (a kit without ``source/``): then nothing is said about points graded by hand."""
+    try:
+        return tuple(hand_graded(read_notebook(source_path(assignment))))
+    except (OSError, NotANotebook):
+        return ()

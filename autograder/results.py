@@ -3,8 +3,10 @@
 ``results.json`` follows Gradescope's autograder schema (``score``, ``tests[]``
 with ``name``, ``score``, ``max_score``, ``status``, ``output``, ``visibility``),
 so the same file serves the grading command and Gradescope.  The grading
-command's files also hold, under the extra top-level key ``report`` (Gradescope
-allows extra keys), the whole report (:meth:`autograder.judge.Report.as_dict`),
+command's files also hold two extra top-level keys (Gradescope allows extra
+keys): ``hand_graded``, the master notebook's cells graded by hand with their
+points (nbgrader's total counts them, the score here does not; ``output`` says
+so), and ``report``, the whole report (:meth:`autograder.judge.Report.as_dict`),
 which ``--resume`` reads back as it was, hints included.  Files are written
 atomically (a temporary file, then a rename): a crash never leaves half a file.
 """
@@ -15,11 +17,14 @@ import csv
 import functools
 import io
 import json
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from . import files
 from .checks import REGISTRY
 from .judge import Report
+from .notebook import HandGraded, master_hand_graded
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -31,12 +36,35 @@ def write_atomic(path: Path, text: str) -> None:
     files.write_file(path, text, clear=True)
 
 
+def points_sentence(autograded: float, hand: Sequence[HandGraded] | None = None) -> str:
+    """What the score is out of, where nbgrader's total also counts points graded by hand:
+    "31 autograded + 2 graded by hand = 33 points in all: ..."; "" when none are.
+
+    ``autograded`` comes from the checks (a report's ``max_score``), ``hand`` from the
+    master notebook's nbgrader metadata (:func:`autograder.notebook.hand_graded`; by
+    default the master's own), so neither number is written down twice.
+    """
+    hand = master_hand_graded() if hand is None else hand
+    manual = sum(h.points for h in hand)
+    if not manual:
+        return ""
+    parts = " and ".join(f'"{h.section}"' if h.section else h.grade_id for h in hand)
+    return (
+        f"{autograded:g} autograded + {manual:g} graded by hand = {autograded + manual:g} "
+        f"points in all: the score here is out of the {autograded:g} autograded points; "
+        f"the answer under {parts} is graded by hand, later."
+    )
+
+
 def gradescope_json(report: Report) -> dict:
-    """The report in Gradescope's results.json schema."""
+    """The report in Gradescope's results.json schema (its ``output``: why it could not
+    be graded, notes, and what the score is out of)."""
     lines = []
     if report.error:
         lines.append(f"This submission could not be graded: {report.error}")
     lines.extend(f"Note: {n}" for n in report.notes)
+    lines.append(points_sentence(report.max_score))
+    lines = [line for line in lines if line]
     return {
         "score": report.score,
         "max_score": report.max_score,
@@ -73,7 +101,8 @@ def result_dir(out: Path, submission: str) -> Path:
 def write_results(out: Path, report: Report) -> Path:
     """``out/<stem>/results.json``: Gradescope's keys, and the report for ``--resume``."""
     path = result_dir(out, report.submission) / "results.json"
-    data = gradescope_json(report) | {"report": report.as_dict()}
+    hand = [asdict(h) for h in master_hand_graded()]
+    data = gradescope_json(report) | {"hand_graded": hand, "report": report.as_dict()}
     write_atomic(path, json.dumps(data, indent=2) + "\n")
     return path
 

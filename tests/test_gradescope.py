@@ -21,6 +21,7 @@ import pytest
 from autograder import ASSIGNMENT, ROOT
 from autograder.checks import REGISTRY
 from autograder.gradescope import STUDENT_USER, build_zip, ensure_student_user
+from autograder.notebook import master_hand_graded
 from autograder.sandbox import let_students_reach_python
 
 pytestmark = pytest.mark.slow
@@ -115,6 +116,9 @@ def test_solved_notebook_gets_full_marks(autograder_root):
     assert all(t["status"] == "passed" for t in data["tests"])
     assert {t["visibility"] for t in data["tests"]} == {"visible", "after_published"}
     assert all("execution_time" in t for t in data["tests"]) and "execution_time" in data
+    # what the score is out of: the zip's kit reads the hand-graded points from its master
+    hand = sum(h.points for h in master_hand_graded())
+    assert f"{MAX:g} autograded + {hand:g} graded by hand" in data["output"]
 
 
 def test_untouched_release_gets_zero(autograder_root):

@@ -76,10 +76,15 @@ def cmd_release(args) -> int:
     cells' points, the answer key (from solutions/reference.py), the public checks
     package, release/ (with nbgrader generate_assignment) and the solved notebook.
     """
+    from .key import StaleKey
     from .release import release
 
     started = time.monotonic()
-    written = release(rebuild_key=not args.keep_key)
+    try:
+        written = release(rebuild_key=not args.keep_key)
+    except StaleKey as exc:  # only with --keep-key: the public checks would be built from it
+        print(f"error: {exc} (without --keep-key)", file=sys.stderr)
+        return 2
     for what, path in written.items():
         print(f"{what}: {Path(path).relative_to(ROOT)}")
     print(f"done in {time.monotonic() - started:.1f} s")
@@ -93,9 +98,14 @@ def cmd_demo(args) -> int:
     release and a notebook with a typical mistake.
     """
     from .demo import run_demo
+    from .key import StaleKey, TamperedKey
 
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
-    return run_demo(out, _limits(args))
+    try:
+        return run_demo(out, _limits(args))
+    except (StaleKey, TamperedKey) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def cmd_check(args) -> int:

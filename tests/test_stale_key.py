@@ -304,3 +304,22 @@ def run_nbgrader_in(kit: Path, *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=600,
     )
+
+
+# --------------------------------------------------------------------------- in process
+
+
+def test_the_committed_key_is_current_and_records_every_source():
+    """The kit as committed: its key was built from these checks, reference and cells
+    (otherwise every grading refuses; run release and commit the key)."""
+    from autograder import key
+
+    recorded = json.loads(key.KEY_PATH.read_text())["built_from"]
+    assert set(recorded) == set(key.built_from())
+    key.ensure_current()  # raises StaleKey, naming what changed
+
+
+def test_release_keep_key_refuses_a_stale_key(stale_kit):
+    done = run_kit(stale_kit, "release", "--keep-key")
+    line = assert_refused(done, "--keep-key")
+    assert done.returncode == 2, line

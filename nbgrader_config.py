@@ -28,7 +28,10 @@ from nbgrader.preprocessors import (  # noqa: E402
     SaveAutoGrades,
 )
 
+# Before anything runs: a stale answer key (checks, reference or setup cells changed since
+# `python -m autograder release`) fails each submission's autograde instead of grading it.
 c.Autograde.autograde_preprocessors = [
+    "autograder.nbgrader_judge.KeyIsCurrent",
     Execute,
     IgnorePattern,
     ClearMetadataPreprocessor,

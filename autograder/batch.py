@@ -65,6 +65,8 @@ def grade_paths(
     ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
     With ``resume``, a submission whose file and grader are unchanged since its
     last grading in ``out`` is not graded again (its results are read back).
+    Raises :class:`autograder.key.StaleKey` (or ``TamperedKey``) before anything runs or
+    is written when the answer key does not fit the kit.
     Each ``results.json`` is written as soon as its submission is graded, and
     all of them again at the end, after every worker is gone: a submission
     that wrote into ``out`` while it ran (it can find the folder) changes nothing.
@@ -76,9 +78,11 @@ def grade_paths(
     from .pool import warm_up
     from .processes import usable_cores
 
-    warm_up()
-    the_key = answer_key.load()
+    # The key first, checked against the kit (answer_key.StaleKey, TamperedKey): a stale
+    # one stops the batch before any student code runs and before ``out`` is touched.
     source = read_notebook(source_path())
+    the_key = answer_key.load(source=source)
+    warm_up()
     references = reference_sources()
     limits_for = limits_for or {}
     cores = usable_cores()

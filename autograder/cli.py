@@ -38,7 +38,9 @@ def cmd_grade(args) -> int:
     whatever is wrong with it. Run as root (in a container) to grade untrusted work: each
     submission's code then runs as a user of its own, in its own cgroup and namespaces,
     unable to read the answer key, the other submissions or DIR (README: Trust model). As
-    an ordinary user, student code runs as you.
+    an ordinary user, student code runs as you. Exit status 2, before anything is graded
+    or written, when the answer key is stale (checks, reference or setup cells changed
+    since `python -m autograder release`).
     """
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit("--jobs must be at least 1")
@@ -48,15 +50,20 @@ def cmd_grade(args) -> int:
 
     warm_up()
     from .batch import grade_paths
+    from .key import StaleKey, TamperedKey
     from .results import summary_table
 
     paths = [Path(p) for p in args.submissions]
     missing = [str(p) for p in paths if not p.is_file()]
     for m in missing:
         print(f"note: {m} is not a file; it gets a row with 0 points", file=sys.stderr)
-    reports = grade_paths(
-        paths, Path(args.out), _limits(args), args.jobs, not args.quiet, resume=args.resume
-    )
+    try:
+        reports = grade_paths(
+            paths, Path(args.out), _limits(args), args.jobs, not args.quiet, resume=args.resume
+        )
+    except (StaleKey, TamperedKey) as exc:  # before any grading: nothing was written
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(summary_table(reports))
     print(f"\nwrote {Path(args.out) / 'grades.csv'} and one results.json per submission")
     return 0
@@ -69,10 +76,15 @@ def cmd_release(args) -> int:
     cells' points, the answer key (from solutions/reference.py), the public checks
     package, release/ (with nbgrader generate_assignment) and the solved notebook.
     """
+    from .key import StaleKey
     from .release import release
 
     started = time.monotonic()
-    written = release(rebuild_key=not args.keep_key)
+    try:
+        written = release(rebuild_key=not args.keep_key)
+    except StaleKey as exc:  # only with --keep-key: the public checks would be built from it
+        print(f"error: {exc} (without --keep-key)", file=sys.stderr)
+        return 2
     for what, path in written.items():
         print(f"{what}: {Path(path).relative_to(ROOT)}")
     print(f"done in {time.monotonic() - started:.1f} s")
@@ -86,9 +98,14 @@ def cmd_demo(args) -> int:
     release and a notebook with a typical mistake.
     """
     from .demo import run_demo
+    from .key import StaleKey, TamperedKey
 
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
-    return run_demo(out, _limits(args))
+    try:
+        return run_demo(out, _limits(args))
+    except (StaleKey, TamperedKey) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def cmd_check(args) -> int:
@@ -96,7 +113,7 @@ def cmd_check(args) -> int:
 
     The checks run in a worker process and print expected against got, with hints. Exit
     status 0 when every public check passes, 1 when some fail, 2 when the file is not a
-    notebook.
+    notebook or the answer key is stale.
     """
     from .pool import warm_up
 
@@ -108,9 +125,14 @@ def cmd_check(args) -> int:
     from .verdicts import format_verdict
 
     public = checks_for(public_only=True)
+    try:
+        the_key = answer_key.load()
+    except (answer_key.StaleKey, answer_key.TamperedKey) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     report = grade_notebook(
         Path(args.notebook),
-        answer_key.load(),
+        the_key,
         read_notebook(source_path()),
         reference_sources(),
         _limits(args),
@@ -152,11 +174,17 @@ def cmd_report(args) -> int:
 def cmd_gradescope(args) -> int:
     """Build the Gradescope autograder zip.
 
-    The zip holds setup.sh and run_autograder at its root, and the kit.
+    The zip holds setup.sh and run_autograder at its root, and the kit. Exit status 2,
+    and no zip, when the answer key is stale (run `python -m autograder release`).
     """
     from .gradescope import build_zip
+    from .key import StaleKey, TamperedKey
 
-    path = build_zip(Path(args.out), args.hidden_visibility)
+    try:
+        path = build_zip(Path(args.out), args.hidden_visibility)
+    except (StaleKey, TamperedKey) as exc:  # checked before the zip is written
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 

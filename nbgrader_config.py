@@ -9,6 +9,9 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+# nbgrader's own defaults, and the assignment's translation catalogues (locale/*.po): the
+# translated editions are written by `python -m autograder release`, never copied as files.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "locale"]
 
 # The student's notebook trains a small model; hidden test cells start the judge.
 c.Execute.timeout = 300

@@ -171,6 +171,7 @@ class _Batch:
             report = failed_everything("(no notebook)", sub.problem)
             report.student = sub.student
             self.finish(sub, report, fingerprint(Path(os.devnull), sub.identity))
+            LOG.info("no notebook from %s: %s", sub.origin, sub.problem)
             return report
         value = fingerprint(sub.path, sub.identity)  # of the bytes about to be graded
         if self.resume:

@@ -232,9 +232,8 @@ def test_flat_folder_zip_and_lms_names(downloads):
     assert "skipped 1 file(s) that are not .ipynb (notes.txt)" in done.stderr
     for folder in ("kim", "a", "b", "smith_john", "doe_jane", "Kim_Min-jun", "jlee"):
         assert (out / folder / "results.json").is_file(), folder
-    assert json.loads((out / "Kim_Min-jun" / "results.json").read_text())["report"][
-        "student"
-    ] == ("Kim Min-jun")
+    report = json.loads((out / "Kim_Min-jun" / "results.json").read_text())["report"]
+    assert report["student"] == "Kim Min-jun"
 
 
 # --------------------------------------------------------------------------- naming, no grading

@@ -163,9 +163,24 @@ class _Batch:
 
     def grade(self, sub: Submission) -> Report:
         """``sub``'s report (read back if resuming and unchanged), its files written
-        at once; never raises for the submission."""
+        at once; never raises for the submission: a grader error costs its row only."""
+        from .judge import failed_everything
+
+        try:
+            return self._grade(sub)
+        except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the batch
+            LOG.exception("internal grader error on %s", sub.origin)
+            self.crashed.append(sub.origin)
+            report = failed_everything(
+                sub.path.name if sub.path else "", f"internal grader error: {exc!r}"
+            )
+            report.student = sub.student
+            return report
+
+    def _grade(self, sub: Submission) -> Report:
         from .judge import failed_everything, grade_notebook
         from .results import fingerprint, read_report
+        from .submissions import printable
 
         if sub.path is None:  # a student folder without a notebook: nothing to run
             report = failed_everything("(no notebook)", sub.problem)
@@ -178,6 +193,7 @@ class _Batch:
             previous = read_report(self.out, sub.folder, sub.path, sub.identity)
             if previous is not None:
                 previous.student = sub.student
+                previous.submission = printable(previous.submission)
                 self.resumed.add(sub.folder)
                 LOG.info("resumed %s (graded by an earlier run)", sub.origin)
                 return previous
@@ -194,13 +210,16 @@ class _Batch:
             LOG.exception("internal grader error on %s", sub.origin)
             self.crashed.append(sub.origin)
             report = failed_everything(sub.path.name, f"internal grader error: {exc!r}")
+            value = None  # no fingerprint: --resume grades it again
         report.student = sub.student
+        report.submission = printable(report.submission)
         self.finish(sub, report, value)
         LOG.info("graded %s: %g of %g", sub.origin, report.score, report.max_score)
         return report
 
-    def finish(self, sub: Submission, report: Report, value: str) -> None:
-        """results.json, feedback, then the fingerprint (its presence means done)."""
+    def finish(self, sub: Submission, report: Report, value: str | None) -> None:
+        """results.json, feedback, then the fingerprint (its presence means done; none
+        for a grading the grader itself failed, which ``--resume`` must do again)."""
         from .feedback import boundary_png, write_feedback
         from .results import write_fingerprint, write_results
 
@@ -209,7 +228,8 @@ class _Batch:
         try:
             write_results(self.out, report, sub.folder)
             write_feedback(self.out / sub.folder, report, picture)
-            write_fingerprint(self.out, sub.folder, value)
+            if value:
+                write_fingerprint(self.out, sub.folder, value)
         except OSError as exc:  # written again at the end
             print(f"note: could not write the results of {sub.origin} yet: {exc}", file=sys.stderr)
 
@@ -222,9 +242,10 @@ class _Batch:
             try:  # one submission's files; a failure here costs its files, not the batch
                 write_results(self.out, report, sub.folder)
                 if sub.folder not in self.resumed:
-                    value, picture = self.done[sub.folder]
+                    value, picture = self.done.get(sub.folder, (None, None))
                     write_feedback(self.out / sub.folder, report, picture)
-                    write_fingerprint(self.out, sub.folder, value)
+                    if value:
+                        write_fingerprint(self.out, sub.folder, value)
             except OSError as exc:
                 print(
                     f"error: the results of {sub.origin} were not written: {exc}", file=sys.stderr

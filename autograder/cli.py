@@ -152,7 +152,7 @@ def _start_log(out: Path) -> Path:
 
     path = out / LOG_NAME
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    handler = logging.StreamHandler(open(fd, "a", encoding="utf-8"))  # noqa: SIM115
+    handler = logging.StreamHandler(open(fd, "a", encoding="utf-8", errors="backslashreplace"))  # noqa: SIM115
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("autograder")
     logger.addHandler(handler)

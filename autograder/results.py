@@ -147,7 +147,9 @@ def fingerprint(path: Path, identity: str = "") -> str:
     import hashlib
 
     digest = hashlib.sha256(Path(path).read_bytes() if Path(path).is_file() else b"").digest()
-    return hashlib.sha256(digest + _grader_digest() + identity.encode()).hexdigest()
+    return hashlib.sha256(
+        digest + _grader_digest() + identity.encode("utf-8", "surrogateescape")
+    ).hexdigest()
 
 
 def grader_files() -> list[Path]:

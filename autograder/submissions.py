@@ -225,11 +225,11 @@ def _from_nbgrader(submitted: Path, shown: Path, found: Found) -> list[Submissio
         if not folder.is_dir() or folder.is_symlink():
             held = ", ".join(p.name for p in sorted(student.iterdir())[:5]) or "nothing"
             problem = f"no {ASSIGNMENT}/ folder was submitted (the student's folder holds: {held})"
-            rows.append(Submission(None, student.name, str(where), problem))
+            rows.append(Submission(None, printable(student.name), str(where), problem))
             continue
         notebook, note = choose_notebook(folder)
         origin = str(where / ASSIGNMENT / notebook.relative_to(folder)) if notebook else str(where)
-        rows.append(Submission(notebook, student.name, origin, "" if notebook else note))
+        rows.append(Submission(notebook, printable(student.name), origin, "" if notebook else note))
         if notebook and note:
             found.notes.append(f"{student.name}: {note}")
     if students and not any(r.path for r in rows):
@@ -394,7 +394,13 @@ def name_rows(rows: list[Submission]) -> list[Submission]:
         told = _told_apart([Path(rows[i].where) for i in members])
         for i, name in zip(members, told):
             names[i] = name
-    return [replace(r, student=n) for r, n in zip(rows, names)]
+    return [replace(r, student=printable(n)) for r, n in zip(rows, names)]
+
+
+def printable(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (a Latin-1 name on Linux reaches
+    Python as lone surrogates, which no UTF-8 file or terminal takes) become U+FFFD."""
+    return os.fsencode(name).decode("utf-8", "replace")
 
 
 def _told_apart(paths: list[Path]) -> list[str]:

@@ -45,9 +45,7 @@ def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
             f"note: let other users traverse {folder} (student code must import Python)",
             file=sys.stderr,
         )
-    hide = sandbox.kit_secrets() + tuple(
-        sorted({str(out.resolve())} | {str(p.resolve().parent) for p in paths})
-    )
+    hide = sandbox.kit_secrets() + _outermost({out.resolve()} | {_class_folder(p) for p in paths})
     per_path = {}
     for index, path in enumerate(paths):
         own = limits_for.get(path, limits)
@@ -55,6 +53,20 @@ def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
             own, run_as=own.run_as or sandbox.uid_for(index), hide=own.hide or hide
         )
     return per_path
+
+
+def _class_folder(path: Path) -> Path:
+    """The folder hiding ``path`` from other students: nbgrader's ``submitted/`` for its
+    layout (one mount for the class, not one per student), else the file's folder."""
+    parent = path.resolve().parent
+    return next((p for p in parent.parents if p.name == "submitted"), parent)
+
+
+def _outermost(folders: set[Path]) -> tuple[str, ...]:
+    """``folders`` without those inside another of them (covered with it)."""
+    return tuple(
+        sorted(str(f) for f in folders if not any(o != f and o in f.parents for o in folders))
+    )
 
 
 def grade_paths(

@@ -23,6 +23,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import pytest
 from corpus_tools import RELEASED, ROOT, SOLVED, run_grade
 
@@ -76,7 +77,34 @@ WITH_NOTEBOOK = {
     "frank": "release",
     "grace": "solved",
     "heidi": "mistake",
+    "mallory": "peeks",
 }
+
+#: mallory's my_accuracy goes wrong when her code can read a classmate's notebook.
+PEEK = """
+
+try:
+    with open({path!r}, "rb") as _fh:
+        _peeked = bool(_fh.read(1))
+except OSError:
+    _peeked = False
+if _peeked:
+
+    def my_accuracy(y_true, y_pred):
+        return -1.0
+"""
+
+
+def _peeking(base: Path, classmate: Path) -> Path:
+    """The solved notebook whose my_accuracy cell tries to read ``classmate``."""
+    notebook = nbformat.read(SOLVED, as_version=4)
+    (cell,) = [
+        c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "my_accuracy"
+    ]
+    cell.source += PEEK.format(path=str(classmate))
+    path = base / "peeks.ipynb"
+    nbformat.write(notebook, str(path))
+    return path
 
 
 @dataclass
@@ -91,7 +119,9 @@ def course(tmp_path_factory) -> Course:
     root = tmp_path_factory.mktemp("course")
     submitted = root / "course" / "submitted"
     mistake = make_mistake(SOLVED, root / "mistake.ipynb")
-    notebooks = {"solved": SOLVED, "release": RELEASED, "mistake": mistake}
+    alice = submitted / "alice" / ASSIGNMENT / NOTEBOOK
+    peeks = _peeking(root, alice)
+    notebooks = {"solved": SOLVED, "release": RELEASED, "mistake": mistake, "peeks": peeks}
     for student, kind in WITH_NOTEBOOK.items():
         _submit(submitted, student, notebooks[kind])
     # dave handed in another assignment only; ivan's folder holds a Jupyter checkpoint only.
@@ -120,8 +150,13 @@ def test_nbgrader_layout_gives_one_row_per_student_named_by_folder(course):
             assert score == FULL, student
         elif kind == "release":
             assert score == 0, student
-        else:
+        elif kind == "mistake":
             assert 0 < score < FULL, student
+    # As root (README: Trust model) each worker runs with submitted/ covered: mallory
+    # cannot read alice's notebook, so her my_accuracy stays right.  As an ordinary
+    # user student code runs as you and can: it then shows the peek works.
+    peeked = float(rows["mallory"]["score"]) < FULL
+    assert peeked == (os.geteuid() != 0), rows["mallory"]
     for student in ("dave", "ivan"):  # a row, 0, and the reason in their results
         assert float(rows[student]["score"]) == 0
     results = json.loads((course.full / "dave" / "results.json").read_text())

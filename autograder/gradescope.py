@@ -28,6 +28,7 @@ import zipfile
 from pathlib import Path
 
 from . import ASSIGNMENT, ROOT, files
+from .submissions import choose_notebook
 
 #: The unprivileged user student code runs as on Gradescope.
 STUDENT_USER = "autograder-student"
@@ -140,24 +141,6 @@ def build_zip(out: Path, hidden_visibility: str = "after_published") -> Path:
 
 def _failure(message: str) -> dict:
     return {"score": 0.0, "output": message, "tests": [], "execution_time": 0.0}
-
-
-def choose_notebook(folder: Path) -> tuple[Path | None, str]:
-    """The submission's notebook, and a note when the choice needed a guess."""
-    # Links are never followed (root would read whatever they point at): a link
-    # named *.ipynb is chosen like a file, and read_notebook refuses it with a reason.
-    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    if not notebooks:
-        found = sorted(p.name for p in folder.rglob("*") if p.is_file())[:20]
-        listing = ", ".join(found) if found else "nothing"
-        return None, f"No .ipynb file was found in your submission (it holds: {listing})."
-    named = [p for p in notebooks if p.name == f"{ASSIGNMENT}.ipynb"]
-    if named:
-        return named[0], ""
-    note = f"Graded {notebooks[0].name}: the expected name is {ASSIGNMENT}.ipynb."
-    if len(notebooks) > 1:
-        note += f" (Your submission has {len(notebooks)} notebooks; only this one was graded.)"
-    return notebooks[0], note
 
 
 def run(root: Path, hidden_visibility: str = "after_published") -> int:

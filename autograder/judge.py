@@ -24,7 +24,7 @@ from . import compare, wire
 from .checks import FUNCTIONS, REGISTRY, Check, forward64
 from .checks import JUDGE_ONLY as JUDGE_ONLY_PART
 from .key import AnswerKey
-from .notebook import NotANotebook, cells_to_run, read_notebook
+from .notebook import NotANotebook, cells_to_run, not_this_assignment, read_notebook
 from .pool import Limits, Session, WorkerLost
 from .worker import VARIABLES
 
@@ -451,10 +451,9 @@ def grade_notebook(
     limits = limits or Limits()
     path = Path(path)
     started = time.monotonic()
-    try:
-        submission = read_notebook(path)
-    except NotANotebook as exc:
-        return failed_everything(path.name, str(exc), checks)
+    submission, why = _read_submission(path, source)
+    if why:
+        return failed_everything(path.name, why, checks)
     cells, notes = cells_to_run(source, submission)
     slow = [c for c in checks if c.slow]
     rest = [c for c in checks if not c.slow]
@@ -490,6 +489,15 @@ def grade_notebook(
             pool.shutdown(wait=True)
     report.seconds = round(time.monotonic() - started, 3)
     return report
+
+
+def _read_submission(path: Path, source) -> tuple:
+    """The notebook, or why it cannot be graded: not a notebook, or not this assignment's."""
+    try:
+        submission = read_notebook(path)
+    except NotANotebook as exc:
+        return None, str(exc)
+    return submission, not_this_assignment(source, submission)
 
 
 def _setup_failures(reports: list[dict]) -> list[str]:

@@ -35,7 +35,10 @@ grade_id, a copy of it (same metadata) holding the section's code.
 from __future__ import annotations
 
 import copy
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,3 +139,17 @@ def materialize(entry: Entry, out_dir: Path) -> Path:
     out = out_dir / f"{entry.name}.ipynb"
     nbformat.write(notebook, str(out))
     return out
+
+
+def run_grade(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``python -m autograder grade ARGS`` as an instructor runs it: a process of its own,
+    this checkout's kit, stdout and stderr captured as text."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=timeout,
+    )

@@ -327,3 +327,18 @@ def test_the_notebook_names_what_each_exercise_returns(solved):
         assert phrase in text
     sections = [c.source for c in solved.cells if c.cell_type == "markdown"]
     assert sections[-1].startswith("## 17. Before you submit"), "the summary comes last"
+
+
+def test_the_setup_cell_turns_tf32_off(tmp_path):
+    """On Ampere GPUs TensorFlow would round float32 matmuls to TF32; the setup forbids it."""
+    master = nbformat.read(str(SOLVED), as_version=4)
+    setup = next(c for c in master.cells if gid(c) == "setup_imports")
+    probe = nbformat.v4.new_code_cell(
+        "print('tf32', tf.config.experimental.tensor_float_32_execution_enabled())"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup.source), probe])
+    NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    said = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
+    assert said.strip() == "tf32 False", said

@@ -338,7 +338,10 @@ def test_the_setup_cell_turns_tf32_off(tmp_path):
     )
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup.source), probe])
     NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
     ).execute()
     said = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
     assert said.strip() == "tf32 False", said

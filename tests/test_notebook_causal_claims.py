@@ -141,16 +141,18 @@ ROWS = [
     Row(
         "With layer 2 dead the output is `b3`, the same number for every\n   sample",
         f"blog widths 4-20: {SWEEP}; {SYMPTOM}",
-        lambda m: all(
-            np.all(acc(m, run)[dead2(m, run) == 1] == 0.5) for run in BLOG_WIDE
-        )
-        and len(_constants(m, "False") + _constants(m, "True")) == 10,
+        lambda m: (
+            all(np.all(acc(m, run)[dead2(m, run) == 1] == 0.5) for run in BLOG_WIDE)
+            and len(_constants(m, "False") + _constants(m, "True")) == 10
+        ),
     ),
     Row(
         "that\n   constant ends at {}, above 0.5, from each of the {} seeds measured",
         SYMPTOM,
-        lambda m: len({f"{v:.3f}" for v in _constants(m, "False")}) == 1
-        and _constants(m, "False")[0] > 0.5,
+        lambda m: (
+            len({f"{v:.3f}" for v in _constants(m, "False")}) == 1
+            and _constants(m, "False")[0] > 0.5
+        ),
         lambda m: [f"{_constants(m, 'False')[0]:.3f}", str(len(_constants(m, "False")))],
     ),
     Row(
@@ -163,8 +165,10 @@ ROWS = [
         "all-positive\n   weights fail at width 10 whatever their scale, zero-mean weights mostly "
         "train even unscaled,\n   and Glorot's zero-mean, scaled weights always do",
         f"width 10, four inits: {SWEEP}",
-        lambda m: share(m, "blog 10") == 0 == share(m, "positive glorot 10")
-        and 0.5 < share(m, "unscaled 10") < 1 == share(m, "glorot 10"),
+        lambda m: (
+            share(m, "blog 10") == 0 == share(m, "positive glorot 10")
+            and 0.5 < share(m, "unscaled 10") < 1 == share(m, "glorot 10")
+        ),
     ),
     Row(
         "trains even from the blog's own weights",
@@ -209,22 +213,27 @@ ROWS = [
     Row(
         "in the rest of the first epoch that happened in {} of {} runs",
         ONE_STEP,
-        lambda m: 0 < len(_revivals(m)) < len(steps(m)) / 4
-        and all(r["dead2"] < 1 for r in _revivals(m)),
+        lambda m: (
+            0 < len(_revivals(m)) < len(steps(m)) / 4 and all(r["dead2"] < 1 for r in _revivals(m))
+        ),
         lambda m: [str(len(_revivals(m))), str(len(steps(m)))],
     ),
     Row(
         "every factor is positive and the first is huge",
         ONE_STEP,
-        lambda m: all(r["mean_w2"] < 0 for w in ("5", "10", "20") for r in m["one_step"][w])
-        and np.mean([r["mean_w2"] for r in m["one_step"]["4"]]) < 0,
+        lambda m: (
+            all(r["mean_w2"] < 0 for w in ("5", "10", "20") for r in m["one_step"][w])
+            and np.mean([r["mean_w2"] for r in m["one_step"]["4"]]) < 0
+        ),
     ),
     Row(
         "Layer 1 keeps its units, but nothing reaches it any more: its gradient flows\n"
         "through the dead layer 2",
         ONE_STEP,
-        lambda m: all(r["dead1"] == 0 for r in steps(m))
-        and all(r["grad_w1"] == 0 for r in steps(m) if r["dead2"] == 1),
+        lambda m: (
+            all(r["dead1"] == 0 for r in steps(m))
+            and all(r["grad_w1"] == 0 for r in steps(m) if r["dead2"] == 1)
+        ),
     ),
     Row(
         "below the targets (negative at every seed and width measured)",
@@ -235,8 +244,10 @@ ROWS = [
     Row(
         "That depends on the order of the batches",
         SYMPTOM,
-        lambda m: min(_constants(m, "False")) > 0.5
-        and max(abs(v - 0.5) for v in _constants(m, "True")) < 0.05,
+        lambda m: (
+            min(_constants(m, "False")) > 0.5
+            and max(abs(v - 0.5) for v in _constants(m, "True")) < 0.05
+        ),
     ),
     # 14.4
     Row(
@@ -256,8 +267,10 @@ ROWS = [
     Row(
         "So the sign is the main cause",
         f"width 10, four inits: {SWEEP}",
-        lambda m: share(m, "unscaled 10") - share(m, "blog 10")
-        > share(m, "positive glorot 10") - share(m, "blog 10"),
+        lambda m: (
+            share(m, "unscaled 10") - share(m, "blog 10")
+            > share(m, "positive glorot 10") - share(m, "blog 10")
+        ),
     ),
     Row(
         "At width 10 no layer-2 unit dies ({} dead in each of the 20 seeds)",
@@ -275,8 +288,10 @@ ROWS = [
         "even this rate kills {} of the layer-2 units on average, and after 100 epochs {} of "
         "seeds train",
         "blog 20, rate 0.001, 20 and 100 epochs (train_many, 20 seeds)",
-        lambda m: dead2(m, "blog 20 lr 0.001").mean() > 0.5
-        and share(m, "blog 20 lr 0.001 100 epochs") < 0.5,
+        lambda m: (
+            dead2(m, "blog 20 lr 0.001").mean() > 0.5
+            and share(m, "blog 20 lr 0.001 100 epochs") < 0.5
+        ),
         lambda m: [
             pct(dead2(m, "blog 20 lr 0.001").mean()),
             pct(share(m, "blog 20 lr 0.001 100 epochs")),
@@ -285,9 +300,11 @@ ROWS = [
     Row(
         "the gradient grows with the error, so a",
         ONE_STEP,
-        lambda m: np.mean([r["mean_w2"] for r in m["one_step"]["20"]])
-        < np.mean([r["mean_w2"] for r in m["one_step"]["10"]])
-        < np.mean([r["mean_w2"] for r in m["one_step"]["4"]]),
+        lambda m: (
+            np.mean([r["mean_w2"] for r in m["one_step"]["20"]])
+            < np.mean([r["mean_w2"] for r in m["one_step"]["10"]])
+            < np.mean([r["mean_w2"] for r in m["one_step"]["4"]])
+        ),
     ),
     Row(
         "and no layer-2 unit dies at any of them",
@@ -298,8 +315,10 @@ ROWS = [
     Row(
         "of the 20 seeds, {} end with both layer-2 units dead, and all of them fail",
         f"glorot 2: {SWEEP}",
-        lambda m: len(_width2_by_dead(m, "glorot 2", 1.0)) > 0
-        and np.all(_width2_by_dead(m, "glorot 2", 1.0) == 0.5),
+        lambda m: (
+            len(_width2_by_dead(m, "glorot 2", 1.0)) > 0
+            and np.all(_width2_by_dead(m, "glorot 2", 1.0) == 0.5)
+        ),
         lambda m: [str(len(_width2_by_dead(m, "glorot 2", 1.0)))],
     ),
     Row(
@@ -324,9 +343,11 @@ ROWS = [
     Row(
         "{} of the 20 seeds then lose both layer-2 units, against {} without them",
         f"glorot 2, hidden biases 0.1: {SWEEP}",
-        lambda m: len(_width2_by_dead(m, "glorot 2 bias 0.1", 1.0))
-        < len(_width2_by_dead(m, "glorot 2", 1.0))
-        and share(m, "glorot 2 bias 0.1") < 1,
+        lambda m: (
+            len(_width2_by_dead(m, "glorot 2 bias 0.1", 1.0))
+            < len(_width2_by_dead(m, "glorot 2", 1.0))
+            and share(m, "glorot 2 bias 0.1") < 1
+        ),
         lambda m: [
             str(len(_width2_by_dead(m, "glorot 2 bias 0.1", 1.0))),
             str(len(_width2_by_dead(m, "glorot 2", 1.0))),
@@ -347,7 +368,9 @@ ROWS = [
     Row(
         "the lowest whole-data accuracy after the first epoch is {} to {} in stored order",
         SHUFFLING,
-        lambda m: min(_lowest_accuracy(m, "False")) < 0.6 < 0.95 < max(_lowest_accuracy(m, "False")),
+        lambda m: (
+            min(_lowest_accuracy(m, "False")) < 0.6 < 0.95 < max(_lowest_accuracy(m, "False"))
+        ),
         lambda m: [
             f"{min(_lowest_accuracy(m, 'False')):.3f}",
             f"{max(_lowest_accuracy(m, 'False')):.3f}",

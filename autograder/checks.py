@@ -534,9 +534,13 @@ def fresh_train(draw: int) -> wire.Probe:
     lose that: with seeds drawn too, the reference fell below 0.95 on 1 of 50 draws
     (an initial loss of 7.4, then every ReLU dead).
     """
+    return train_probe(FINAL_SEED, turn=fresh_turn(draw))
+
+
+def fresh_turn(draw: int) -> float:
+    """The angle (radians) a draw turns the final-accuracy check's clouds by."""
     low, high = FINAL_TURN_DEGREES
-    turn = math.radians(float(_rng(draw).uniform(low, high)))
-    return train_probe(FINAL_SEED, turn=turn)
+    return math.radians(float(_rng(draw).uniform(low, high)))
 
 
 def draws_fresh(check: Check) -> bool:

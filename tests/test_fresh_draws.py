@@ -8,6 +8,8 @@ points while honest training earns them, and no draw can fail a correct solution
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from corpus_tools import CORPUS, RELEASED, SOLVED, entries, materialize, parse
@@ -29,8 +31,8 @@ pytestmark = pytest.mark.slow
 #: unturned clouds (the initial W1 turns with the data, so each draw follows the
 #: unturned run's path up to float32 rounding); weights for the notebook's
 #: boundary reached at most 0.634 on those 50 draws.
-DRAWS = 20
-ALTERNATIVE_DRAWS = 5
+DRAWS = int(os.environ.get("FRESH_DRAWS", 20))
+ALTERNATIVE_DRAWS = int(os.environ.get("FRESH_DRAWS", 5))
 TRAINING_CELLS = ("training_step", "split_mini_batches")
 
 
@@ -95,6 +97,7 @@ def test_correct_alternative_passes_final_accuracy_on_every_draw(entry, tmp_path
         worst = _worst(session, _draws(ALTERNATIVE_DRAWS))
     finally:
         session.close()
+    print(f"{entry.name}, {ALTERNATIVE_DRAWS} fresh draws: worst accuracy {worst:.4f}")
     assert worst >= 0.98, f"{entry.name}: worst accuracy {worst:.4f}"
 
 

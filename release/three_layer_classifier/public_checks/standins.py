@@ -50,8 +50,8 @@ def _layer(calls: list):
         """A dense layer that knows the affine outputs of the recorded calls only."""
         for call in calls:
             if _same(inputs, call["inputs"]) and _same(W, call["W"]) and _same(b, call["b"]):
-                outputs = _constant(call["affine"])
-                return outputs if activation is None else activation(outputs)
+                affine = _constant(call["affine"])
+                return affine if activation is None else activation(affine)
         raise NotRecorded("layer was called with inputs, W or b that were not recorded")
 
     return layer
@@ -65,11 +65,11 @@ def _model(calls: list, ns: dict):
         for call in calls:
             if not _same(inputs, call["inputs"]):
                 continue
-            outputs = _constant(call["outputs"])
+            result = _constant(call["outputs"])
             for name, jacobian in (call.get("jacobian") or {}).items():
                 delta = tf.cast(ns[name], tf.float32) - _constant(call["variables"][name])
-                outputs = outputs + tf.tensordot(_constant(jacobian), delta, axes=len(delta.shape))
-            return outputs
+                result = result + tf.tensordot(_constant(jacobian), delta, axes=len(delta.shape))
+            return result
         raise NotRecorded("model was called with inputs that were not recorded")
 
     return model

@@ -116,7 +116,9 @@ def test_nbgrader_feedback_html_hides_the_public_checks_blob(course):
 
     root, _, _, students = course
     for student in students:
+        graded = root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert shows_blob(graded.read_text(), graded), "the graded notebook lost its loader"
         page = root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
         html = page.read_text()
         assert "Public checks (carried inside this notebook" in html, student
-        assert not shows_blob(html), f"{student}'s feedback shows the packed public checks"
+        assert not shows_blob(html, graded), f"{student}'s feedback shows the packed public checks"

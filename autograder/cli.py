@@ -14,10 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import ASSIGNMENT, ROOT
+from . import course
 
 DESCRIPTION = """\
-A graded TensorFlow assignment: students build a 3-layer classifier from low-level ops.
+Grade a course's notebook assignments (nbgrader's layout: source/<assignment>/...).
+Run it from the course folder (the one with nbgrader_config.py) or give --course DIR;
+--assignment NAME names the assignment when the course has more than one.
 Each command's --help says more."""
 
 
@@ -174,7 +176,7 @@ def cmd_release(args) -> int:
     """Rebuild the answer key, the public checks and release/ (nbgrader generate_assignment).
 
     Rebuilds everything students and the grader get from the master notebook: the test
-    cells' points, the answer key (from solutions/reference.py), the public checks
+    cells' points, the answer key (from solutions/<assignment>/reference.py), the public checks
     package, release/ (with nbgrader generate_assignment) and the solved notebook.
     """
     from .key import StaleKey
@@ -187,7 +189,7 @@ def cmd_release(args) -> int:
         print(f"error: {exc} (without --keep-key)", file=sys.stderr)
         return 2
     for what, path in written.items():
-        print(f"{what}: {Path(path).relative_to(ROOT)}")
+        print(f"{what}: {course.current().relative(Path(path))}")
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0
 
@@ -220,7 +222,7 @@ def cmd_check(args) -> int:
 
     warm_up()  # TensorFlow loads in the fork server while the rest is imported and read
     from . import key as answer_key
-    from .checks import FUNCTIONS, checks_for
+    from .checks import checks_for, registry
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
     from .verdicts import format_verdict
@@ -245,7 +247,7 @@ def cmd_check(args) -> int:
         return 2
     for note in report.notes:
         print(f"note: {note}")
-    for function in FUNCTIONS:
+    for function in registry().functions:
         results = [r for r in report.results if r.grade_id == function]
         for r in results:
             print(format_verdict(r.name, r.passed, r.output))
@@ -324,6 +326,19 @@ def _command(sub, name: str, run, *, limits: bool = False, listed: bool = True):
         name, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, **entry
     )
     p.set_defaults(func=run)
+    if listed:
+        where = p.add_argument_group("course")
+        where.add_argument(
+            "--course",
+            metavar="DIR",
+            help="the course folder (default: the current folder "
+            "or the nearest one above it with nbgrader_config.py)",
+        )
+        where.add_argument(
+            "--assignment",
+            metavar="NAME",
+            help="the assignment, by its folder name under source/ (default: the only one)",
+        )
     if limits:
         group = p.add_argument_group("limits (per submission)")
         for flag, kind, default, metavar, text in LIMITS:
@@ -402,6 +417,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("gradescope-run", "judge-kernel"):
         return args.func(args)  # each writes its own results whatever happens
     try:
+        if hasattr(args, "assignment"):
+            course.select(args.assignment, args.course)
+    except course.CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         return args.func(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -432,4 +453,4 @@ def _internal_error(args, exc: Exception) -> int:
     return EXIT_INTERNAL
 
 
-__all__ = ["main", "ASSIGNMENT"]
+__all__ = ["main"]

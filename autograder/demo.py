@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import ASSIGNMENT, ROOT
+from . import course
 from .notebook import grade_id, read_notebook
 
 TYPICAL_MISTAKE = (
@@ -50,7 +50,7 @@ def run_demo(out: Path, limits) -> int:
     subs = out / "submissions"
     subs.mkdir(exist_ok=True)
     solved = subs / "solved.ipynb"
-    solved.write_bytes((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
+    solved.write_bytes(course.current().solved.read_bytes())
     untouched = subs / "untouched_release.ipynb"
     untouched.write_bytes(released.read_bytes())
     mistake = make_mistake(solved, subs / "relu_on_output.ipynb")

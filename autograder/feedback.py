@@ -28,8 +28,7 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import ASSIGNMENT
-from .checks import GRADE_IDS
+from .checks import registry
 from .judge import Report, named_mistake
 from .results import points_sentence, write_atomic
 
@@ -58,7 +57,7 @@ NBGRADER_COLUMNS = [
 def _sections(report: Report) -> list[tuple[str, list]]:
     return [
         (g, [r for r in report.results if r.grade_id == g])
-        for g in GRADE_IDS
+        for g in registry().grade_ids
         if any(r.grade_id == g for r in report.results)
     ]
 
@@ -111,9 +110,9 @@ def boundary_panel(outputs) -> np.ndarray:
     ``outputs`` are the model's outputs on the probe's grid, row i at
     y = SPAN[0] + i * step (so the image is flipped: its top row is the largest y).
     """
-    from .checks import BOUNDARY_STEPS
-
-    scores = np.asarray(outputs, dtype=np.float64).reshape(BOUNDARY_STEPS, BOUNDARY_STEPS)
+    scores = np.asarray(outputs, dtype=np.float64)
+    steps = int(round(np.sqrt(scores.size)))  # the grid is square
+    scores = scores.reshape(steps, steps)
     scores = np.nan_to_num(scores, nan=0.0, posinf=1e6, neginf=-1e6)
     fine = _upsample(scores, PANEL)[::-1] > 0.5
     rgb = np.where(fine[..., None], CLASS_COLOURS[1], CLASS_COLOURS[0]).astype(np.uint8)
@@ -418,9 +417,10 @@ def report_markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
+def write_report(folder: Path, assignment: str | None = None) -> Path:
     """Write report.html, report.md and nbgrader_export.csv for the graded submissions in
     ``folder``; return the HTML's path."""
+    assignment = assignment or registry().assignment.name
     results = load_results(folder)
     if not results:
         raise FileNotFoundError(f"no */results.json under {folder}: grade some notebooks first")

@@ -22,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import files
-from .checks import REGISTRY
+from .checks import registry
 from .judge import Report
 from .notebook import HandGraded, master_hand_graded
 
@@ -115,7 +115,7 @@ def write_results(out: Path, report: Report, folder: str | None = None) -> Path:
 
 def grade_columns() -> list[str]:
     """``student`` first (what a gradebook import matches on), then the notebook's name."""
-    return ["student", "submission", "score", "max_score"] + [c.name for c in REGISTRY]
+    return ["student", "submission", "score", "max_score"] + [c.name for c in registry().checks]
 
 
 def write_grades_csv(out: Path, reports: list[Report]) -> Path:
@@ -127,7 +127,7 @@ def write_grades_csv(out: Path, reports: list[Report]) -> Path:
         writer.writerow(
             [_cell(report.who), _cell(report.submission)]
             + [_num(report.score), _num(report.max_score)]
-            + [_num(scores.get(c.name, 0.0)) for c in REGISTRY]
+            + [_num(scores.get(c.name, 0.0)) for c in registry().checks]
         )
     path = out / GRADES_CSV
     write_atomic(path, buffer.getvalue())
@@ -145,18 +145,20 @@ def _cell(text: str) -> str:
 
 def summary_table(reports: list[Report]) -> str:
     """A plain-text table: one row a submission, one column per graded function."""
-    from .checks import GRADE_IDS
+    from .checks import registry
 
-    headers = ["student", *GRADE_IDS, "total"]
+    grade_ids = registry().grade_ids
+
+    headers = ["student", *grade_ids, "total"]
     rows = []
     for report in reports:
-        per: dict[str, tuple[float, float]] = {g: (0.0, 0.0) for g in GRADE_IDS}
+        per: dict[str, tuple[float, float]] = {g: (0.0, 0.0) for g in grade_ids}
         for r in report.results:
             got, out_of = per[r.grade_id]
             per[r.grade_id] = (got + r.score, out_of + r.max_score)
         rows.append(
             [report.who]
-            + [f"{_num(per[g][0])}/{_num(per[g][1])}" for g in GRADE_IDS]
+            + [f"{_num(per[g][0])}/{_num(per[g][1])}" for g in grade_ids]
             + [f"{_num(report.score)}/{_num(report.max_score)}"]
         )
     widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(headers)]

@@ -166,10 +166,13 @@ def probe_digest(probe: dict) -> str:
 
 
 def needed_references(probe: dict) -> set[str]:
-    """The reference functions a probe runs: the assignment says (``needed_references``),
-    else those the probe substitutes."""
-    decide = getattr(registry().module, "needed_references", None)
-    return set(decide(probe)) if decide else set(probe.get("substitute", []))
+    """The reference functions a probe runs: those it substitutes, and those whose
+    outputs it reports beside the student's (``loss_after``, ``model_outputs``)."""
+    names = set(probe.get("substitute", []))
+    names |= set(probe.get("loss_after") or [])
+    if probe.get("model_outputs"):
+        names.add(probe["model_outputs"])
+    return names
 
 
 def for_worker(probe: wire.Probe, sources: dict[str, str] | None = None) -> wire.Probe:

@@ -42,6 +42,9 @@ except ModuleNotFoundError:  # Python 3.10 (Gradescope's Ubuntu 22.04 image): th
 MARKER = "nbgrader_config.py"
 #: The file that marks an assignment's folder under source/.
 SETTINGS = "assignment.toml"
+#: The grader's files in an assignment's folder: never released (nbgrader_config.py's
+#: CourseDirectory.ignore names them; release refuses a release/ that holds one).
+KIT_FILES = ("assignment.toml", "checks.toml", "grading.py", "answer_key.json", "answer_key.sha256")
 COURSE_ENV = "AUTOGRADER_COURSE"
 ASSIGNMENT_ENV = "AUTOGRADER_ASSIGNMENT"
 

@@ -217,6 +217,12 @@ def generate(release_dir: Path, db_url: str | None = None) -> Path:
     run_nbgrader(*args)
     for junk in (release_dir / assignment).rglob("__pycache__"):
         shutil.rmtree(junk)
+    leaked = [n for n in course.KIT_FILES if (release_dir / assignment / n).exists()]
+    if leaked:
+        raise RuntimeError(
+            f"nbgrader copied the grader's {', '.join(leaked)} into {release_dir / assignment}: "
+            "add them to c.CourseDirectory.ignore in nbgrader_config.py (and delete them there)"
+        )
     return release_dir / assignment / f"{assignment}.ipynb"
 
 

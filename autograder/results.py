@@ -184,10 +184,15 @@ def fingerprint(path: Path, identity: str = "") -> str:
 
 
 def grader_files() -> list[Path]:
-    """What a grade depends on besides the submission and the answer key: the kit's
-    modules and its check definitions (points, hints, probes)."""
+    """What a grade depends on besides the submission and the answer key: the engine's
+    modules, and the assignment's settings, check definitions (points, hints, probes)
+    and module."""
+    from . import course
+
     package = Path(__file__).parent
-    return sorted([*package.glob("*.py"), *package.glob("*.toml")])
+    here = course.current()
+    kit = [here.settings_path, here.checks_path, here.module_path]
+    return sorted([*package.glob("*.py"), *package.glob("*.toml"), *(p for p in kit if p.exists())])
 
 
 @functools.cache
@@ -196,9 +201,9 @@ def _grader_digest() -> bytes:
     import hashlib
 
     from . import __version__
-    from .key import KEY_PATH
+    from .key import key_path
 
-    digest = hashlib.sha256(hashlib.sha256(KEY_PATH.read_bytes()).digest())
+    digest = hashlib.sha256(hashlib.sha256(key_path().read_bytes()).digest())
     for module in grader_files():
         digest.update(hashlib.sha256(module.read_bytes()).digest())
     digest.update(__version__.encode())

@@ -11,12 +11,11 @@ What an assignment module provides (every name but ``PROBE_MAKERS`` is optional)
 * ``SEED_KEYS``: maker name -> the argument names that are seeds; the public checks of
   those makers are asked again on a fresh draw, each seed moved by the draw;
 * ``fresh_spec(spec, draw)``: a probe entry for a draw, where moving seeds is not enough;
-* ``needed_references(probe)``: the reference functions a probe runs (default: the ones
-  it substitutes);
 * ``JUDGE_ASSERTIONS``: kind -> (function(ctx, assertion, reveal, what), keys it reads):
   assertions the judge evaluates itself, such as a model's accuracy on held-out data;
 * ``TEXT``: names that titles and hints in ``checks.toml`` may use in braces;
-* ``BOUNDARY``: ``(check grade_id, steps)`` when the feedback shows a decision boundary.
+* ``boundary(probes, answers, expected)``: (student's, reference's) outputs on a square
+  grid, where the feedback shows a decision boundary.
 """
 
 from __future__ import annotations

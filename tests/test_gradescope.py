@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import ASSIGNMENT, ROOT
+from course_paths import ASSIGNMENT, ROOT
 from autograder.checks import REGISTRY
 from autograder.gradescope import STUDENT_USER, build_zip, ensure_student_user
 from autograder.notebook import master_hand_graded
@@ -105,12 +105,12 @@ def test_zip_holds_the_kit_and_pinned_requirements(autograder_root):
     requirements = (source / "requirements.txt").read_text()
     assert "tensorflow-cpu==2.21.0" in requirements
     assert (source / "autograder" / "answer_key.json").exists()
-    assert (source / "solutions" / "reference.py").exists()
+    assert (source / "solutions" / ASSIGNMENT / "reference.py").exists()
     assert "useradd" in (source / "setup.sh").read_text()
 
 
 def test_solved_notebook_gets_full_marks(autograder_root):
-    solved = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
+    solved = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     data = run_autograder(autograder_root, {f"{ASSIGNMENT}.ipynb": _notebook(solved)})
     assert data["score"] == MAX
     assert all(t["status"] == "passed" for t in data["tests"])
@@ -143,7 +143,7 @@ def test_reading_the_hidden_tests_gains_nothing(autograder_root):
         pytest.skip("needs root to run student code as the unprivileged user, as on Gradescope")
     import nbformat
 
-    notebook = nbformat.read(str(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    notebook = nbformat.read(str(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
     for cell in notebook.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "layer":
             cell.source = CHEAT

@@ -15,7 +15,7 @@ import re
 import nbformat
 from nbconvert import HTMLExporter
 
-from autograder import ASSIGNMENT, ROOT
+from course_paths import ASSIGNMENT, ROOT
 from autograder.hide_loader import HideLoaderSource, is_loader
 
 RELEASE_NB = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"

@@ -30,7 +30,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from autograder import ROOT
+from course_paths import ROOT
 from autograder.gradescope import IMAGE_PYTHON, pinned_requirements
 
 try:

@@ -33,7 +33,7 @@ import pytest
 from corpus_tools import SOLVED, Entry, entries, parse
 from nbclient import NotebookClient
 
-from autograder import ASSIGNMENT
+from course_paths import ASSIGNMENT
 from autograder.checks import FUNCTIONS, REGISTRY
 
 MISTAKES = entries("mistakes")

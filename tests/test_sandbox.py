@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from autograder import ROOT, sandbox
+from autograder import sandbox
+from course_paths import ROOT
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="cgroups and namespaces need root")
 

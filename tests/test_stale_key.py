@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import ASSIGNMENT, ROOT
+from course_paths import ASSIGNMENT, ROOT
 from autograder.checks import REGISTRY
 
 REBUILD = "python -m autograder release"
-SOLVED = Path("solutions") / f"{ASSIGNMENT}.ipynb"
+SOLVED = Path("solutions") / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 MASTER = Path("source") / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 
 
@@ -165,7 +165,7 @@ STALE_EDITS = {
     # a graded function of the reference: the later definition is the one the worker gets
     "the reference solution": (
         lambda kit: _append(
-            kit / "solutions" / "reference.py",
+            kit / "solutions" / ASSIGNMENT / "reference.py",
             "\n\ndef square_loss(targets, predictions):\n"
             "    return tf.reduce_mean(tf.abs(targets - predictions))\n",
         ),
@@ -207,7 +207,7 @@ def test_an_edit_the_answers_do_not_depend_on_leaves_the_key_current(tmp_path):
     """Only what reaches the answers counts: the reference module's other code and a
     comment in checks.py change nothing the worker runs or the probes hold."""
     kit = copy_kit(tmp_path / "kit")
-    _append(kit / "solutions" / "reference.py", "\n\nNOT_GRADED = 1  # used by no function\n")
+    _append(kit / "solutions" / ASSIGNMENT / "reference.py", "\n\nNOT_GRADED = 1  # used by no function\n")
     _append(kit / "autograder" / "checks.py", "\n# a comment: the probes are the same\n")
     archive = tmp_path / "autograder.zip"
     done = run_kit(kit, "gradescope", "--out", str(archive))

@@ -49,8 +49,6 @@ TEXT = {
     "FINAL_EPOCHS": FINAL_EPOCHS,
     "FINAL_BATCHES": FINAL_BATCHES,
 }
-#: The feedback's decision-boundary picture: the check that trains, and the grid's size.
-BOUNDARY = ("final_accuracy", BOUNDARY_STEPS)
 
 
 def forward64(values: dict, x: np.ndarray) -> np.ndarray:
@@ -118,17 +116,6 @@ def two_clouds(seed: int, per_class: int, turn: float = 0.0) -> tuple[np.ndarray
     return x, y
 
 
-def needed_references(probe: dict) -> set[str]:
-    """The reference functions a probe runs: those it substitutes, and those whose
-    outputs it reports beside the student's (``loss_after``, ``model_outputs``)."""
-    names = set(probe.get("substitute", []))
-    if probe.get("loss_after"):
-        names |= {"square_loss", "model"}
-    if probe.get("model_outputs"):
-        names.add("model")
-    return names
-
-
 def train_probe(seed: int, turn: float = 0.0) -> wire.Probe:
     """Train with the student's split_mini_batches and training_step; score in the judge.
 
@@ -154,6 +141,8 @@ def train_probe(seed: int, turn: float = 0.0) -> wire.Probe:
             "y": arr(y[order]),
             "epochs": FINAL_EPOCHS,
             "batches": FINAL_BATCHES,
+            "split": "split_mini_batches",
+            "step": "training_step",
         },
         "substitute": ["layer", "model", "square_loss"],
         "variables": start,
@@ -234,7 +223,7 @@ def _my_accuracy(
         arr(y),
         substitute=["layer", "model"],
         variables=random_weights(anchor_seed + 1, span=(x_anchor, low, high)),
-        model_outputs=True,
+        model_outputs="model",
     )
 
 
@@ -251,7 +240,7 @@ def _training_step(seed: int, n: int, learning_rate: float) -> wire.Probe:
         variables=random_weights(seed + 1),
         learning_rate=learning_rate,
         after=list(VARIABLES),
-        loss_after=True,
+        loss_after=["square_loss", "model"],
     )
 
 

@@ -63,8 +63,8 @@ class Probe(TypedDict, total=False):
     learning_rate: float
     after: list[str]  # variables read back after the call
     args_after: list[int]  # arguments read back after the call
-    loss_after: bool
-    model_outputs: bool
+    loss_after: list[str]  # the reference loss and model to evaluate after the call
+    model_outputs: str  # the reference model whose outputs on the inputs come back
     keep_value: bool  # False: the answer key stores no value (judged by properties)
     judge: dict  # stays with the judge (checks.for_worker strips it)
 

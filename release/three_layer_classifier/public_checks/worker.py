@@ -26,8 +26,6 @@ import numpy as np
 
 from . import wire
 
-#: The six model variables, in the order the notebook creates them.
-VARIABLES = ("W1", "b1", "W2", "b2", "W3", "b3")
 #: How much printed output of a probe is kept for the message.
 OUTPUT_TAIL = 2000
 
@@ -239,11 +237,13 @@ def _as_float(value) -> float:
 
 
 def _train(ns: dict, spec: dict) -> dict:
-    """Train with the student's own functions under the grader's control."""
+    """Train with the student's own functions under the grader's control: each epoch,
+    ``split(x, y, batches)`` makes the batches and ``step(bx, by)`` trains on each (the
+    probe names both functions)."""
     x = wire.from_plain(spec["x"])
     y = wire.from_plain(spec["y"])
-    split = _function(ns, "split_mini_batches")
-    step = _function(ns, "training_step")
+    split = _function(ns, spec["split"])
+    step = _function(ns, spec["step"])
     losses = []
     for _ in range(int(spec["epochs"])):
         batches_x, batches_y = split(x, y, int(spec["batches"]))
@@ -270,14 +270,15 @@ def _reference_extras(probe: wire.Probe, references: dict) -> wire.Reply:
     """What the reference functions say about the probe's batch, after the call."""
     extras: wire.Reply = {}
     if probe.get("loss_after"):
-        # The loss on the same batch after the update, with the reference
-        # model: lets the judge recognise "returned the loss after the step".
+        # The loss on the same batch after the update, with the reference loss and
+        # model the probe names: lets the judge recognise "returned the loss after the step".
+        loss_name, model_name = probe["loss_after"]
         bx, by = (_argument(a) for a in probe["args"][:2])
-        loss = references["square_loss"](by, references["model"](bx))
+        loss = references[loss_name](by, references[model_name](bx))
         extras["loss_after"] = wire.to_plain(loss)
     if probe.get("model_outputs"):
         bx = _argument(probe["args"][0])
-        extras["model_outputs"] = wire.to_plain(references["model"](bx))
+        extras["model_outputs"] = wire.to_plain(references[probe["model_outputs"]](bx))
     return extras
 
 

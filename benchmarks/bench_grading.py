@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from course_paths import ASSIGNMENT  # noqa: E402
+
 from autograder.processes import descendants  # noqa: E402
 from autograder.release import nbgrader_env, run_nbgrader  # noqa: E402
 

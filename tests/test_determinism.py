@@ -6,8 +6,8 @@ import json
 
 import pytest
 from corpus_tools import entries, materialize
-
 from course_paths import ASSIGNMENT, ROOT
+
 from autograder.batch import grade_paths
 from autograder.pool import Limits
 

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from browser_tools import chromium, screenshot
 from corpus_tools import entries, materialize
+from course_paths import ASSIGNMENT, ROOT
 from PIL import Image
 
-from course_paths import ASSIGNMENT, ROOT
 from autograder.batch import grade_paths
 from autograder.checks import BOUNDARY_STEPS
 from autograder.feedback import (

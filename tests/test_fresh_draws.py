@@ -15,14 +15,15 @@ import pytest
 from corpus_tools import CORPUS, RELEASED, SOLVED, entries, materialize, parse
 
 from autograder import checks, key, wire
-
-grading = checks.registry().module
 from autograder.batch import grade_paths
 from autograder.compare import decode_answer
 from autograder.fresh import turned_training
 from autograder.judge import forward_trained, grade_notebook
 from autograder.notebook import cells_to_run, read_notebook, reference_sources, source_path
 from autograder.pool import Limits, Session
+
+#: The assignment's own module (its probe makers and settings).
+grading = checks.registry().module
 
 pytestmark = pytest.mark.slow
 

@@ -17,8 +17,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from course_paths import ASSIGNMENT, ROOT
+
 from autograder.checks import REGISTRY
 from autograder.gradescope import STUDENT_USER, build_zip, ensure_student_user
 from autograder.notebook import master_hand_graded
@@ -143,7 +143,9 @@ def test_reading_the_hidden_tests_gains_nothing(autograder_root):
         pytest.skip("needs root to run student code as the unprivileged user, as on Gradescope")
     import nbformat
 
-    notebook = nbformat.read(str(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    notebook = nbformat.read(
+        str(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4
+    )
     for cell in notebook.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "layer":
             cell.source = CHEAT

@@ -17,8 +17,8 @@ import shutil
 import nbformat
 import pytest
 from corpus_tools import entries, materialize
-
 from course_paths import ASSIGNMENT, ROOT
+
 from autograder.batch import grade_paths
 from autograder.pool import Limits
 from autograder.release import run_nbgrader

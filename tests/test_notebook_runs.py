@@ -24,11 +24,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from course_paths import ASSIGNMENT, ROOT
 from nbclient import NotebookClient
 from test_notebook_causal_claims import ROWS as CAUSAL_ROWS
 from test_notebook_causal_claims import claim_pattern
 
-from course_paths import ASSIGNMENT, ROOT
 from autograder.checks import REGISTRY
 
 pytestmark = pytest.mark.slow

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from course_paths import ASSIGNMENT, ROOT
+
 from autograder.checks import REGISTRY
 from autograder.gradescope import pinned_requirements
 

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from autograder import checks, key, wire
-
-grading = checks.registry().module
 from autograder.compare import decode_answer
 from autograder.judge import forward_trained
 from autograder.notebook import read_notebook, reference_cells, reference_sources, source_path
 from autograder.pool import Limits, Session
+
+#: The assignment's own module (its probe makers and settings).
+grading = checks.registry().module
 
 
 @pytest.fixture(scope="module")

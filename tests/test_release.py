@@ -8,8 +8,8 @@ import re
 
 import nbformat
 import pytest
-
 from course_paths import ASSIGNMENT, ROOT
+
 from autograder.checks import FUNCTIONS, REGISTRY, points_by_grade_id
 from autograder.notebook import grade_id, nbgrader_meta, read_notebook, reference_sources
 from autograder.release import generate, public_data, solved_notebook

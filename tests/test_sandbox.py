@@ -14,9 +14,9 @@ import tempfile
 import time
 
 import pytest
+from course_paths import ROOT
 
 from autograder import sandbox
-from course_paths import ROOT
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="cgroups and namespaces need root")
 

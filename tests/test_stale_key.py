@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from course_paths import ASSIGNMENT, ROOT
+
 from autograder.checks import REGISTRY
 
 REBUILD = "python -m autograder release"
@@ -207,7 +207,10 @@ def test_an_edit_the_answers_do_not_depend_on_leaves_the_key_current(tmp_path):
     """Only what reaches the answers counts: the reference module's other code and a
     comment in checks.py change nothing the worker runs or the probes hold."""
     kit = copy_kit(tmp_path / "kit")
-    _append(kit / "solutions" / ASSIGNMENT / "reference.py", "\n\nNOT_GRADED = 1  # used by no function\n")
+    _append(
+        kit / "solutions" / ASSIGNMENT / "reference.py",
+        "\n\nNOT_GRADED = 1  # used by no function\n",
+    )
     _append(kit / "autograder" / "checks.py", "\n# a comment: the probes are the same\n")
     archive = tmp_path / "autograder.zip"
     done = run_kit(kit, "gradescope", "--out", str(archive))

@@ -14,9 +14,9 @@ import sys
 
 import nbformat
 import pytest
+from course_paths import ASSIGNMENT, ROOT
 from nbclient import NotebookClient
 
-from course_paths import ASSIGNMENT, ROOT
 from autograder.checks import FUNCTIONS, REGISTRY
 
 RELEASE = ROOT / "release" / ASSIGNMENT

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from course_paths import ROOT
+
 from autograder.verdicts import format_verdict
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 from course_paths import ROOT
+
 from autograder.notebook import read_notebook, setup_cells, source_path
 
 PROBE = """

@@ -229,7 +229,9 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
     from .processes import usable_cores
     from .results import gradescope_json
 
-    course.select(None, root / "source")  # the zip's course: its only assignment
+    # The zip's course (its only assignment) where it was unzipped; else the current one.
+    kit = root / "source"
+    course.select(None, kit if (kit / course.MARKER).is_file() else None)
     warm_up()  # TensorFlow loads in the fork server while the notebook is read
     source = read_notebook(source_path())
     try:  # before any student code runs

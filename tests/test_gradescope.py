@@ -32,9 +32,10 @@ def layer(inputs, W, b, activation=None):
     import os, sys
     kit = os.path.dirname(os.path.dirname(sys.modules["autograder"].__file__))
     stolen = []
-    for path in (os.path.join(kit, "autograder", "answer_key.json"),
-                 os.path.join(kit, "solutions", "reference.py"),
-                 "/autograder/source/autograder/answer_key.json"):
+    name = "three_layer_classifier"
+    for path in (os.path.join(kit, "source", name, "answer_key.json"),
+                 os.path.join(kit, "solutions", name, "reference.py"),
+                 f"/autograder/source/source/{name}/answer_key.json"):
         try:
             with open(path) as fh:
                 stolen.append(fh.read())
@@ -104,7 +105,12 @@ def test_zip_holds_the_kit_and_pinned_requirements(autograder_root):
     source = autograder_root / "source"
     requirements = (source / "requirements.txt").read_text()
     assert "tensorflow-cpu==2.21.0" in requirements
-    assert (source / "autograder" / "answer_key.json").exists()
+    # the engine, and the course's assignment folder with its key (a course: its config)
+    assert (source / "autograder" / "judge.py").exists()
+    assert not (source / "autograder" / "answer_key.json").exists()
+    assert (source / "nbgrader_config.py").exists()
+    for name in ("answer_key.json", "assignment.toml", "checks.toml", "grading.py"):
+        assert (source / "source" / ASSIGNMENT / name).exists(), name
     assert (source / "solutions" / ASSIGNMENT / "reference.py").exists()
     assert "useradd" in (source / "setup.sh").read_text()
 

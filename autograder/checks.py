@@ -50,7 +50,7 @@ class Check:
     #: How to make the probes: a maker's name and its arguments, as checks.toml says.
     probe_specs: tuple[dict, ...]
     assertions: list[wire.Assertion]
-    #: The check trains a model (about a second of the grading's two): the grading
+    #: The check trains (about a second of the grading's two): the grading
     #: command runs it in a second worker, beside the others, when a core is free.
     slow: bool = False
     #: The assignment's probe makers (its grading.py).

@@ -66,7 +66,7 @@ def cmd_grade(args) -> int:
 
     Run as root (in a container) to grade untrusted work: each submission's code then
     runs as a user of its own, in its own cgroup and namespaces, unable to read the
-    answer key, the other submissions or DIR (README: Trust model). As an ordinary
+    answer key, the other submissions or DIR (README: the trust section). As an ordinary
     user, student code runs as you. A stale answer key (checks, reference or setup cells
     changed since `python -m autograder release`) stops it with exit status 2 before
     anything is graded or written.

@@ -86,10 +86,18 @@ def feedback_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: The decision-boundary picture: colours, and the plot's span (the probe's grid).
-CLASS_COLOURS = ((0xC9, 0xD7, 0xF0), (0xF4, 0xCC, 0xCC))  # class 0 blue, class 1 red
-CENTRE_COLOURS = {(0.0, 3.0): (0x2B, 0x59, 0xC3), (3.0, 0.0): (0xC0, 0x39, 0x2B)}
+#: The decision-boundary picture: colours (class 0 blue, class 1 red), the plot's span and
+#: the classes' centres, as the assignment's module says (its BOUNDARY_SPAN and
+#: BOUNDARY_CENTRES: the probe's grid and the data's means), and its caption.
+CLASS_COLOURS = ((0xC9, 0xD7, 0xF0), (0xF4, 0xCC, 0xCC))
+CENTRE_COLOURS = ((0x2B, 0x59, 0xC3), (0xC0, 0x39, 0x2B))
 SPAN = (-4.0, 7.0)
+
+
+def _picture(name: str, default):
+    return getattr(registry().module, name, default)
+
+
 PANEL = 240  # pixels a side
 _MARGIN = (44, 30, 34)  # left, top, bottom
 
@@ -107,7 +115,7 @@ def _upsample(scores: np.ndarray, size: int) -> np.ndarray:
 def boundary_panel(outputs) -> np.ndarray:
     """RGB pixels of one panel: predicted class by colour, the 0.5 contour in black.
 
-    ``outputs`` are the model's outputs on the probe's grid, row i at
+    ``outputs`` are the trained network's outputs on the probe's grid, row i at
     y = SPAN[0] + i * step (so the image is flipped: its top row is the largest y).
     """
     scores = np.asarray(outputs, dtype=np.float64)
@@ -123,8 +131,8 @@ def boundary_panel(outputs) -> np.ndarray:
     return rgb
 
 
-def _pixel(value: float) -> float:
-    return (value - SPAN[0]) / (SPAN[1] - SPAN[0]) * PANEL
+def _pixel(value: float, span=SPAN) -> float:
+    return (value - span[0]) / (span[1] - span[0]) * PANEL
 
 
 def boundary_png(report: Report) -> bytes | None:
@@ -144,17 +152,19 @@ def boundary_png(report: Report) -> bytes | None:
     image = Image.new("RGB", (width, top + PANEL + bottom), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=12)
-    ticks = [t for t in range(-4, 8, 2) if SPAN[0] <= t <= SPAN[1]]
+    span = _picture("BOUNDARY_SPAN", SPAN)
+    ticks = [t for t in range(int(span[0]), int(span[1]) + 1) if t % 2 == 0]
+    centres = _picture("BOUNDARY_CENTRES", ())
     for k, (outputs, title) in enumerate(zip(pair, ("your training step", "the reference"))):
         x0 = k * (left + PANEL + gap) + left
         image.paste(Image.fromarray(boundary_panel(outputs)), (x0, top))
-        for (cx, cy), colour in CENTRE_COLOURS.items():
-            px, py = x0 + _pixel(cx), top + PANEL - _pixel(cy)
+        for (cx, cy), colour in zip(centres, CENTRE_COLOURS):
+            px, py = x0 + _pixel(cx, span), top + PANEL - _pixel(cy, span)
             draw.ellipse((px - 5, py - 5, px + 5, py + 5), fill=colour, outline="black")
         draw.rectangle((x0 - 1, top - 1, x0 + PANEL, top + PANEL), outline="black")
         draw.text((x0 + PANEL / 2, top / 2), f"trained with {title}", "black", font, "mm")
         for t in ticks:
-            px, py = x0 + _pixel(t), top + PANEL - _pixel(t)
+            px, py = x0 + _pixel(t, span), top + PANEL - _pixel(t, span)
             draw.line((px, top + PANEL, px, top + PANEL + 4), "black")
             draw.text((px, top + PANEL + 6), str(t), "black", font, "mt")
             draw.line((x0 - 5, py, x0 - 1, py), "black")
@@ -177,6 +187,7 @@ def write_feedback(folder: Path, report: Report, boundary: bytes | None = None) 
         points=points_sentence(report.max_score),
         sections=_sections(report),
         boundary=base64.b64encode(boundary).decode() if boundary else None,
+        boundary_caption=_picture("BOUNDARY_CAPTION", ""),
     )
     path = folder / "feedback.html"
     write_atomic(path, html)

@@ -41,7 +41,7 @@ class CheckResult:
     #: :func:`named_mistake` finds it), "" where it names none: what the class report
     #: groups failures by.  Optional, so results written before it existed still load.
     mistake: str = ""
-    #: For the feedback only (never in results.json): the trained model's outputs on
+    #: For the feedback only (never in results.json): the trained network's outputs on
     #: the decision-boundary grid, the student's and the reference's.
     boundary: tuple | None = field(default=None, repr=False, compare=False)
 
@@ -115,7 +115,7 @@ class Report:
 
 def judge_only() -> dict:
     """The assertions the judge evaluates itself (the assignment's ``JUDGE_ASSERTIONS``),
-    such as a trained model's accuracy on held-out data that only the judge holds."""
+    such as a trained network's accuracy on held-out data that only the judge holds."""
     return registry().judge_assertions
 
 

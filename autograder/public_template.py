@@ -1,15 +1,16 @@
 """Public checks for this assignment: run them from the notebook, as often as you like.
 
     from public_checks import check
-    check("layer")          # the public checks of one function
+    check("<function>")     # the public checks of one function
     check_all()             # every function, with a summary
 
 Each check calls your function on small inputs and prints what was expected
 against what you got, with a hint.  Passing them does not guarantee full marks:
-the grader also runs hidden checks on other inputs (and trains your model).
+the grader also runs hidden checks on other inputs (and may train with your
+functions).
 
 Each function is checked on its own: where a function calls one written before it
-(``model`` calls ``layer``), the check answers those calls with the replies the
+(one function calls another), the check answers those calls with the replies the
 correct function gives, recorded in this folder.  Only when your function makes
 other calls than those does the check run your own earlier functions, and then only
 once they pass their own checks ("not checked yet" until they do).

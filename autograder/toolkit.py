@@ -12,7 +12,7 @@ What an assignment module provides (every name but ``PROBE_MAKERS`` is optional)
   those makers are asked again on a fresh draw, each seed moved by the draw;
 * ``fresh_spec(spec, draw)``: a probe entry for a draw, where moving seeds is not enough;
 * ``JUDGE_ASSERTIONS``: kind -> (function(ctx, assertion, reveal, what), keys it reads):
-  assertions the judge evaluates itself, such as a model's accuracy on held-out data;
+  assertions the judge evaluates itself, such as a trained network's accuracy on held-out data;
 * ``TEXT``: names that titles and hints in ``checks.toml`` may use in braces;
 * ``boundary(probes, answers, expected)``: (student's, reference's) outputs on a square
   grid, where the feedback shows a decision boundary.

@@ -26,6 +26,7 @@ from .checks import JUDGE_ONLY as JUDGE_ONLY_PART
 from .key import AnswerKey
 from .notebook import NotANotebook, cells_to_run, read_notebook
 from .pool import Limits, Session, WorkerLost
+from .translate import notebook_lang
 from .worker import VARIABLES
 
 
@@ -73,6 +74,9 @@ class Report:
     #: Who handed it in, as the class folder names them (nbgrader's
     #: ``submitted/<student>/``, an LMS file name); empty where nothing names one.
     student: str = ""
+    #: The language of the edition handed in (its ``metadata.autograder.lang``): what
+    #: the feedback speaks.  Results themselves stay English.
+    lang: str = "en"
 
     @property
     def who(self) -> str:
@@ -109,6 +113,7 @@ class Report:
             error=data.get("error"),
             seconds=data.get("seconds", 0.0),
             student=data.get("student", ""),
+            lang=data.get("lang") or "en",
         )
 
 
@@ -456,13 +461,14 @@ def grade_notebook(
     except NotANotebook as exc:
         return failed_everything(path.name, str(exc), checks)
     cells, notes = cells_to_run(source, submission)
+    lang = notebook_lang(submission)
     slow = [c for c in checks if c.slow]
     rest = [c for c in checks if not c.slow]
     # Every wait on a worker (loading cells, restarts, probes) stops at this deadline.
     deadline = started + limits.submission_seconds
     session = Session(cells, references, limits, deadline)
     side = Session(cells, references, limits, deadline) if slow else None
-    report = Report(submission=path.name, notes=notes)
+    report = Report(submission=path.name, notes=notes, lang=lang)
     pool = ThreadPoolExecutor(max_workers=1) if side is not None and parallel else None
 
     try:

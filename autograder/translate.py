@@ -145,7 +145,12 @@ def _translate_code(cell, table: dict) -> None:
 
 
 def update_catalog(notebook, path: Path, lang: str) -> tuple[int, int]:
-    """Bring ``path`` up to date with ``notebook``'s messages, as gettext's msgmerge
+    """Bring ``path`` up to date with ``notebook``'s messages (:func:`update_messages`)."""
+    return update_messages(messages(notebook), path, lang)
+
+
+def update_messages(wanted: list[Message], path: Path, lang: str) -> tuple[int, int]:
+    """Bring ``path`` up to date with the messages ``wanted``, as gettext's msgmerge
     would: a new message is added empty; one whose English changed in a context that
     had a translation keeps that translation, marked fuzzy, with the old English as
     ``previous_msgid`` for the translator; messages gone from the notebook are
@@ -161,14 +166,13 @@ def update_catalog(notebook, path: Path, lang: str) -> tuple[int, int]:
     by_context: dict[str, list] = {}
     for entry in catalog:
         by_context.setdefault(entry.msgctxt or "", []).append(entry)
-    wanted = messages(notebook)
     new = fuzzy = 0
     for m in wanted:
         if (m.context, m.text) in known:
             continue
         old = [e for e in by_context.get(m.context, []) if e.msgstr and e.msgid != m.text]
         entry = polib.POEntry(msgctxt=m.context, msgid=m.text, msgstr="")
-        if len(old) == 1 and m.context.startswith("markdown:"):
+        if len(old) == 1 and not m.context.startswith("code:"):
             entry.msgstr, entry.previous_msgid = old[0].msgstr, old[0].msgid
             entry.flags.append("fuzzy")
             fuzzy += 1
@@ -184,3 +188,11 @@ def update_catalog(notebook, path: Path, lang: str) -> tuple[int, int]:
     path.parent.mkdir(parents=True, exist_ok=True)
     catalog.save(str(path))
     return new, fuzzy
+
+
+def notebook_lang(notebook) -> str:
+    """The language an edition was written in (``metadata.autograder.lang``, which
+    :func:`autograder.translate.translate` sets); English when it says none."""
+    meta = notebook.get("metadata", {}) if hasattr(notebook, "get") else {}
+    lang = (meta.get("autograder") or {}).get("lang") if isinstance(meta, dict) else None
+    return lang if isinstance(lang, str) and re.fullmatch(r"[a-z]{2,3}", lang) else "en"

@@ -9,6 +9,10 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+# nbgrader's defaults, and the translation catalogues beside the master notebook
+# (source/<assignment>/locale/*.po): `release` writes the translated editions itself,
+# into release/<lang>/ (a Korean course sets release_directory = "release/ko").
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "locale"]
 
 # The student's notebook trains a small model; hidden test cells start the judge.
 c.Execute.timeout = 300

@@ -56,6 +56,7 @@ def grade_paths(
     progress: bool = True,
     limits_for: dict[Path, object] | None = None,
     resume: bool = False,
+    lang: str | None = None,
 ):
     """Grade every path (never stopping on a bad one); write results; return the reports.
 
@@ -65,6 +66,8 @@ def grade_paths(
     ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
     With ``resume``, a submission whose file and grader are unchanged since its
     last grading in ``out`` is not graded again (its results are read back).
+    ``lang`` is the language of the feedback and the class report (default: each
+    notebook's own, and the class's most common).
     Each ``results.json`` is written as soon as its submission is graded, and
     all of them again at the end, after every worker is gone: a submission
     that wrote into ``out`` while it ran (it can find the folder) changes nothing.
@@ -88,7 +91,7 @@ def grade_paths(
 
     if os.geteuid() == 0:
         limits_for = confined(paths, out, limits, limits_for)
-    batch = _Batch(out, limits, limits_for, the_key, source, references, parallel, resume)
+    batch = _Batch(out, limits, limits_for, the_key, source, references, parallel, resume, lang)
 
     out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -128,6 +131,8 @@ class _Batch:
     references: dict[str, str]
     parallel: bool
     resume: bool
+    #: The feedback's and report's language; None: each notebook's own.
+    lang: str | None = None
     #: Their feedback files (with pictures) are kept as they are.
     resumed: set[Path] = field(default_factory=set)
 
@@ -174,9 +179,9 @@ class _Batch:
             try:  # one submission's files; a failure here costs its files, not the batch
                 write_results(self.out, report)
                 if path not in self.resumed:
-                    write_feedback(result_dir(self.out, report.submission), report)
+                    write_feedback(result_dir(self.out, report.submission), report, lang=self.lang)
                     write_fingerprint(self.out, path, fingerprint(path))
             except OSError as exc:
                 print(f"error: the results of {path.name} were not written: {exc}", file=sys.stderr)
         write_grades_csv(self.out, reports)  # every row, whatever happened to the files above
-        report_after_batch(self.out)  # report.html, report.md, nbgrader_export.csv
+        report_after_batch(self.out, self.lang)  # report.html, report.md, nbgrader_export.csv

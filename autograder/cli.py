@@ -55,7 +55,13 @@ def cmd_grade(args) -> int:
     for m in missing:
         print(f"note: {m} is not a file; it gets a row with 0 points", file=sys.stderr)
     reports = grade_paths(
-        paths, Path(args.out), _limits(args), args.jobs, not args.quiet, resume=args.resume
+        paths,
+        Path(args.out),
+        _limits(args),
+        args.jobs,
+        not args.quiet,
+        resume=args.resume,
+        lang=args.lang,
     )
     print(summary_table(reports))
     print(f"\nwrote {Path(args.out) / 'grades.csv'} and one results.json per submission")
@@ -70,9 +76,14 @@ def cmd_release(args) -> int:
     package, release/ (with nbgrader generate_assignment) and the solved notebook.
     """
     from .release import release
+    from .translate import Untranslated
 
     started = time.monotonic()
-    written = release(rebuild_key=not args.keep_key)
+    try:
+        written = release(rebuild_key=not args.keep_key)
+    except Untranslated as exc:
+        print(f"release refused: {exc}", file=sys.stderr)
+        return 1
     for what, path in written.items():
         print(f"{what}: {Path(path).relative_to(ROOT)}")
     print(f"done in {time.monotonic() - started:.1f} s")
@@ -103,6 +114,7 @@ def cmd_check(args) -> int:
     warm_up()  # TensorFlow loads in the fork server while the rest is imported and read
     from . import key as answer_key
     from .checks import FUNCTIONS, checks_for
+    from .i18n import language
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
     from .verdicts import format_verdict
@@ -119,16 +131,18 @@ def cmd_check(args) -> int:
     if report.error:
         print(f"{args.notebook}: {report.error}")
         return 2
+    say = language(args.lang or report.lang)
     for note in report.notes:
         print(f"note: {note}")
     for function in FUNCTIONS:
         results = [r for r in report.results if r.grade_id == function]
         for r in results:
-            print(format_verdict(r.name, r.passed, r.output))
+            print(format_verdict(say.check_name(r.name), r.passed, say.text(r.output)))
         passed = sum(r.passed for r in results)
-        print(f"{function}: {passed} of {len(results)} public checks passed\n")
+        print(say.t("function_summary", function=function, passed=passed, total=len(results)))
+        print()
     total = sum(r.passed for r in report.results)
-    print(f"{total} of {len(report.results)} public checks passed.")
+    print(say.t("all_summary", passed=total, total=len(report.results)))
     return 0 if total == len(report.results) else 1
 
 
@@ -141,7 +155,7 @@ def cmd_report(args) -> int:
     from .feedback import write_report
 
     try:
-        path = write_report(Path(args.folder))
+        path = write_report(Path(args.folder), lang=args.lang)
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -204,6 +218,18 @@ def _command(sub, name: str, run, *, limits: bool = False, listed: bool = True):
     return p
 
 
+def _lang_option(parser: argparse.ArgumentParser) -> None:
+    """``--lang``: the language a person reads (results on disk stay English)."""
+    from .i18n import available
+
+    parser.add_argument(
+        "--lang",
+        choices=available(),
+        help="language of the feedback, the report or the check output (default: the "
+        "notebook's own, metadata.autograder.lang; a class's most common one)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -239,10 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     d = _command(sub, "demo", cmd_demo, limits=True)
     d.add_argument("--out", metavar="DIR", help="where to write (default: a new temporary folder)")
 
-    _command(sub, "check", cmd_check, limits=True).add_argument(
-        "notebook", metavar="NOTEBOOK.ipynb"
-    )
-    _command(sub, "report", cmd_report).add_argument("folder", metavar="DIR")
+    c = _command(sub, "check", cmd_check, limits=True)
+    c.add_argument("notebook", metavar="NOTEBOOK.ipynb")
+    rep = _command(sub, "report", cmd_report)
+    rep.add_argument("folder", metavar="DIR")
+    for p in (g, c, rep):
+        _lang_option(p)
 
     from .gradescope import VISIBILITIES
 

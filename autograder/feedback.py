@@ -496,13 +496,13 @@ def write_report(folder: Path, assignment: str = ASSIGNMENT, lang: str | None = 
     return path
 
 
-def report_after_batch(folder: Path) -> Path | None:
+def report_after_batch(folder: Path, lang: str | None = None) -> Path | None:
     """:func:`write_report` at the end of ``grade``: a report that cannot be written is
     said in one line, and costs nothing else (results and grades.csv are written)."""
     import sys
 
     try:
-        return write_report(folder)
+        return write_report(folder, lang=lang)
     except (OSError, ValueError) as exc:
         print(f"note: the class report was not written: {exc}", file=sys.stderr)
         return None

@@ -160,6 +160,15 @@ class Language:
         grade_id, _, title = name.partition(": ")
         return f"{grade_id}: {self.table.get((f'check:{grade_id}:title', title), title)}"
 
+    def hint(self, grade_id: str, english: str) -> str:
+        """A check's hint in this language."""
+        return self.table.get((f"check:{grade_id}:hint", english), english)
+
+    def sentences(self) -> list[tuple[str, str]]:
+        """(English, translation) of every hint and named mistake, longest first: what
+        :meth:`text` replaces in a message (the public checks get them as data)."""
+        return list(self._replace)
+
     def text(self, output: str) -> str:
         """A check's output with its named mistakes, hint and labels translated; numbers,
         shapes and code in it are left as they are."""

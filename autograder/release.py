@@ -14,7 +14,8 @@
 4. runs ``nbgrader generate_assignment``, which strips solutions and hidden
    tests and copies the folder into ``release/``;
 5. writes the solved notebook ``solutions/<assignment>.ipynb`` (the release
-   with the reference code in its solution cells): what a perfect student submits.
+   with the reference code in its solution cells): what a perfect student submits;
+6. writes the translated editions and their solved twins (:mod:`autograder.editions`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import nbformat
 
 from . import ASSIGNMENT, ROOT, key
 from .checks import FUNCTIONS, REGISTRY, points_by_grade_id, probe_digest
+from .editions import write_editions
 from .notebook import grade_id, nbgrader_meta, read_notebook, source_path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -236,5 +238,9 @@ def release(assignment: str = ASSIGNMENT, rebuild_key: bool = True) -> dict[str,
     written["release"] = release_nb
     written["solved notebook"] = solved_notebook(
         release_nb, src, ROOT / "solutions" / f"{assignment}.ipynb"
+    )
+    # The translated editions (release/<lang>/, solutions/<assignment>.<lang>.ipynb).
+    written.update(
+        write_editions(release_nb, src, written["solved notebook"], embedded_public_checks)
     )
     return written

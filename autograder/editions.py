@@ -1,0 +1,191 @@
+"""Translated editions of the release: ``release/<lang>/<assignment>/`` and a solved twin.
+
+``release`` writes the English student notebook with nbgrader, then calls
+:func:`write_editions`, which writes one edition per catalogue in
+``source/<assignment>/locale/<lang>.po`` (today: Korean, ``ko``):
+
+* ``release/<lang>/<assignment>/<assignment>.ipynb``: the English release with its
+  prose translated (:func:`autograder.translate.translate`), and ``public_checks/``
+  beside it.  So a Korean nbgrader course sets
+  ``c.CourseDirectory.release_directory = "release/ko"``, and everything else
+  (``source/``, the grader, the answer key) is shared: the code cells and their
+  ``grade_id``\\ s are the English ones, so a Korean submission is graded exactly as
+  an English one.
+* ``solutions/<assignment>.<lang>.ipynb``: that edition with the reference solution in
+  its solution cells (the English solved notebook's code).
+
+Two provided (locked) cells differ from the English ones, and only in what a
+reader sees; the grader restores provided cells from the master, so neither
+reaches grading:
+
+* the loader cell carries the public checks with their titles, hints and named
+  mistakes in the edition's language (``data.json``'s ``lang`` and ``words``): the
+  language reaches the student's kernel with the checks themselves, so a notebook
+  opened alone (Colab) speaks it with nothing to configure;
+* the setup cell gains :data:`SETUP_LINES` (for Korean: a Hangul font for the plots,
+  ``koreanize-matplotlib``, installed on the fly in Colab, quietly skipped elsewhere
+  when missing).
+
+Everything is prepared in memory first: a catalogue missing any message (the
+notebook's or the kit's) raises :class:`autograder.translate.Untranslated` before a
+file of any edition is written, so no half-translated edition ever exists.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+
+from . import ASSIGNMENT, ROOT
+from .i18n import UI, language
+from .translate import read_catalog, translate
+
+#: The provided cell whose code the edition extends (:data:`SETUP_LINES`).
+SETUP_ID = "setup_imports"
+#: The loader cell (``autograder.release.LOADER_ID``; named here to import nothing from it).
+LOADER_ID = "public_checks_loader"
+
+#: Lines added to the setup cell of an edition, by language.
+SETUP_LINES = {
+    "ko": """
+
+# 한국어판: 그림의 한글 글꼴 (release가 덧붙인 줄). koreanize-matplotlib이 NanumGothic을 등록합니다.
+# Colab에 없으면 설치하고, 그 밖의 환경에 없으면 기본 글꼴로 조용히 계속합니다.
+def _hangul_font():
+    import importlib
+    import subprocess
+    import sys
+
+    try:
+        importlib.import_module("koreanize_matplotlib")
+    except ImportError:
+        if "google.colab" not in sys.modules:
+            return
+        pip = [sys.executable, "-m", "pip", "install", "-q", "koreanize-matplotlib"]
+        subprocess.run(pip, check=False, capture_output=True)
+        try:
+            importlib.import_module("koreanize_matplotlib")
+        except ImportError:
+            pass
+
+
+_hangul_font()
+del _hangul_font""",
+}
+
+
+def edition_langs(source_nb: Path) -> list[str]:
+    """The languages with a catalogue beside the master notebook."""
+    return sorted(p.stem for p in (source_nb.parent / "locale").glob("*.po"))
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def localized_data(data: dict, lang: str) -> dict:
+    """The public checks' ``data.json`` for an edition: titles and hints translated, and
+    the words the checks print (``words``: labels, and English sentences with their
+    translation, longest first) for the package to apply to its messages."""
+    say = language(lang)
+    out = copy.deepcopy(data)
+    for entry in out["checks"]:
+        entry["name"] = say.check_name(entry["name"])
+        if entry.get("hint"):
+            entry["hint"] = say.hint(entry["grade_id"], entry["hint"])
+    out["lang"] = lang
+    out["words"] = {
+        "labels": {key: say.t(key) for key in UI if "{" not in UI[key]},
+        "summaries": {k: say.t(k) for k in ("function_summary", "hidden_also", "all_summary")},
+        "sentences": [list(pair) for pair in say.sentences()],
+    }
+    return out
+
+
+def _edition_package(english_package: Path, lang: str) -> dict[str, str]:
+    """The files of an edition's ``public_checks`` folder, by name."""
+    files = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in sorted(english_package.iterdir())
+        if p.is_file() and p.suffix in (".py", ".json")
+    }
+    data = localized_data(json.loads(files["data.json"]), lang)
+    files["data.json"] = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return files
+
+
+def _set_source(cell, source: str) -> None:
+    from nbgrader.utils import compute_checksum
+
+    cell["source"] = source
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if "checksum" in meta:
+        meta["checksum"] = compute_checksum(cell)
+
+
+def edition_notebook(english, catalog, lang: str, loader_source: str):
+    """The edition of the English release notebook ``english`` (refused whole by
+    :class:`Untranslated` when the catalogue lacks a message)."""
+    edition = translate(english, catalog, lang)
+    for cell in edition.cells:
+        if _grade_id(cell) == LOADER_ID:
+            _set_source(cell, loader_source)
+        elif _grade_id(cell) == SETUP_ID and lang in SETUP_LINES:
+            _set_source(cell, cell.source + SETUP_LINES[lang])
+    return edition
+
+
+def solved_edition(edition, english_solved):
+    """The edition with the English solved notebook's code in its solution cells."""
+    solved = copy.deepcopy(edition)
+    code = {_grade_id(c): c.source for c in english_solved.cells if _grade_id(c)}
+    for cell in solved.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            cell["source"] = code[_grade_id(cell)]
+    return solved
+
+
+def write_editions(
+    release_nb: Path,
+    source_nb: Path,
+    solved_nb: Path,
+    embed: Callable[[Path], str],
+    root: Path = ROOT,
+    assignment: str = ASSIGNMENT,
+) -> dict[str, Path]:
+    """Write every edition (notebook, public checks, solved twin); return the paths.
+
+    ``embed`` turns a public checks folder into the loader cell's source
+    (``autograder.release.embedded_public_checks``).  Nothing is written unless
+    every edition translates whole.
+    """
+    english = nbformat.read(str(release_nb), as_version=4)
+    english_solved = nbformat.read(str(solved_nb), as_version=4)
+    prepared = []
+    for lang in edition_langs(source_nb):
+        language(lang)  # the kit's words: refused whole here, before anything is written
+        catalog = read_catalog(source_nb.parent / "locale" / f"{lang}.po")
+        translate(english, catalog, lang)  # the notebook's: idem
+        prepared.append(
+            (lang, catalog, _edition_package(release_nb.parent / "public_checks", lang))
+        )
+    written = {}
+    for lang, catalog, package in prepared:
+        folder = root / "release" / lang / assignment
+        if folder.exists():
+            shutil.rmtree(folder)
+        (folder / "public_checks").mkdir(parents=True)
+        for name, text in package.items():
+            (folder / "public_checks" / name).write_text(text, encoding="utf-8")
+        edition = edition_notebook(english, catalog, lang, embed(folder / "public_checks"))
+        path = folder / f"{assignment}.ipynb"
+        nbformat.write(edition, str(path))
+        solved = root / "solutions" / f"{assignment}.{lang}.ipynb"
+        nbformat.write(solved_edition(edition, english_solved), str(solved))
+        written[f"release ({lang})"], written[f"solved notebook ({lang})"] = path, solved
+    return written

@@ -148,9 +148,13 @@ def test_the_committed_korean_edition_is_fresh(tmp_path):
         "release/ko is stale: run `python -m autograder release`"
     )
     solved = _read(SOLVED_KO)
-    assert [c.source for c in solved.cells if not c.metadata.get("nbgrader", {}).get("solution")] == [
-        c.source for c in committed.cells if not c.metadata.get("nbgrader", {}).get("solution")
-    ]
+
+    def provided(notebook) -> list[str]:
+        return [
+            c.source for c in notebook.cells if not c.metadata.get("nbgrader", {}).get("solution")
+        ]
+
+    assert provided(solved) == provided(committed)
     english_solved = {_gid(c): c.source for c in _read(SOLVED).cells if _gid(c)}
     for cell in solved.cells:
         if cell.metadata.get("nbgrader", {}).get("solution"):

@@ -14,17 +14,19 @@
 * ``solutions/<assignment>.<lang>.ipynb``: that edition with the reference solution in
   its solution cells (the English solved notebook's code).
 
-Two provided (locked) cells differ from the English ones, and only in what a
-reader sees; the grader restores provided cells from the master, so neither
-reaches grading:
+One provided (locked) cell differs from the English one, the loader of the public
+checks, which the grader never runs (it is not a setup cell, and grading restores
+provided cells from the master anyway):
 
-* the loader cell carries the public checks with their titles, hints and named
-  mistakes in the edition's language (``data.json``'s ``lang`` and ``words``): the
-  language reaches the student's kernel with the checks themselves, so a notebook
-  opened alone (Colab) speaks it with nothing to configure;
-* the setup cell gains :data:`SETUP_LINES` (for Korean: a Hangul font for the plots,
+* it carries the public checks with their titles, hints and named mistakes in the
+  edition's language (``data.json``'s ``lang`` and ``words``): the language reaches
+  the student's kernel with the checks themselves, so a notebook opened alone
+  (Colab) speaks it with nothing to configure;
+* it ends with :data:`LOADER_LINES` (for Korean: a Hangul font for the plots,
   ``koreanize-matplotlib``, installed on the fly in Colab, quietly skipped elsewhere
-  when missing).
+  when missing).  The loader runs first, before any figure.  The setup cells stay
+  the English ones, so a submission of the edition gets no "you changed a locked
+  setup cell" note.
 
 Everything is prepared in memory first: a catalogue missing any message (the
 notebook's or the kit's) raises :class:`autograder.translate.Untranslated` before a
@@ -45,13 +47,11 @@ from . import ASSIGNMENT, ROOT
 from .i18n import UI, language
 from .translate import read_catalog, translate
 
-#: The provided cell whose code the edition extends (:data:`SETUP_LINES`).
-SETUP_ID = "setup_imports"
 #: The loader cell (``autograder.release.LOADER_ID``; named here to import nothing from it).
 LOADER_ID = "public_checks_loader"
 
-#: Lines added to the setup cell of an edition, by language.
-SETUP_LINES = {
+#: Lines added to the loader cell of an edition, by language.
+LOADER_LINES = {
     "ko": """
 
 # 한국어판: 그림의 한글 글꼴 (release가 덧붙인 줄). koreanize-matplotlib이 NanumGothic을 등록합니다.
@@ -134,9 +134,7 @@ def edition_notebook(english, catalog, lang: str, loader_source: str):
     edition = translate(english, catalog, lang)
     for cell in edition.cells:
         if _grade_id(cell) == LOADER_ID:
-            _set_source(cell, loader_source)
-        elif _grade_id(cell) == SETUP_ID and lang in SETUP_LINES:
-            _set_source(cell, cell.source + SETUP_LINES[lang])
+            _set_source(cell, loader_source + LOADER_LINES.get(lang, ""))
     return edition
 
 

@@ -9,8 +9,8 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
-# nbgrader's defaults, and the translation catalogues beside the master notebook
-# (source/<assignment>/locale/*.po): `release` writes the translated editions itself,
+# nbgrader's own defaults, and the assignment's translation catalogues (locale/*.po): the
+# translated editions are written by `python -m autograder release`, never copied as files,
 # into release/<lang>/ (a Korean course sets release_directory = "release/ko").
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "locale"]
 
@@ -32,7 +32,10 @@ from nbgrader.preprocessors import (  # noqa: E402
     SaveAutoGrades,
 )
 
+# Before anything runs: a stale answer key (checks, reference or setup cells changed since
+# `python -m autograder release`) fails each submission's autograde instead of grading it.
 c.Autograde.autograde_preprocessors = [
+    "autograder.nbgrader_judge.KeyIsCurrent",
     Execute,
     IgnorePattern,
     ClearMetadataPreprocessor,

@@ -5,11 +5,14 @@ submission's results as soon as it is graded and all of them again at the end,
 and returns the reports; :func:`confined` gives each submission's workers their
 own user and hidden paths when the grader runs as root.  The command line, the
 demo, nbgrader's preprocessor and the tests all call these; none of them needs
-the command line's module.
+the command line's module.  Each submission's results.json, feedback and
+fingerprint are written the moment it is graded, the fingerprint last, so a
+batch killed part way and run again with ``resume`` grades only what is left.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +25,12 @@ if TYPE_CHECKING:  # for annotations only: each is imported where it is used, so
     from .judge import Report
     from .key import AnswerKey
     from .pool import Limits
+    from .submissions import Submission
+
+#: Where a grading's record goes (``grade`` sends it to ``--out``/grader.log): each
+#: submission graded or resumed, and the traceback of any grader error.
+LOG = logging.getLogger("autograder.batch")
+logging.getLogger("autograder").addHandler(logging.NullHandler())  # never the console
 
 
 def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
@@ -36,9 +45,7 @@ def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
             f"note: let other users traverse {folder} (student code must import Python)",
             file=sys.stderr,
         )
-    hide = sandbox.kit_secrets() + tuple(
-        sorted({str(out.resolve())} | {str(p.resolve().parent) for p in paths})
-    )
+    hide = sandbox.kit_secrets() + _outermost({out.resolve()} | {_class_folder(p) for p in paths})
     per_path = {}
     for index, path in enumerate(paths):
         own = limits_for.get(path, limits)
@@ -48,8 +55,51 @@ def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
     return per_path
 
 
+def _class_folder(path: Path) -> Path:
+    """The folder hiding ``path`` from other students: nbgrader's ``submitted/`` for its
+    layout (one mount for the class, not one per student), else the file's folder."""
+    parent = path.resolve().parent
+    return next((p for p in parent.parents if p.name == "submitted"), parent)
+
+
+def _outermost(folders: set[Path]) -> tuple[str, ...]:
+    """``folders`` without those inside another of them (covered with it)."""
+    return tuple(
+        sorted(str(f) for f in folders if not any(o != f and o in f.parents for o in folders))
+    )
+
+
 def grade_paths(
-    paths: list[Path],
+    paths: list,
+    out: Path,
+    limits,
+    jobs: int | None = 1,
+    progress: bool = True,
+    limits_for: dict[Path, object] | None = None,
+    resume: bool = False,
+):
+    """Grade every path (never stopping on a bad one); write results; return the reports.
+
+    ``paths`` are notebook files or :class:`autograder.submissions.Submission` rows
+    (what ``grade`` finds in folders and zips); a file is named like one given to
+    ``grade``.  See :func:`grade_batch`, which also says which gradings failed.
+    """
+    return grade_batch(paths, out, limits, jobs, progress, limits_for, resume).reports
+
+
+@dataclass
+class Outcome:
+    """A batch's reports (in the order given), and what the command line reports on."""
+
+    reports: list[Report]
+    #: Origins of the submissions whose grading hit an error of the grader itself.
+    crashed: list[str]
+    #: How many submissions were read back from an earlier run (``resume``).
+    resumed: int
+
+
+def grade_batch(
+    paths: list,
     out: Path,
     limits,
     jobs: int | None = 1,
@@ -57,20 +107,22 @@ def grade_paths(
     limits_for: dict[Path, object] | None = None,
     resume: bool = False,
     lang: str | None = None,
-):
-    """Grade every path (never stopping on a bad one); write results; return the reports.
+) -> Outcome:
+    """Grade every submission (never stopping on a bad one); write results.
 
     ``jobs`` submissions are graded at once (None: one per usable core).  When
     that leaves a core idle (a single submission, say), each submission's slow
     checks run in a second worker beside the others.
     ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
-    With ``resume``, a submission whose file and grader are unchanged since its
-    last grading in ``out`` is not graded again (its results are read back).
     ``lang`` is the language of the feedback and the class report (default: each
     notebook's own, and the class's most common).
-    Each ``results.json`` is written as soon as its submission is graded, and
-    all of them again at the end, after every worker is gone: a submission
-    that wrote into ``out`` while it ran (it can find the folder) changes nothing.
+    With ``resume``, a submission whose file, student and grader are unchanged
+    since its last grading in ``out`` is not graded again (its results are read
+    back).  Raises :class:`autograder.key.StaleKey` (or ``TamperedKey``) before
+    anything runs or is written when the answer key does not fit the kit.
+    Each submission's files are written as soon as it is graded, and all
+    of them again at the end, after every worker is gone: a submission that wrote
+    into ``out`` while it ran (it can find the folder) changes nothing.
     """
     from tqdm import tqdm
 
@@ -78,45 +130,36 @@ def grade_paths(
     from .notebook import read_notebook, reference_sources, source_path
     from .pool import warm_up
     from .processes import usable_cores
+    from .submissions import as_submissions
 
-    warm_up()
-    the_key = answer_key.load()
+    # The key first, checked against the kit (answer_key.StaleKey, TamperedKey): a stale
+    # one stops the batch before any student code runs and before ``out`` is touched.
     source = read_notebook(source_path())
+    the_key = answer_key.load(source=source)
+    warm_up()
     references = reference_sources()
+    rows = as_submissions(list(paths))
+    files = [r.path for r in rows if r.path is not None]
     limits_for = limits_for or {}
     cores = usable_cores()
     jobs = max(1, jobs or cores)
-    parallel = min(jobs, len(paths)) < cores
-    _refuse_shared_folders(paths, out)
+    parallel = min(jobs, len(files)) < cores
 
     if os.geteuid() == 0:
-        limits_for = confined(paths, out, limits, limits_for)
+        limits_for = confined(files, out, limits, limits_for)
     batch = _Batch(out, limits, limits_for, the_key, source, references, parallel, resume, lang)
 
     out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(batch.grade, p) for p in paths]
+        futures = [pool.submit(batch.grade, r) for r in rows]
         bar = tqdm(total=len(futures), desc="grading", unit="nb", disable=not progress)
         reports = []
         for future in futures:
             reports.append(future.result())
             bar.update(1)
         bar.close()
-    batch.write_all(paths, reports)
-    return reports
-
-
-def _refuse_shared_folders(paths: list[Path], out: Path) -> None:
-    """Stop before grading when two submissions would write into the same folder."""
-    from .results import result_dir
-
-    folders = [result_dir(out, p.name).name for p in paths]
-    dupes = {p.name for p, f in zip(paths, folders) if folders.count(f) > 1}
-    if dupes:
-        raise SystemExit(
-            f"two submissions share a file name ({', '.join(sorted(dupes))}): their results "
-            "would overwrite each other; rename them"
-        )
+    batch.write_all(rows, reports)
+    return Outcome(reports, batch.crashed, len(batch.resumed))
 
 
 @dataclass
@@ -133,55 +176,100 @@ class _Batch:
     resume: bool
     #: The feedback's and report's language; None: each notebook's own.
     lang: str | None = None
-    #: Their feedback files (with pictures) are kept as they are.
-    resumed: set[Path] = field(default_factory=set)
+    #: Folders of the submissions read back: their feedback files are kept as they are.
+    resumed: set[str] = field(default_factory=set)
+    crashed: list[str] = field(default_factory=list)
+    #: Per folder: the fingerprint and the decision-boundary picture, for write_all.
+    done: dict[str, tuple[str, bytes | None]] = field(default_factory=dict)
 
-    def grade(self, path: Path) -> Report:
-        """``path``'s report (read back if resuming and unchanged), its results.json
-        written at once; never raises for the submission."""
+    def grade(self, sub: Submission) -> Report:
+        """``sub``'s report (read back if resuming and unchanged), its files written
+        at once; never raises for the submission: a grader error costs its row only."""
+        from .judge import failed_everything
+
+        try:
+            return self._grade(sub)
+        except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the batch
+            LOG.exception("internal grader error on %s", sub.origin)
+            self.crashed.append(sub.origin)
+            report = failed_everything(
+                sub.path.name if sub.path else "", f"internal grader error: {exc!r}"
+            )
+            report.student = sub.student
+            return report
+
+    def _grade(self, sub: Submission) -> Report:
         from .judge import failed_everything, grade_notebook
-        from .results import read_report, write_results
+        from .results import fingerprint, read_report
+        from .submissions import printable
 
+        if sub.path is None:  # a student folder without a notebook: nothing to run
+            report = failed_everything("(no notebook)", sub.problem)
+            report.student = sub.student
+            self.finish(sub, report, fingerprint(Path(os.devnull), sub.identity))
+            LOG.info("no notebook from %s: %s", sub.origin, sub.problem)
+            return report
+        value = fingerprint(sub.path, sub.identity)  # of the bytes about to be graded
         if self.resume:
-            previous = read_report(self.out, path)
+            previous = read_report(self.out, sub.folder, sub.path, sub.identity)
             if previous is not None:
-                self.resumed.add(path)
+                previous.student = sub.student
+                previous.submission = printable(previous.submission)
+                self.resumed.add(sub.folder)
+                LOG.info("resumed %s (graded by an earlier run)", sub.origin)
                 return previous
         try:
             report = grade_notebook(
-                path,
+                sub.path,
                 self.key,
                 self.source,
                 self.references,
-                self.limits_for.get(path, self.limits),
+                self.limits_for.get(sub.path, self.limits),
                 parallel=self.parallel,
             )
         except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the row
-            report = failed_everything(path.name, f"internal grader error: {exc!r}")
-        try:
-            write_results(self.out, report)
-        except OSError as exc:  # written again at the end
-            print(f"note: could not write the results of {path.name} yet: {exc}", file=sys.stderr)
+            LOG.exception("internal grader error on %s", sub.origin)
+            self.crashed.append(sub.origin)
+            report = failed_everything(sub.path.name, f"internal grader error: {exc!r}")
+            value = None  # no fingerprint: --resume grades it again
+        report.student = sub.student
+        report.submission = printable(report.submission)
+        self.finish(sub, report, value)
+        LOG.info("graded %s: %g of %g", sub.origin, report.score, report.max_score)
         return report
 
-    def write_all(self, paths: list[Path], reports: list[Report]) -> None:
+    def finish(self, sub: Submission, report: Report, value: str | None) -> None:
+        """results.json, feedback, then the fingerprint (its presence means done; none
+        for a grading the grader itself failed, which ``--resume`` must do again)."""
+        from .feedback import boundary_png, write_feedback
+        from .results import write_fingerprint, write_results
+
+        picture = boundary_png(report)
+        self.done[sub.folder] = (value, picture)
+        try:
+            write_results(self.out, report, sub.folder)
+            write_feedback(self.out / sub.folder, report, picture, self.lang)
+            if value:
+                write_fingerprint(self.out, sub.folder, value)
+        except OSError as exc:  # written again at the end
+            print(f"note: could not write the results of {sub.origin} yet: {exc}", file=sys.stderr)
+
+    def write_all(self, rows: list[Submission], reports: list[Report]) -> None:
         """Every file again, once no worker is left: results, feedback, fingerprints, grades.csv."""
         from .feedback import report_after_batch, write_feedback
-        from .results import (
-            fingerprint,
-            result_dir,
-            write_fingerprint,
-            write_grades_csv,
-            write_results,
-        )
+        from .results import write_fingerprint, write_grades_csv, write_results
 
-        for path, report in zip(paths, reports):
+        for sub, report in zip(rows, reports):
             try:  # one submission's files; a failure here costs its files, not the batch
-                write_results(self.out, report)
-                if path not in self.resumed:
-                    write_feedback(result_dir(self.out, report.submission), report, lang=self.lang)
-                    write_fingerprint(self.out, path, fingerprint(path))
+                write_results(self.out, report, sub.folder)
+                if sub.folder not in self.resumed:
+                    value, picture = self.done.get(sub.folder, (None, None))
+                    write_feedback(self.out / sub.folder, report, picture, self.lang)
+                    if value:
+                        write_fingerprint(self.out, sub.folder, value)
             except OSError as exc:
-                print(f"error: the results of {path.name} were not written: {exc}", file=sys.stderr)
+                print(
+                    f"error: the results of {sub.origin} were not written: {exc}", file=sys.stderr
+                )
         write_grades_csv(self.out, reports)  # every row, whatever happened to the files above
         report_after_batch(self.out, self.lang)  # report.html, report.md, nbgrader_export.csv

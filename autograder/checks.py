@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -226,13 +228,21 @@ def glorot_weights(seed: int, width: int = NOTEBOOK_WIDTH) -> dict:
     return values
 
 
-def two_clouds(seed: int, per_class: int) -> tuple[np.ndarray, np.ndarray]:
-    """The notebook's data: two Gaussian clouds, float32 inputs and 0/1 targets."""
+def turning(turn: float) -> np.ndarray:
+    """The 2x2 matrix that turns row vectors by ``turn`` radians anticlockwise."""
+    c, s = math.cos(turn), math.sin(turn)
+    return np.array([[c, s], [-s, c]])
+
+
+def two_clouds(seed: int, per_class: int, turn: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The notebook's data: two Gaussian clouds, float32 inputs and 0/1 targets;
+    ``turn`` (radians) rotates both clouds about the origin (see :func:`fresh_train`)."""
     r = _rng(seed)
     cov = [[1.0, 0.5], [0.5, 1.0]]
     negative = r.multivariate_normal([0.0, 3.0], cov, size=per_class)
     positive = r.multivariate_normal([3.0, 0.0], cov, size=per_class)
-    x = np.vstack([negative, positive]).astype(np.float32)
+    x = np.vstack([negative, positive]) @ turning(turn)
+    x = x.astype(np.float32)
     y = np.vstack([np.zeros((per_class, 1)), np.ones((per_class, 1))]).astype(np.float32)
     return x, y
 
@@ -284,7 +294,7 @@ def for_worker(probe: wire.Probe, sources: dict[str, str] | None = None) -> wire
     return out
 
 
-def train_probe(seed: int) -> wire.Probe:
+def train_probe(seed: int, turn: float = 0.0) -> wire.Probe:
     """Train with the student's split_mini_batches and training_step; score in the judge.
 
     The worker gets the training set and the grader's initial weights, runs the
@@ -294,9 +304,12 @@ def train_probe(seed: int) -> wire.Probe:
     variables with :func:`forward64`, so no code in the worker can see, guess or
     fake what the accuracy is measured on.
     """
-    x, y = two_clouds(seed, 1000)
+    x, y = two_clouds(seed, 1000, turn)
     order = _rng(seed + 1).permutation(len(x))
-    x_test, y_test = two_clouds(seed + 2, 500)
+    x_test, y_test = two_clouds(seed + 2, 500, turn)
+    start = glorot_weights(seed + 3)
+    # W1 turns with the data, so that x @ W1 is what it was unturned: see fresh_train.
+    start["W1"] = arr(turning(turn).T @ wire.from_plain(start["W1"]).astype(np.float64))
     axis = np.linspace(-4.0, 7.0, BOUNDARY_STEPS)
     grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
     return {
@@ -307,7 +320,7 @@ def train_probe(seed: int) -> wire.Probe:
             "batches": FINAL_BATCHES,
         },
         "substitute": ["layer", "model", "square_loss"],
-        "variables": glorot_weights(seed + 3),
+        "variables": start,
         "learning_rate": 0.1,
         "after": list(VARIABLES),
         JUDGE_ONLY: {"x_test": arr(x_test), "y_test": arr(y_test), "grid": arr(grid)},
@@ -431,8 +444,9 @@ def _glorot_uniform(fan_in: int, fan_out: int, seed: int) -> wire.Probe:
     )
 
 
-def _train(seed: int = FINAL_SEED) -> wire.Probe:
-    return train_probe(seed)
+def _train(seed: int = FINAL_SEED, draw: int | None = None) -> wire.Probe:
+    """The training probe of checks.toml's seed, or of a fresh draw (:func:`fresh_train`)."""
+    return train_probe(seed) if draw is None else fresh_train(draw)
 
 
 PROBE_MAKERS: dict[str, Callable[..., wire.Probe]] = {
@@ -446,6 +460,108 @@ PROBE_MAKERS: dict[str, Callable[..., wire.Probe]] = {
     "glorot_uniform": _glorot_uniform,
     "train": _train,
 }
+
+
+# --------------------------------------------------------------------------- fresh draws
+# The release publishes every public probe with the reference's answer, so that a
+# student can check their work; a submission that returns the published answer for
+# each input it recognises must earn nothing by it.  So the grader asks every public
+# check again on inputs drawn when it grades (the same makers, every seed moved by
+# a number from os.urandom), and the final-accuracy check trains and scores on clouds
+# turned by a drawn angle; the reference answers those probes in a worker of its
+# own (judge.reference_answers).  A draw is one integer: a grading can be repeated
+# with the draw its report names.
+
+#: The keys of each maker's arguments that are seeds: an int, or a list whose first
+#: item is one.  A fresh draw adds the same number to all of a check's seeds, so
+#: probes that share a seed (the "again" of a repeatability check) still share it.
+SEED_KEYS: dict[str, tuple[str, ...]] = {
+    "layer": ("seed",),
+    "model": ("inputs", "weights"),
+    "square_loss": ("seed",),
+    "my_accuracy": ("seed", "weights_from"),
+    "training_step": ("seed",),
+    "split_mini_batches": ("seed",),
+    "shuffle_together": ("data_seed", "seed"),
+}
+#: Fresh seeds start here, far from every seed checks.toml names.
+FRESH_BASE = 1_000_000
+#: The final-accuracy check turns the clouds by an angle drawn from this range
+#: (degrees): at least 60 degrees from the notebook's clouds, whose boundary (the
+#: diagonal x0 = x1) then classifies at most 84% of the held-out samples right
+#: (measured over 50 draws; tests/test_fresh_draws.py).
+FINAL_TURN_DEGREES = (60.0, 300.0)
+
+
+def new_draw() -> int:
+    """A draw for one grading, from the operating system's randomness."""
+    return int.from_bytes(os.urandom(4), "big") % (2**31 - 2 * FRESH_BASE)
+
+
+def _moved(value, by: int):
+    if isinstance(value, list):
+        return [value[0] + by, *value[1:]]
+    return value + by
+
+
+def fresh_spec(spec: dict, draw: int) -> dict:
+    """A probe entry of checks.toml with every seed moved by ``draw``: the same
+    question, on inputs nobody saw before grading.  ``layer``'s fixed data
+    becomes data drawn from a seed."""
+    maker = spec["make"]
+    if maker == "train":
+        return {"make": "train", "draw": draw}
+    out = dict(spec)
+    by = FRESH_BASE + draw
+    for key in SEED_KEYS[maker]:
+        if key in out:
+            out[key] = _moved(out[key], by)
+        elif maker == "layer":
+            out[key] = by
+    return out
+
+
+def fresh_train(draw: int) -> wire.Probe:
+    """The final-accuracy probe for a draw: checks.toml's, with the clouds turned about
+    the origin by an angle drawn from FINAL_TURN_DEGREES.
+
+    Weights chosen in advance for the notebook's clouds (or any other angle) then
+    miss, while training is exactly as hard at every angle: the initial W1 turns
+    with the data (x R @ R^T W1 = x @ W1), and gradient descent commutes with that
+    orthogonal change of variables, so the student's steps follow the unturned
+    run's path, up to float32 rounding.  The grade cannot depend on the angle drawn
+    (tests/test_fresh_draws.py measures it).  Fresh samples or initial weights would
+    lose that: with seeds drawn too, the reference fell below 0.95 on 1 of 50 draws
+    (an initial loss of 7.4, then every ReLU dead).
+    """
+    return train_probe(FINAL_SEED, turn=fresh_turn(draw))
+
+
+def fresh_turn(draw: int) -> float:
+    """The angle (radians) a draw turns the final-accuracy check's clouds by."""
+    low, high = FINAL_TURN_DEGREES
+    return math.radians(float(_rng(draw).uniform(low, high)))
+
+
+def draws_fresh(check: Check) -> bool:
+    """Whether grading asks the check again on fresh inputs: every public check whose
+    release publishes an answer a lookup could return (not glorot_uniform, whose
+    draws are judged by their properties and published without values), and the
+    final-accuracy check (whose points must come from the student's training)."""
+    if check.slow:
+        return True
+    return check.public and any(spec["make"] in SEED_KEYS for spec in check.probe_specs)
+
+
+def fresh_probes(check: Check, draw: int) -> list[wire.Probe]:
+    """The check's probes on the draw's inputs (the next draw where a maker refuses
+    one, such as weights whose outputs are constant on the probe's inputs)."""
+    for attempt in range(100):
+        try:
+            return [make_probe(fresh_spec(s, draw + attempt)) for s in check.probe_specs]
+        except ValueError:
+            continue
+    raise RuntimeError(f"no usable fresh draw for check {check.name!r} near {draw}")
 
 
 # --------------------------------------------------------------------------- checks.toml

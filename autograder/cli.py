@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import sys
 import tempfile
 import time
@@ -31,41 +32,148 @@ def _limits(args):
     )
 
 
-def cmd_grade(args) -> int:
-    """Grade notebooks: DIR/grades.csv and DIR/<notebook>/results.json (Gradescope's schema).
+#: ``grade``'s exit statuses (its --help and README say the same).
+EXIT_GRADED, EXIT_MISSING, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+#: Where ``grade`` keeps its record (what was graded, tracebacks), under --out.
+LOG_NAME = "grader.log"
 
-    Every submission gets a row in DIR/grades.csv and DIR/<notebook stem>/results.json,
-    whatever is wrong with it. Run as root (in a container) to grade untrusted work: each
-    submission's code then runs as a user of its own, in its own cgroup and namespaces,
-    unable to read the answer key, the other submissions or DIR (README: Trust model). As
-    an ordinary user, student code runs as you.
+
+def cmd_grade(args) -> int:
+    """Grade notebooks, folders of them and LMS zips: DIR/grades.csv, DIR/<student>/results.json.
+
+    SUBMISSION is a notebook, a folder or a .zip (README: "Class folders"):
+      submitted/ or the course folder   nbgrader's submitted/<student>/<assignment>/*.ipynb:
+                                        one row per student folder, named by it
+      a folder                          every .ipynb below it (hidden folders and
+                                        .ipynb_checkpoints skipped), named by its stem
+      a .zip                            its .ipynb files, extracted safely
+      LMS file names                    Canvas lastname_firstname[_LATE]_<id>_<id>_<file>,
+                                        Moodle <Full Name>_<id>_assignsubmission_file_/,
+                                        Blackboard <hw>_<user>_attempt_<date>_<file>:
+                                        named by the student
+    Notebooks sharing a name are told apart by their folders. Every submission gets a
+    row in DIR/grades.csv (student, submission, score, max_score, a column per check)
+    and DIR/<student>/results.json (Gradescope's schema) with feedback.md and
+    feedback.html, whatever is wrong with it. DIR/grader.log records each grading.
+
+    Exit status:
+      0  every submission was graded
+      1  some paths given were missing or unreadable (named on stderr; the rest graded)
+      2  usage error: bad options, a DIR that cannot be written, nothing to grade
+      3  internal error of the grader (one line on stderr, the traceback in DIR/grader.log)
+
+    Run as root (in a container) to grade untrusted work: each submission's code then
+    runs as a user of its own, in its own cgroup and namespaces, unable to read the
+    answer key, the other submissions or DIR (README: Trust model). As an ordinary
+    user, student code runs as you. A stale answer key (checks, reference or setup cells
+    changed since `python -m autograder release`) stops it with exit status 2 before
+    anything is graded or written.
     """
+    out = Path(args.out)
     if args.jobs is not None and args.jobs < 1:
-        raise SystemExit("--jobs must be at least 1")
-    # First of all: TensorFlow takes seconds to load in the fork server, and this
-    # process has its own imports and inputs to read meanwhile.
+        return _usage("--jobs must be at least 1")
+    from . import key
+    from .notebook import read_notebook, source_path
+
+    try:  # before --out is touched and before TensorFlow starts loading
+        key.load(source=read_notebook(source_path()))
+    except (key.StaleKey, key.TamperedKey) as exc:
+        return _usage(str(exc))
+    refused = _refuse_out(out)
+    if refused:
+        return _usage(f"--out {out}: {refused}")
+    args.log_path = _start_log(out)
+    # TensorFlow takes seconds to load in the fork server, and this process has its
+    # own imports and inputs to read meanwhile.
     from .pool import warm_up
 
     warm_up()
-    from .batch import grade_paths
+    from .submissions import find_submissions
+
+    with find_submissions([Path(p) for p in args.submissions], out) as found:
+        for line in found.missing:
+            print(f"error: {line}", file=sys.stderr)
+        for note in found.notes:
+            print(f"note: {note}", file=sys.stderr)
+        if not found.submissions:
+            return _usage("nothing to grade: " + "; ".join(found.refused or ["no notebook found"]))
+        for line in found.refused:
+            print(f"error: {line}", file=sys.stderr)
+        return _grade_found(args, out, found)
+
+
+def _grade_found(args, out: Path, found) -> int:
+    """Grade what :func:`cmd_grade` found; print the table; the exit status."""
+    from .batch import grade_batch
     from .results import summary_table
 
-    paths = [Path(p) for p in args.submissions]
-    missing = [str(p) for p in paths if not p.is_file()]
-    for m in missing:
-        print(f"note: {m} is not a file; it gets a row with 0 points", file=sys.stderr)
-    reports = grade_paths(
-        paths,
-        Path(args.out),
+    outcome = grade_batch(
+        found.submissions,
+        out,
         _limits(args),
         args.jobs,
         not args.quiet,
         resume=args.resume,
         lang=args.lang,
     )
-    print(summary_table(reports))
-    print(f"\nwrote {Path(args.out) / 'grades.csv'} and one results.json per submission")
-    return 0
+    print(summary_table(outcome.reports))
+    print(f"\nwrote {out / 'grades.csv'} and one results.json per submission", end="")
+    print(f" ({outcome.resumed} read back from an earlier run)" if args.resume else "")
+    if outcome.crashed:
+        print(
+            f"error: the grader failed on {len(outcome.crashed)} submission(s) "
+            f"({', '.join(outcome.crashed[:3])}); the traceback is in {args.log_path}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+    return EXIT_MISSING if found.missing or found.refused else EXIT_GRADED
+
+
+def _usage(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _refuse_out(out: Path) -> str | None:
+    """Why results cannot be written into ``out`` (created if missing), or None.
+
+    Tried by writing, not by permission bits, which root ignores and which say
+    nothing of a read-only mount: a batch must not grade for minutes and then fail.
+    """
+    from . import files
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return "is a file, not a folder"
+    except NotADirectoryError:
+        return "lies under a file, not a folder"
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror or exc})"
+    if not out.is_dir():
+        return "is not a folder"
+    probe = out / f".write-test-{os.getpid()}"
+    try:
+        files.write_file(probe, "")
+        probe.unlink()
+    except OSError as exc:
+        return f"cannot be written ({exc.strerror or exc})"
+    return None
+
+
+def _start_log(out: Path) -> Path:
+    """Send the batch's record (autograder.batch's log) to ``out/grader.log``."""
+    import logging
+
+    path = out / LOG_NAME
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    handler = logging.StreamHandler(open(fd, "a", encoding="utf-8", errors="backslashreplace"))  # noqa: SIM115
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("autograder")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.info("grade %s", " ".join(sys.argv[1:]))
+    return path
 
 
 def cmd_release(args) -> int:
@@ -75,14 +183,18 @@ def cmd_release(args) -> int:
     cells' points, the answer key (from solutions/reference.py), the public checks
     package, release/ (with nbgrader generate_assignment) and the solved notebook.
     """
+    from .key import StaleKey
     from .release import release
     from .translate import Untranslated
 
     started = time.monotonic()
     try:
         written = release(rebuild_key=not args.keep_key)
-    except Untranslated as exc:
-        print(f"release refused: {exc}", file=sys.stderr)
+    except StaleKey as exc:  # only with --keep-key: the public checks would be built from it
+        print(f"error: {exc} (without --keep-key)", file=sys.stderr)
+        return 2
+    except Untranslated as exc:  # before any file of an edition is written
+        print(f"error: release refused: {exc}", file=sys.stderr)
         return 1
     for what, path in written.items():
         print(f"{what}: {Path(path).relative_to(ROOT)}")
@@ -97,9 +209,14 @@ def cmd_demo(args) -> int:
     release and a notebook with a typical mistake.
     """
     from .demo import run_demo
+    from .key import StaleKey, TamperedKey
 
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
-    return run_demo(out, _limits(args))
+    try:
+        return run_demo(out, _limits(args))
+    except (StaleKey, TamperedKey) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def cmd_check(args) -> int:
@@ -107,7 +224,7 @@ def cmd_check(args) -> int:
 
     The checks run in a worker process and print expected against got, with hints. Exit
     status 0 when every public check passes, 1 when some fail, 2 when the file is not a
-    notebook.
+    notebook or the answer key is stale.
     """
     from .pool import warm_up
 
@@ -120,13 +237,19 @@ def cmd_check(args) -> int:
     from .verdicts import format_verdict
 
     public = checks_for(public_only=True)
+    try:
+        the_key = answer_key.load()
+    except (answer_key.StaleKey, answer_key.TamperedKey) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     report = grade_notebook(
         Path(args.notebook),
-        answer_key.load(),
+        the_key,
         read_notebook(source_path()),
         reference_sources(),
         _limits(args),
         checks=public,
+        fresh=False,  # the published probes, as the student's notebook asks them
     )
     if report.error:
         print(f"{args.notebook}: {report.error}")
@@ -166,11 +289,17 @@ def cmd_report(args) -> int:
 def cmd_gradescope(args) -> int:
     """Build the Gradescope autograder zip.
 
-    The zip holds setup.sh and run_autograder at its root, and the kit.
+    The zip holds setup.sh and run_autograder at its root, and the kit. Exit status 2,
+    and no zip, when the answer key is stale (run `python -m autograder release`).
     """
     from .gradescope import build_zip
+    from .key import StaleKey, TamperedKey
 
-    path = build_zip(Path(args.out), args.hidden_visibility)
+    try:
+        path = build_zip(Path(args.out), args.hidden_visibility)
+    except (StaleKey, TamperedKey) as exc:  # checked before the zip is written
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 
@@ -239,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     g = _command(sub, "grade", cmd_grade, limits=True)
-    g.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
+    g.add_argument("submissions", nargs="+", metavar="SUBMISSION")
     g.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
     g.add_argument(
         "--jobs",
@@ -252,7 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--resume",
         action="store_true",
-        help="skip submissions already graded in DIR whose file and grader did not change",
+        help="skip submissions already graded in DIR whose file, student and grader did not "
+        "change (also after a run was killed: each submission is saved as it finishes)",
     )
 
     r = _command(sub, "release", cmd_release)
@@ -294,8 +424,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; an error of the kit itself is one line here, its traceback in a log."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    if args.command in ("gradescope-run", "judge-kernel"):
+        return args.func(args)  # each writes its own results whatever happens
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches the console
+        return _internal_error(args, exc)
+
+
+def _internal_error(args, exc: Exception) -> int:
+    """Write the traceback to the command's log (``--out``/grader.log for ``grade``, else
+    a temporary file) and say where in one line."""
+    import traceback
+
+    text = traceback.format_exc()
+    path = getattr(args, "log_path", None)
+    try:
+        if path is None:
+            fd, name = tempfile.mkstemp(prefix="autograder-error-", suffix=".log")
+            path = Path(name)
+            os.close(fd)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError:
+        path = None
+    first = (str(exc).splitlines() or [""])[0][:200]
+    where = f"the traceback is in {path}" if path else "no log could be written"
+    print(f"internal error: {type(exc).__name__}: {first} ({where})", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 __all__ = ["main", "ASSIGNMENT"]

@@ -28,6 +28,7 @@ import zipfile
 from pathlib import Path
 
 from . import ASSIGNMENT, ROOT, files
+from .submissions import choose_notebook
 
 #: The unprivileged user student code runs as on Gradescope.
 STUDENT_USER = "autograder-student"
@@ -101,9 +102,17 @@ def pinned_requirements() -> str:
 
 
 def build_zip(out: Path, hidden_visibility: str = "after_published") -> Path:
-    """Write the Gradescope autograder zip; return its path."""
+    """Write the Gradescope autograder zip; return its path.
+
+    Raises :class:`autograder.key.StaleKey` (or ``TamperedKey``), and writes nothing,
+    when the answer key does not fit the kit: a zip built from it would give every
+    submission the points of other questions' answers.
+    """
+    from . import key
+
     if hidden_visibility not in VISIBILITIES:
         raise ValueError(f"hidden visibility must be one of {', '.join(VISIBILITIES)}")
+    key.load()  # its digest and what it was built from, before anything is written
     files: dict[str, bytes] = {
         "setup.sh": SETUP_SH.format(user=STUDENT_USER).encode(),
         "run_autograder": RUN_AUTOGRADER.format(visibility=hidden_visibility).encode(),
@@ -134,30 +143,16 @@ def _failure(message: str) -> dict:
     return {"score": 0.0, "output": message, "tests": [], "execution_time": 0.0}
 
 
-def choose_notebook(folder: Path) -> tuple[Path | None, str]:
-    """The submission's notebook, and a note when the choice needed a guess."""
-    # Links are never followed (root would read whatever they point at): a link
-    # named *.ipynb is chosen like a file, and read_notebook refuses it with a reason.
-    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    if not notebooks:
-        found = sorted(p.name for p in folder.rglob("*") if p.is_file())[:20]
-        listing = ", ".join(found) if found else "nothing"
-        return None, f"No .ipynb file was found in your submission (it holds: {listing})."
-    named = [p for p in notebooks if p.name == f"{ASSIGNMENT}.ipynb"]
-    if named:
-        return named[0], ""
-    note = f"Graded {notebooks[0].name}: the expected name is {ASSIGNMENT}.ipynb."
-    if len(notebooks) > 1:
-        note += f" (Your submission has {len(notebooks)} notebooks; only this one was graded.)"
-    return notebooks[0], note
-
-
 def run(root: Path, hidden_visibility: str = "after_published") -> int:
     """Grade ``root/submission`` into ``root/results/results.json``; always write it."""
     started = time.monotonic()
     results_path = root / "results" / "results.json"
+    status = 0
     try:
         data = _grade(root, hidden_visibility)
+    except KeyUnusable as exc:  # the zip's key does not fit its kit (build_zip refuses that)
+        print(f"error: {exc}", file=sys.stderr)
+        data, status = _failure(NOT_GRADED), 1
     except Exception:  # noqa: BLE001 - the container must always produce results.json
         data = _failure(
             "The autograder itself failed on this submission; your instructor has been told "
@@ -180,7 +175,19 @@ def run(root: Path, hidden_visibility: str = "after_published") -> int:
         print(text)  # the log, at least, has the results
         return 1
     print(f"score {data.get('score')} written to {results_path} (kit: {ROOT})")
-    return 0
+    return status
+
+
+class KeyUnusable(RuntimeError):
+    """The zip's answer key is stale or altered: nothing is graded against it."""
+
+
+#: What the student reads when the zip's answer key does not fit its checks.
+NOT_GRADED = (
+    "Not graded: the autograder's answer key does not match its checks, so no score was "
+    "computed. Your instructor must rebuild the autograder (the log says why); resubmitting "
+    "will not help until then."
+)
 
 
 def _grade(root: Path, hidden_visibility: str) -> dict:
@@ -193,6 +200,11 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
     from .results import gradescope_json
 
     warm_up()  # TensorFlow loads in the fork server while the notebook is read
+    source = read_notebook(source_path())
+    try:  # before any student code runs
+        the_key = answer_key.load(source=source)
+    except (answer_key.StaleKey, answer_key.TamperedKey) as exc:
+        raise KeyUnusable(str(exc)) from None
 
     notebook, note = choose_notebook(root / "submission")
     if notebook is None:
@@ -200,8 +212,8 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
     run_as = STUDENT_USER if os.geteuid() == 0 and _user_exists(STUDENT_USER) else None
     report = grade_notebook(
         notebook,
-        answer_key.load(),
-        read_notebook(source_path()),
+        the_key,
+        source,
         reference_sources(),
         Limits(run_as=run_as, hide=sandbox.kit_secrets() + (str(root / "results"),)),
         parallel=usable_cores() > 1,

@@ -14,17 +14,18 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 from . import compare, wire
-from .checks import FUNCTIONS, REGISTRY, Check, forward64
+from .checks import FUNCTIONS, REGISTRY, Check, forward64, new_draw
 from .checks import JUDGE_ONLY as JUDGE_ONLY_PART
+from .fresh import Fresh, draw_probes, reference_answers
 from .key import AnswerKey
-from .notebook import NotANotebook, cells_to_run, read_notebook
+from .notebook import NotANotebook, cells_to_run, not_this_assignment, read_notebook
 from .pool import Limits, Session, WorkerLost
 from .translate import notebook_lang
 from .worker import VARIABLES
@@ -77,6 +78,9 @@ class Report:
     #: The language of the edition handed in (its ``metadata.autograder.lang``): what
     #: the feedback speaks.  Results themselves stay English.
     lang: str = "en"
+    #: The fresh draw the checks were asked on (autograder.fresh); None without one.
+    #: ``grade_notebook(..., draw=...)`` asks the same inputs again.
+    draw: int | None = None
 
     @property
     def who(self) -> str:
@@ -113,6 +117,7 @@ class Report:
             error=data.get("error"),
             seconds=data.get("seconds", 0.0),
             student=data.get("student", ""),
+            draw=data.get("draw"),
             lang=data.get("lang") or "en",
         )
 
@@ -317,31 +322,59 @@ def _explain_errors(
 Ask = Callable[[dict], dict]
 
 
+#: What a failure on fresh inputs says first: the student saw other inputs pass.
+FRESH_LEAD = "on new inputs drawn at grading time"
+
+
+def _rounds(check: Check, key: AnswerKey, fresh: Fresh | None) -> list[tuple]:
+    """(probes, expected answers or None, lead) for each round of a check: the
+    published probes, judged against the key, then the fresh draw's, against the
+    reference's answers to it.  The final-accuracy check trains on the fresh draw
+    only (the published one would reward weights chosen for it)."""
+    published = (check.probes, None, "")
+    if fresh is None or check.name not in fresh.probes:
+        return [published]
+    if check.slow:
+        return [(fresh.probes[check.name], fresh.expected[check.name], "")]
+    return [published, (fresh.probes[check.name], fresh.expected[check.name], FRESH_LEAD)]
+
+
 def judge_check(
     check: Check,
     ask: Ask,
     key: AnswerKey,
     reports: list[dict] | None,
     limits: Limits | None = None,
+    fresh: Fresh | None = None,
 ) -> CheckResult:
-    """Grade one check: ask every probe, compare, and phrase the verdict."""
+    """Grade one check: ask every probe, compare, and phrase the verdict.
+
+    With ``fresh``, a check it drew for passes only when its fresh probes pass too,
+    so that its points come from inputs the student had not seen."""
     started = time.monotonic()
-    try:
-        replies = [ask(probe) for probe in check.probes]
-    except WorkerLost as lost:
-        return _result(check, False, f"{check.subject}: {lost}", started)
-    expected = [key.expected(p) for p in check.probes]
-    answers = None
-    try:
-        answers = _decode(replies)
-        message = _verdict(check, answers, expected, reports, limits)
-    except Exception as exc:  # noqa: BLE001 - an answer the comparisons choke on
-        message = (
-            f"{check.subject}: the grader could not judge this answer "
-            f"({type(exc).__name__}: {str(exc)[:300]})"
-        )
+    message, boundary = None, None
+    for probes, expected, lead in _rounds(check, key, fresh):
+        try:
+            replies = [ask(probe) for probe in probes]
+        except WorkerLost as lost:
+            return _result(check, False, f"{check.subject}: {lost}", started)
+        if expected is None:
+            expected = [key.expected(p) for p in probes]
+        answers = None
+        try:
+            answers = _decode(replies)
+            message = _verdict(check, probes, answers, expected, reports, limits)
+        except Exception as exc:  # noqa: BLE001 - an answer the comparisons choke on
+            message = (
+                f"{check.subject}: the grader could not judge this answer "
+                f"({type(exc).__name__}: {str(exc)[:300]})"
+            )
+        boundary = _boundary(probes, answers, expected) if answers else boundary
+        if message is not None:
+            message = f"{lead}: {message}" if lead else message
+            break
     result = _result(check, message is None, message or "", started)
-    result.boundary = _boundary(check, answers, expected) if answers else None
+    result.boundary = boundary
     return result
 
 
@@ -353,9 +386,9 @@ def _decode(replies: list) -> list[dict]:
     return answers
 
 
-def _boundary(check: Check, answers: list[dict], expected: list[dict]) -> tuple | None:
+def _boundary(probes: list[dict], answers: list[dict], expected: list[dict]) -> tuple | None:
     """(student's, reference's) outputs on the feedback grid, from the trained variables."""
-    grid = (check.probes[0].get(JUDGE_ONLY_PART) or {}).get("grid")
+    grid = (probes[0].get(JUDGE_ONLY_PART) or {}).get("grid")
     if grid is None or not expected:
         return None
     grid = wire.from_plain(grid)
@@ -363,10 +396,10 @@ def _boundary(check: Check, answers: list[dict], expected: list[dict]) -> tuple 
     return None if got is None or want is None else (got, want)
 
 
-def _verdict(check, answers, expected, reports, limits) -> str | None:
-    message = _explain_errors(check.probes, answers, reports, limits)
+def _verdict(check, probes, answers, expected, reports, limits) -> str | None:
+    message = _explain_errors(probes, answers, reports, limits)
     if message is None:
-        ctx = compare.Context(check.probes, answers, expected)
+        ctx = compare.Context(probes, answers, expected)
         message = compare.evaluate(
             check.assertions, ctx, reveal=check.public, what=check.subject, extra=JUDGE_ONLY
         )
@@ -418,8 +451,9 @@ def judge_checks(
     key: AnswerKey,
     reports: list[dict] | None,
     limits: Limits | None = None,
+    fresh: Fresh | None = None,
 ) -> list[CheckResult]:
-    return [judge_check(c, ask, key, reports, limits) for c in checks]
+    return [judge_check(c, ask, key, reports, limits, fresh) for c in checks]
 
 
 def failed_everything(submission: str, why: str, checks: list[Check] | None = None) -> Report:
@@ -440,6 +474,8 @@ def grade_notebook(
     limits: Limits | None = None,
     checks: list[Check] | None = None,
     parallel: bool = False,
+    fresh: bool = True,
+    draw: int | None = None,
 ) -> Report:
     """Grade one notebook file in worker processes; never raises for a bad submission.
 
@@ -451,51 +487,84 @@ def grade_notebook(
     is graded about half a second sooner.  Without it, the first worker is
     stopped before the second starts (skipping any cell that killed the first),
     so that memory holds one.
+
+    With ``fresh`` (the default), the checks are also asked on a fresh draw
+    (:mod:`autograder.fresh`; ``draw`` repeats one), whose reference answers a third
+    worker computes meanwhile; ``python -m autograder check`` asks the published
+    probes only, as the student's notebook does.
     """
     checks = REGISTRY if checks is None else checks
     limits = limits or Limits()
     path = Path(path)
     started = time.monotonic()
-    try:
-        submission = read_notebook(path)
-    except NotANotebook as exc:
-        return failed_everything(path.name, str(exc), checks)
+    submission, why = _read_submission(path, source)
+    if why:
+        return failed_everything(path.name, why, checks)
     cells, notes = cells_to_run(source, submission)
-    lang = notebook_lang(submission)
-    slow = [c for c in checks if c.slow]
-    rest = [c for c in checks if not c.slow]
     # Every wait on a worker (loading cells, restarts, probes) stops at this deadline.
     deadline = started + limits.submission_seconds
+    report = Report(submission=path.name, notes=notes, lang=notebook_lang(submission))
+    pool = ThreadPoolExecutor(max_workers=2)
+    drawn = None
+    try:
+        if fresh:
+            report.draw = new_draw() if draw is None else draw
+            drawn = pool.submit(_draw, checks, report.draw, key, source, references, deadline)
+        results = _grade_cells(
+            cells, references, checks, key, limits, deadline, parallel, drawn, pool
+        )
+    finally:
+        pool.shutdown(wait=True)
+    if isinstance(results, str):
+        return failed_everything(path.name, results, checks)
+    report.notes += _setup_failures(results.pop())
+    done = {r.name: r for r in results}
+    report.results = [done[c.name] for c in checks]
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def _draw(checks, draw, key, source, references, deadline) -> Fresh:
+    return reference_answers(draw_probes(checks, draw), checks, key, source, references, deadline)
+
+
+def _grade_cells(cells, references, checks, key, limits, deadline, parallel, drawn, pool):
+    """Every check's result (then the load reports, last), or why nothing could be graded."""
+    slow = [c for c in checks if c.slow]
+    rest = [c for c in checks if not c.slow]
     session = Session(cells, references, limits, deadline)
     side = Session(cells, references, limits, deadline) if slow else None
-    report = Report(submission=path.name, notes=notes, lang=lang)
-    pool = ThreadPoolExecutor(max_workers=1) if side is not None and parallel else None
-
     try:
-        later = pool.submit(_judge_in, side, slow, key, limits) if pool is not None else None
+        later = None
+        if side is not None and parallel:
+            later = pool.submit(_judge_in, side, slow, key, limits, drawn)
         try:
             session.ensure()
         except WorkerLost as lost:
-            return failed_everything(path.name, f"could not run this submission: {lost}", checks)
+            return f"could not run this submission: {lost}"
         reports = session.reports or []
-        report.notes += _setup_failures(reports)
-        results = judge_checks(rest, session.ask, key, reports, limits)
+        fresh = drawn.result() if drawn is not None else None
+        results = judge_checks(rest, session.ask, key, reports, limits, fresh)
         session.close()
         if later is not None:
             results += later.result()
         elif side is not None:
             side.poisoned = dict(session.poisoned)  # cells that killed a worker: not again
-            results += _judge_in(side, slow, key, limits)
-        done = {r.name: r for r in results}
-        report.results = [done[c.name] for c in checks]
+            results += _judge_in(side, slow, key, limits, fresh)
+        return [*results, reports]
     finally:
         session.close()
         if side is not None:
             side.close()
-        if pool is not None:
-            pool.shutdown(wait=True)
-    report.seconds = round(time.monotonic() - started, 3)
-    return report
+
+
+def _read_submission(path: Path, source) -> tuple:
+    """The notebook, or why it cannot be graded: not a notebook, or not this assignment's."""
+    try:
+        submission = read_notebook(path)
+    except NotANotebook as exc:
+        return None, str(exc)
+    return submission, not_this_assignment(source, submission)
 
 
 def _setup_failures(reports: list[dict]) -> list[str]:
@@ -508,10 +577,13 @@ def _setup_failures(reports: list[dict]) -> list[str]:
     ]
 
 
-def _judge_in(session: Session, checks: list[Check], key: AnswerKey, limits: Limits):
-    """Judge ``checks`` in a session of their own (its cells loaded first)."""
+def _judge_in(session: Session, checks: list[Check], key: AnswerKey, limits: Limits, fresh):
+    """Judge ``checks`` in a session of their own (its cells loaded first); ``fresh`` is
+    the draw, or a future of it (the reference may still be answering)."""
     try:
         session.ensure()
     except WorkerLost:
         pass  # each check asks again, and says why it could not
-    return judge_checks(checks, session.ask, key, session.reports, limits)
+    if isinstance(fresh, Future):
+        fresh = fresh.result()
+    return judge_checks(checks, session.ask, key, session.reports, limits, fresh)

@@ -7,6 +7,12 @@ solution exactly as a worker runs a submission, and stored in
 ``autograder/answer_key.json``.  ``python -m autograder release`` rebuilds it,
 and a test fails when it no longer matches a fresh computation.
 
+The key also records what it was computed from (:func:`built_from`), and every
+front end calls :func:`load` (or :func:`ensure_current`) before any student
+code runs: after an edit to the checks, the reference or the master notebook's
+setup cells without ``release``, grading stops with one line that says so,
+rather than scoring every submission against answers to other questions.
+
 The key holds expected values for hidden inputs: it is never copied into the
 release folder.
 """
@@ -17,17 +23,111 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import ASSIGNMENT
-from .checks import REGISTRY, Check, probe_digest
+from . import ASSIGNMENT, ROOT
+from .checks import DEFINITIONS, REGISTRY, Check, probe_digest
 from .compare import decode_answer
-from .notebook import read_notebook, reference_cells, reference_sources, source_path
+from .notebook import (
+    read_notebook,
+    reference_cells,
+    reference_sources,
+    setup_cells,
+    source_path,
+)
 from .pool import Limits, Session
 
 KEY_PATH = Path(__file__).resolve().parent / "answer_key.json"
 
 
+#: The command that rebuilds the key, as every refusal names it.
+REBUILD = "python -m autograder release"
+
+
 class StaleKey(RuntimeError):
-    """A check asks a probe the key does not answer: rebuild it with ``release``."""
+    """The key was computed from other checks, reference or setup cells than the kit's
+    (or a check asks a probe it does not answer): rebuild it with ``release``."""
+
+
+def _sha256(data: str | bytes) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _file_text(path: Path) -> str:
+    """A file's text with ``\\n`` line endings (a Windows checkout may write ``\\r\\n``)."""
+    return path.read_bytes().decode("utf-8").replace("\r\n", "\n")
+
+
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def built_from(source=None, checks: list[Check] | None = None) -> dict[str, str]:
+    """What the answers are computed from, each as a SHA-256, named as a person reads it.
+
+    :func:`build` records these in the key and :func:`ensure_current` compares them with
+    the kit's.  Why these:
+
+    * ``autograder/checks.toml`` as a file: the probes' seeds and arguments are there,
+      and every other edit there (points, hints, titles) also needs ``release`` (the
+      notebook's points, the public checks), so any edit counts;
+    * the probes as ``autograder/checks.py`` makes them: its probe makers and settings
+      (``FINAL_SEED``, ``FINAL_EPOCHS``, ``NOTEBOOK_WIDTH``...) count through what they
+      produce, so a changed maker or setting makes the key stale, and a comment or an
+      error message there does not;
+    * the reference's graded functions as the worker gets them
+      (:func:`autograder.notebook.reference_sources`), and the master notebook's setup
+      cells: what the worker runs to answer (the rest of ``solutions/reference.py``
+      never reaches it, and the master notebook's other cells change at every release);
+    * ``autograder/worker.py`` and ``autograder/wire.py``: how the worker runs those
+      cells and how probes and answers are encoded.
+
+    Not recorded: the versions of TensorFlow and NumPy (2.15 to 2.21 give the same
+    answers; ``tests/test_reference.py`` recomputes the key and compares).
+    """
+    source = read_notebook(source_path()) if source is None else source
+    checks = REGISTRY if checks is None else checks
+    notebook = source_path().relative_to(ROOT).as_posix()
+    probes = [probe_digest(p) for c in checks for p in c.probes]
+    return {
+        "autograder/checks.toml": _sha256(_file_text(DEFINITIONS)),
+        "the probes autograder/checks.py makes": _sha256(_canonical(probes)),
+        "solutions/reference.py": _sha256(_canonical(reference_sources())),
+        f"the setup cells of {notebook}": _sha256(_canonical(setup_cells(source))),
+        "autograder/worker.py": _sha256(_file_text(ROOT / "autograder" / "worker.py")),
+        "autograder/wire.py": _sha256(_file_text(ROOT / "autograder" / "wire.py")),
+    }
+
+
+def stale_message(changed: list[str]) -> str:
+    """The one line every front end prints when the key is stale."""
+    what = " and ".join(changed) if len(changed) < 3 else ", ".join(changed)
+    return f"the answer key is stale ({what} changed since it was built): run `{REBUILD}`"
+
+
+def ensure_current(path: Path = KEY_PATH, source=None) -> None:
+    """Raise :class:`StaleKey` (one line, naming what changed and ``release``) unless the
+    key at ``path`` was computed from the kit as it is now.
+
+    :func:`load` makes the same check on the key it loads; this is for the front ends
+    that only ship the key (the Gradescope zip).  ``source`` is the master notebook,
+    when the caller has read it already.
+    """
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise StaleKey(f"cannot read the answer key {path} ({exc}): run `{REBUILD}`") from None
+    _check_current(data.get("built_from") if isinstance(data, dict) else None, source)
+
+
+def _check_current(recorded, source=None) -> None:
+    if not isinstance(recorded, dict):
+        raise StaleKey(
+            f"the answer key is stale (it does not record what it was built from): run `{REBUILD}`"
+        )
+    current = built_from(source)
+    changed = [name for name, digest in current.items() if recorded.get(name) != digest]
+    if changed:
+        raise StaleKey(stale_message(changed))
 
 
 def compute_answers(checks: list[Check] | None = None) -> dict[str, dict]:
@@ -67,8 +167,10 @@ def digest_path(path: Path) -> Path:
 
 
 def build(path: Path = KEY_PATH) -> Path:
-    """Write the key, and beside it its SHA-256, which every grading checks first."""
-    data = {"assignment": ASSIGNMENT, "answers": compute_answers()}
+    """Write the key, with what it was computed from, and beside it its SHA-256, which
+    every grading checks first."""
+    sources = built_from()  # before the answers: a file edited meanwhile makes the key stale
+    data = {"assignment": ASSIGNMENT, "answers": compute_answers(), "built_from": sources}
     raw = (json.dumps(data, sort_keys=True, indent=0) + "\n").encode()
     path.write_bytes(raw)
     digest_path(path).write_text(hashlib.sha256(raw).hexdigest() + "\n")
@@ -83,21 +185,22 @@ class AnswerKey:
         digest = probe_digest(probe)
         if digest not in self.answers:
             raise StaleKey(
-                "the answer key has no answer for a probe of the current checks: "
-                "run `python -m autograder release` to rebuild it"
+                f"the answer key has no answer for a probe of the current checks: run `{REBUILD}`"
             )
         return decode_answer(self.answers[digest])
 
 
-def load(path: Path = KEY_PATH) -> AnswerKey:
-    """The key, read once and checked against its digest before any student code runs.
+def load(path: Path = KEY_PATH, source=None) -> AnswerKey:
+    """The key, read once and checked against its digest, and against what it was built
+    from (:func:`ensure_current`), before any student code runs.
 
     Each grading holds the key it loaded, so a submission that rewrote the file on
     disk (possible when the grader runs as an ordinary user) changes nothing in
     that run, and the next run refuses the file instead of grading against it.
+    ``source`` is the master notebook, when the caller has read it already.
     """
     if not path.exists():
-        raise StaleKey(f"no answer key at {path}: run `python -m autograder release`")
+        raise StaleKey(f"no answer key at {path}: run `{REBUILD}`")
     raw = path.read_bytes()
     try:
         want = digest_path(path).read_text().strip()
@@ -109,4 +212,6 @@ def load(path: Path = KEY_PATH) -> AnswerKey:
             "changed after `python -m autograder release` wrote it (restore it with git, or "
             "run release again); nothing was graded against it"
         )
-    return AnswerKey(json.loads(raw))
+    data = json.loads(raw)
+    _check_current(data.get("built_from"), source)
+    return AnswerKey(data)

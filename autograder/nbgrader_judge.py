@@ -12,7 +12,10 @@ verdict (each check's line, and the points as the cell's value, which nbgrader
 reads as partial credit).  Whatever the kernel printed or returned in those
 cells is discarded, so its totals are the grading command's.
 
-``nbgrader_config.py`` puts it into ``Autograde.autograde_preprocessors``.
+``nbgrader_config.py`` puts it into ``Autograde.autograde_preprocessors``, with
+:class:`KeyIsCurrent` first of all: a stale answer key (checks, reference or setup
+cells changed since ``release``) stops each submission's autograde before nbgrader
+executes any student code, and nbgrader then ends with an error, never a grade.
 """
 
 from __future__ import annotations
@@ -47,10 +50,12 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
             from .batch import confined
 
             limits = confined([path], Path(tmp) / "out", limits, {})[path]
+        source = read_notebook(source_path())
+        the_key = answer_key.load(source=source)  # stale or altered: StaleKey, TamperedKey
         report = grade_notebook(
             path,
-            answer_key.load(),
-            read_notebook(source_path()),
+            the_key,
+            source,
             reference_sources(),
             limits,
             parallel=usable_cores() > 1,
@@ -65,6 +70,24 @@ def verdict_lines(results: list) -> str:
     """What a hidden test cell shows: the lines its kernel would print (nbgrader_cell)."""
     lines = [format_verdict(r.name, r.passed, r.output, (r.score, r.max_score)) for r in results]
     return "\n".join(lines) + "\n"
+
+
+class KeyIsCurrent(Preprocessor):
+    """Refuse to autograde with a stale or altered answer key, before ``Execute``.
+
+    Raises :class:`autograder.key.StaleKey` (one line naming ``release``), which nbgrader
+    records as this submission's failure: no autograded notebook, no grade, and a
+    non-zero exit at the end.  :class:`JudgeOutsideKernel` checks again when it loads
+    the key, for a configuration that leaves this one out.
+    """
+
+    enabled = Bool(True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        from . import key as answer_key
+
+        answer_key.load()
+        return nb, resources
 
 
 class JudgeOutsideKernel(Preprocessor):

@@ -195,6 +195,36 @@ def cells_to_run(source, submission) -> tuple[list[dict], list[str]]:
     return run, notes
 
 
+def not_this_assignment(source, submission) -> str | None:
+    """Why ``submission`` is not this assignment's notebook, or None when it is.
+
+    It is when a cell carries one of the master's grade_ids, or a code cell defines
+    a graded function (a student who pasted the functions into a new notebook).
+    Anything else (another course's notebook, an empty one) would be graded as a
+    row of zeros whose messages blame missing functions: say what it is instead.
+    """
+    ours = {grade_id(c) for c in source.cells} - {None}
+    theirs = sorted({gid for c in submission.cells if (gid := grade_id(c))})
+    if ours.intersection(theirs):
+        return None
+    for cell in submission.cells:
+        if cell.get("cell_type") == "code" and _defines_any(_text(cell.get("source"))):
+            return None
+    if theirs:
+        shown = ", ".join(theirs[:4]) + (", ..." if len(theirs) > 4 else "")
+        what = f"its nbgrader cells are another assignment's ({shown})"
+    else:
+        what = f"it has none of its cells and defines none of {', '.join(FUNCTIONS)}"
+    return f"this is not {ASSIGNMENT}: {what}; was the right notebook submitted?"
+
+
+def _defines_any(source: str) -> bool:
+    try:
+        return bool(set(FUNCTIONS).intersection(defined_functions(source)))
+    except (RecursionError, ValueError, MemoryError):
+        return True  # unreadable here: let grading say what is wrong with it
+
+
 def _text(source) -> str:
     return source if isinstance(source, str) else ""
 

@@ -98,9 +98,15 @@ def result_dir(out: Path, submission: str) -> Path:
     return out / stem
 
 
-def write_results(out: Path, report: Report) -> Path:
-    """``out/<stem>/results.json``: Gradescope's keys, and the report for ``--resume``."""
-    path = result_dir(out, report.submission) / "results.json"
+def _folder(out: Path, submission: str, folder: str | None) -> Path:
+    """A submission's folder: the batch's choice (autograder.submissions), else the stem's."""
+    return out / folder if folder else result_dir(out, submission)
+
+
+def write_results(out: Path, report: Report, folder: str | None = None) -> Path:
+    """``out/<folder>/results.json`` (by default the notebook's stem): Gradescope's keys,
+    the points graded by hand, and the report for ``--resume``."""
+    path = _folder(out, report.submission, folder) / "results.json"
     hand = [asdict(h) for h in master_hand_graded()]
     data = gradescope_json(report) | {"hand_graded": hand, "report": report.as_dict()}
     write_atomic(path, json.dumps(data, indent=2) + "\n")
@@ -108,7 +114,8 @@ def write_results(out: Path, report: Report) -> Path:
 
 
 def grade_columns() -> list[str]:
-    return ["submission", "score", "max_score"] + [c.name for c in REGISTRY]
+    """``student`` first (what a gradebook import matches on), then the notebook's name."""
+    return ["student", "submission", "score", "max_score"] + [c.name for c in REGISTRY]
 
 
 def write_grades_csv(out: Path, reports: list[Report]) -> Path:
@@ -118,7 +125,8 @@ def write_grades_csv(out: Path, reports: list[Report]) -> Path:
     for report in reports:
         scores = {r.name: r.score for r in report.results}
         writer.writerow(
-            [_cell(report.submission), _num(report.score), _num(report.max_score)]
+            [_cell(report.who), _cell(report.submission)]
+            + [_num(report.score), _num(report.max_score)]
             + [_num(scores.get(c.name, 0.0)) for c in REGISTRY]
         )
     path = out / GRADES_CSV
@@ -139,7 +147,7 @@ def summary_table(reports: list[Report]) -> str:
     """A plain-text table: one row a submission, one column per graded function."""
     from .checks import GRADE_IDS
 
-    headers = ["submission", *GRADE_IDS, "total"]
+    headers = ["student", *GRADE_IDS, "total"]
     rows = []
     for report in reports:
         per: dict[str, tuple[float, float]] = {g: (0.0, 0.0) for g in GRADE_IDS}
@@ -147,7 +155,7 @@ def summary_table(reports: list[Report]) -> str:
             got, out_of = per[r.grade_id]
             per[r.grade_id] = (got + r.score, out_of + r.max_score)
         rows.append(
-            [report.submission]
+            [report.who]
             + [f"{_num(per[g][0])}/{_num(per[g][1])}" for g in GRADE_IDS]
             + [f"{_num(report.score)}/{_num(report.max_score)}"]
         )
@@ -161,12 +169,16 @@ def summary_table(reports: list[Report]) -> str:
 # --------------------------------------------------------------------------- resuming
 
 
-def fingerprint(path: Path) -> str:
-    """What a grading depends on: the submission's bytes and the grader's answer key and code."""
+def fingerprint(path: Path, identity: str = "") -> str:
+    """What a grading depends on: the submission's bytes, who it is and where it came
+    from (``identity``: the same bytes handed in by two students are two gradings),
+    and the grader's answer key and code."""
     import hashlib
 
     digest = hashlib.sha256(Path(path).read_bytes() if Path(path).is_file() else b"").digest()
-    return hashlib.sha256(digest + _grader_digest()).hexdigest()
+    return hashlib.sha256(
+        digest + _grader_digest() + identity.encode("utf-8", "surrogateescape")
+    ).hexdigest()
 
 
 def grader_files() -> list[Path]:
@@ -191,21 +203,25 @@ def _grader_digest() -> bytes:
     return digest.digest()
 
 
-def write_fingerprint(out: Path, path: Path, value: str) -> None:
-    write_atomic(result_dir(out, Path(path).name) / ".fingerprint", value + "\n")
+FINGERPRINT = ".fingerprint"
 
 
-def read_report(out: Path, path: Path) -> Report | None:
-    """The report of an earlier grading of ``path`` in ``out``, if nothing changed since.
+def write_fingerprint(out: Path, folder: str, value: str) -> None:
+    """Written last, once a submission's other files are: its presence means "done"."""
+    write_atomic(out / folder / FINGERPRINT, value + "\n")
 
-    None (grade again) when the file or the grader changed, or the results are
-    unreadable or lack the saved report.
+
+def read_report(out: Path, folder: str, path: Path, identity: str = "") -> Report | None:
+    """The report of an earlier grading of ``path`` in ``out/folder``, if nothing changed.
+
+    None (grade again) when the file, who handed it in or the grader changed, or the
+    results are unreadable or lack the saved report.
     """
-    folder = result_dir(out, Path(path).name)
+    where = out / folder
     try:
-        if (folder / ".fingerprint").read_text().strip() != fingerprint(path):
+        if (where / FINGERPRINT).read_text().strip() != fingerprint(path, identity):
             return None
-        report = Report.from_dict(json.loads((folder / "results.json").read_text())["report"])
+        report = Report.from_dict(json.loads((where / "results.json").read_text())["report"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     report.submission = Path(path).name  # the same bytes may come under another name

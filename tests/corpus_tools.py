@@ -28,14 +28,22 @@ one full points, and each ``message`` must appear in a check of ``loses``:
 * ``# needs: root`` - the containment this entry shows needs the grader to run as
   root (CI does); as another user its test says it is skipped, and why.
 
+``__PUBLIC_DATA__`` in an entry's code is replaced by the release's public data
+(``public_checks/data.json``, compressed, base64), which every student can read.
+
 Sections: ``# %% copy cell: <grade_id>`` inserts, after the last cell with that
 grade_id, a copy of it (same metadata) holding the section's code.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import os
 import re
+import subprocess
+import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,9 +122,21 @@ def entries(kind: str) -> list[Entry]:
     return [parse(p) for p in sorted((CORPUS / kind).glob("*.py"))]
 
 
+#: Stands, in an entry's code, for the release's public data (what a student can read):
+#: the JSON of public_checks/data.json, zlib-compressed and base64-encoded.
+PUBLIC_DATA = "__PUBLIC_DATA__"
+PUBLIC_DATA_FILE = RELEASED.parent / "public_checks" / "data.json"
+
+
+def _public_data() -> str:
+    return base64.b64encode(zlib.compress(PUBLIC_DATA_FILE.read_bytes(), 9)).decode("ascii")
+
+
 def materialize(entry: Entry, out_dir: Path) -> Path:
     notebook = nbformat.read(str(RELEASED if entry.base == "release" else SOLVED), as_version=4)
     for op, gid, code in entry.cells:
+        if PUBLIC_DATA in code:
+            code = code.replace(PUBLIC_DATA, _public_data())
         if op == "append":
             notebook.cells.append(nbformat.v4.new_code_cell(code))
             continue
@@ -136,3 +156,17 @@ def materialize(entry: Entry, out_dir: Path) -> Path:
     out = out_dir / f"{entry.name}.ipynb"
     nbformat.write(notebook, str(out))
     return out
+
+
+def run_grade(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``python -m autograder grade ARGS`` as an instructor runs it: a process of its own,
+    this checkout's kit, stdout and stderr captured as text."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=timeout,
+    )

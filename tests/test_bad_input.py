@@ -269,3 +269,97 @@ def test_hostile_submissions_score_the_same_with_parallel_workers(graded):
         tempfile.tempdir = saved
     assert not _survivors(tmp)
     assert not list(tmp.glob("autograder-worker-*"))
+
+
+# --------------------------------------------------------------------------- the command line
+
+#: Another course's notebook: nbgrader cells, none of this assignment's.
+OTHER_ASSIGNMENT = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "q1",
+            "metadata": {"nbgrader": {"grade_id": "fit_line", "solution": True, "grade": False}},
+            "outputs": [],
+            "source": "def fit_line(x, y):\n    return np.polyfit(x, y, 1)\n",
+        }
+    ],
+    "metadata": {},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+EMPTY_NOTEBOOK = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+@pytest.fixture(scope="module")
+def command(tmp_path_factory):
+    """One ``grade`` run: good notebooks (one with a Latin-1 file name, as a Linux disk
+    may hold it), a path that does not exist, another assignment's notebook, an empty
+    notebook and a text file."""
+    from corpus_tools import run_grade
+
+    base = tmp_path_factory.mktemp("command")
+    good = base / "good.ipynb"
+    good.write_bytes(SOLVED.read_bytes())
+    latin = Path(os.fsdecode(bytes(base) + b"/\xe9l\xe8ve.ipynb"))
+    latin.write_bytes(SOLVED.read_bytes())
+    (base / "hw2.ipynb").write_text(json.dumps(OTHER_ASSIGNMENT))
+    (base / "blank.ipynb").write_text(json.dumps(EMPTY_NOTEBOOK))
+    (base / "notes.txt").write_text("my answers are in the other file\n")
+    missing = base / "typo" / "misssing.ipynb"
+    names = [good, missing, latin, base / "hw2.ipynb", base / "blank.ipynb", base / "notes.txt"]
+    done = run_grade(*names, "--out", base / "out", "--quiet")
+    return base / "out", done, missing
+
+
+def test_a_missing_path_is_named_and_the_others_are_graded(command):
+    out, done, missing = command
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if str(missing) in line]
+    assert lines == [f"error: {missing}: no such file or folder"]
+    with open(out / "grades.csv", newline="") as fh:
+        rows = {row["student"]: row for row in csv.DictReader(fh)}
+    assert set(rows) == {"good", "\ufffdl\ufffdve", "hw2", "blank", "notes"}
+    assert float(rows["good"]["score"]) == FULL
+    assert float(rows["\ufffdl\ufffdve"]["score"]) == FULL
+
+
+@pytest.mark.parametrize("student", ["hw2", "blank"])
+def test_another_assignments_notebook_is_named_as_such(command, student):
+    out, _, _ = command
+    results = json.loads((out / student / "results.json").read_text())
+    feedback = (out / student / "feedback.md").read_text()
+    said = "this is not three_layer_classifier"
+    assert results["score"] == 0
+    assert said in results["output"] and said in feedback
+    assert all(said in test["output"] for test in results["tests"])
+    if student == "hw2":
+        assert "another assignment's (fit_line)" in results["output"]
+
+
+def test_a_file_that_is_not_a_notebook_says_so(command):
+    out, _, _ = command
+    results = json.loads((out / "notes" / "results.json").read_text())
+    assert "notes.txt is not a Jupyter notebook" in results["output"]
+
+
+@pytest.mark.parametrize("case", ["a file", "under a file", "a read-only folder"])
+def test_an_unwritable_out_is_refused_before_grading(tmp_path, case):
+    from corpus_tools import run_grade
+
+    good = tmp_path / "good.ipynb"
+    good.write_bytes(SOLVED.read_bytes())
+    (tmp_path / "file").write_text("")
+    out = {"a file": "file", "under a file": "file/graded", "a read-only folder": "ro"}[case]
+    if case == "a read-only folder":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into a read-only folder; the file cases stand for it")
+        (tmp_path / "ro").mkdir(mode=0o555)
+    done = run_grade(good, "--out", tmp_path / out)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and f"--out {tmp_path / out}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list(tmp_path.rglob("grades.csv")) and not list(tmp_path.rglob("results.json"))

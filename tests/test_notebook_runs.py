@@ -25,6 +25,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from test_notebook_causal_claims import ROWS as CAUSAL_ROWS
+from test_notebook_causal_claims import claim_pattern
 
 from autograder import ASSIGNMENT, ROOT
 from autograder.checks import REGISTRY
@@ -299,7 +301,11 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
 
 
 def test_every_number_in_the_markdown_is_a_setting_or_a_checked_claim(solved):
-    """A number added to the text without a claim here, and not a setting, fails."""
+    """A number added to the text without a claim here or a row there, and not a setting, fails.
+
+    The rows of tests/test_notebook_causal_claims.py assert their figures across seeds, so
+    the figures in their phrases count as checked.
+    """
     out = printed(solved)
     text = _squash(_SECTION_REFERENCES.sub(" ", markdown(solved)))
     covered = []
@@ -309,6 +315,8 @@ def test_every_number_in_the_markdown_is_a_setting_or_a_checked_claim(solved):
             continue
         for match in re.finditer(re.escape(_squash(filled)), text):
             covered.append(match.span())
+    for row in CAUSAL_ROWS:  # figures measured across seeds by test_notebook_causal_claims.py
+        covered.extend(match.span() for match in claim_pattern(row).finditer(text))
     settings = code_numbers(solved) | {k for k, v in DERIVED.items() if str(v) == k}
     unexplained = []
     for match in _NUMBER.finditer(text):
@@ -327,3 +335,21 @@ def test_the_notebook_names_what_each_exercise_returns(solved):
         assert phrase in text
     sections = [c.source for c in solved.cells if c.cell_type == "markdown"]
     assert sections[-1].startswith("## 17. Before you submit"), "the summary comes last"
+
+
+def test_the_setup_cell_turns_tf32_off(tmp_path):
+    """On Ampere GPUs TensorFlow would round float32 matmuls to TF32; the setup forbids it."""
+    master = nbformat.read(str(SOLVED), as_version=4)
+    setup = next(c for c in master.cells if gid(c) == "setup_imports")
+    probe = nbformat.v4.new_code_cell(
+        "print('tf32', tf.config.experimental.tensor_float_32_execution_enabled())"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup.source), probe])
+    NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    said = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
+    assert said.strip() == "tf32 False", said

@@ -166,3 +166,22 @@ def test_the_notebook_carries_the_same_public_checks_as_its_folder():
     assert loaders[0].metadata.get("jupyter", {}).get("source_hidden") is True
     first_check = next(i for i, c in enumerate(notebook.cells) if "from public_checks" in c.source)
     assert notebook.cells.index(loaders[0]) < first_check
+
+
+#: Words of the hand-graded answer's rubric (section 16), which only graders may read.
+RUBRIC_WORDS = ("Rubric (2 points, for graders", "Half a point when", "why shuffling flips")
+
+
+def test_the_rubric_is_in_the_master_and_not_in_the_release(fresh):
+    """The rubric sits in the model answer's solution cell: generate_assignment strips it."""
+    master = read_notebook(SOURCE / f"{ASSIGNMENT}.ipynb")
+    answer = next(c for c in master.cells if grade_id(c) == "explain_width")
+    assert nbgrader_meta(answer).get("solution") and nbgrader_meta(answer).get("points") == 2
+    for words in RUBRIC_WORDS:
+        assert words in answer.source, f"the master's model answer lost its rubric: {words!r}"
+    folder, _ = fresh
+    for release in (RELEASE, folder):  # the committed release and a fresh generation
+        for path in (p for p in release.rglob("*") if p.is_file()):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for words in RUBRIC_WORDS:
+                assert words not in text, f"{path.name} carries the rubric ({words!r})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -74,16 +75,18 @@ def test_results_json_keeps_gradescope_keys_and_the_whole_report(tmp_path):
     assert Report.from_dict(data["report"]) == report
 
 
-def test_read_report_needs_an_unchanged_file(tmp_path):
+def test_read_report_needs_an_unchanged_file_and_student(tmp_path):
     notebook = tmp_path / "alice.ipynb"
     notebook.write_text("{}")
     out = tmp_path / "out"
-    write_results(out, _report())
-    assert read_report(out, notebook) is None  # never graded: no fingerprint
-    write_fingerprint(out, notebook, fingerprint(notebook))
-    assert read_report(out, notebook) == _report()
+    write_results(out, _report(), "alice")
+    assert read_report(out, "alice", notebook) is None  # never graded: no fingerprint
+    write_fingerprint(out, "alice", fingerprint(notebook, "alice"))
+    assert read_report(out, "alice", notebook, "alice") == _report()
+    # The same bytes handed in by someone else (or found elsewhere) are graded again.
+    assert read_report(out, "alice", notebook, "bob") is None
     notebook.write_text('{"cells": []}')
-    assert read_report(out, notebook) is None
+    assert read_report(out, "alice", notebook, "alice") is None
 
 
 def test_a_changed_check_definition_means_grading_again():
@@ -99,16 +102,18 @@ def test_resume_returns_the_saved_report_with_its_hints(tmp_path, monkeypatch):
     """grade_paths(resume=True) reads the report back instead of grading again."""
     from autograder import pool
     from autograder.batch import grade_paths
+    from autograder.submissions import as_submissions
 
     monkeypatch.setattr(pool, "warm_up", lambda: None)  # no worker is needed: keep it fast
     notebook = tmp_path / "alice.ipynb"
     notebook.write_text("not a notebook: grading it again would fail every check")
     out = tmp_path / "out"
-    saved = write_results(out, _report())
-    write_fingerprint(out, notebook, fingerprint(notebook))
+    (row,) = as_submissions([notebook])
+    saved = write_results(out, replace(_report(), student="alice"), row.folder)
+    write_fingerprint(out, row.folder, fingerprint(notebook, row.identity))
     before = saved.read_text()
     (again,) = grade_paths([notebook], out, Limits(), jobs=1, progress=False, resume=True)
-    assert again == _report()
+    assert again == replace(_report(), student="alice")
     assert [r.hint for r in again.results] == [
         "a hint nobody was shown: the check passed",
         "train longer",

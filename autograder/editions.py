@@ -22,9 +22,13 @@ provided cells from the master anyway):
   edition's language (``data.json``'s ``lang`` and ``words``): the language reaches
   the student's kernel with the checks themselves, so a notebook opened alone
   (Colab) speaks it with nothing to configure;
-* it ends with :data:`LOADER_LINES` (for Korean: a Hangul font for the plots,
-  ``koreanize-matplotlib``, installed on the fly in Colab, quietly skipped elsewhere
-  when missing).  The loader runs first, before any figure.  The setup cells stay
+* it ends with :data:`LOADER_LINES` (for Korean: a Hangul font for the plots, the
+  NanumGothic file that ``koreanize-matplotlib`` bundles, installed on the fly in Colab,
+  or Debian's ``fonts-nanum``; quietly skipped when neither is there).  The file is
+  found, not imported: importing that package needs ``distutils``, gone from Python
+  3.12.  Latin text and math keep matplotlib's DejaVu Sans (NanumGothic has no U+2212
+  minus, which log-scale ticks draw); Hangul falls back to NanumGothic.  The loader
+  runs first, before any figure.  The setup cells stay
   the English ones, so a submission of the edition gets no "you changed a locked
   setup cell" note.
 
@@ -53,25 +57,37 @@ LOADER_ID = "public_checks_loader"
 #: Lines added to the loader cell of an edition, by language.
 LOADER_LINES = {
     "ko": """
-
-# 한국어판: 그림의 한글 글꼴 (release가 덧붙인 줄). koreanize-matplotlib이 NanumGothic을 등록합니다.
-# Colab에 없으면 설치하고, 그 밖의 환경에 없으면 기본 글꼴로 조용히 계속합니다.
+# 한국어판 (release가 덧붙인 줄): 그림의 한글 글꼴.
+# koreanize-matplotlib 패키지에 든 NanumGothic을 등록하고(Colab에 없으면 설치합니다),
+# 영문과 수식은 기본 글꼴로, 한글은 NanumGothic으로 그립니다.
+# 글꼴을 찾지 못하면 기본 글꼴로 조용히 계속합니다.
 def _hangul_font():
-    import importlib
+    import importlib.util
+    import os
     import subprocess
     import sys
 
-    try:
-        importlib.import_module("koreanize_matplotlib")
-    except ImportError:
-        if "google.colab" not in sys.modules:
-            return
+    from matplotlib import font_manager, rcParams
+
+    def bundled():
+        spec = importlib.util.find_spec("koreanize_matplotlib")  # found, not imported
+        for folder in (spec and spec.submodule_search_locations) or []:
+            path = os.path.join(folder, "fonts", "NanumGothic.ttf")
+            if os.path.exists(path):
+                return path
+        return None
+
+    path = bundled()
+    if path is None and "google.colab" in sys.modules:
         pip = [sys.executable, "-m", "pip", "install", "-q", "koreanize-matplotlib"]
         subprocess.run(pip, check=False, capture_output=True)
-        try:
-            importlib.import_module("koreanize_matplotlib")
-        except ImportError:
-            pass
+        importlib.invalidate_caches()
+        path = bundled()
+    if path is not None:
+        font_manager.fontManager.addfont(path)
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    if "NanumGothic" in names:
+        rcParams["font.family"] = ["DejaVu Sans", "NanumGothic"]
 
 
 _hangul_font()

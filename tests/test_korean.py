@@ -218,3 +218,51 @@ def test_korean_check_output_names_title_hint_and_mistake():
     name = "model: ReLU on both hidden layers and a linear output"
     assert say.check_name(name) == "model: 두 은닉층에 ReLU, 출력층은 선형"
     assert Language("en").text(output) == output
+
+
+def _graded_class(out: Path, langs: list[str]) -> None:
+    """A class whose every student made the relu_on_output mistake, in the given editions."""
+    from autograder.checks import REGISTRY
+    from autograder.judge import CheckResult, Report
+    from autograder.results import write_results
+
+    mistake = "the last layer applies ReLU: it must be linear, so outputs below 0 survive"
+    for k, lang in enumerate(langs):
+        results = []
+        for c in REGISTRY:
+            ok = c.grade_id != "model"
+            output = "passed" if ok else f"model is wrong\n  {mistake}\n  hint: {c.hint}"
+            results.append(
+                CheckResult(
+                    c.name,
+                    c.grade_id,
+                    c.points * ok,
+                    c.points,
+                    ok,
+                    output,
+                    c.public,
+                    c.hint,
+                    mistake="" if ok else mistake,
+                )
+            )
+        write_results(out, Report(f"student{k}.ipynb", results, student=f"학생 {k}", lang=lang))
+
+
+def test_the_class_report_speaks_the_class_language_and_lang_overrides_it(tmp_path):
+    from autograder.feedback import write_report
+
+    _graded_class(tmp_path, ["ko", "ko", "en"])
+    write_report(tmp_path)
+    korean = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "# 채점 보고서: 제출물 3개" in korean and "## 원인별 실패" in korean
+    assert (
+        "| 3 | 출력층이 ReLU를 적용합니다: 출력층은 선형이어야 0보다 작은 출력이 살아남습니다 |"
+        in korean
+    )
+    assert "model: 두 은닉층에 ReLU, 출력층은 선형" in korean
+    assert '<html lang="ko">' in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+    write_report(tmp_path, lang="en")
+    english = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "# Grading report: 3 submissions" in english and "the last layer applies ReLU" in english
+    assert not HANGUL.search(english.replace("학생", ""))  # only the students' own names

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -117,10 +118,19 @@ def localized_data(data: dict, lang: str) -> dict:
     out["lang"] = lang
     out["words"] = {
         "labels": {key: say.t(key) for key in UI if "{" not in UI[key]},
-        "summaries": {k: say.t(k) for k in ("function_summary", "hidden_also", "all_summary")},
+        "summaries": [
+            [_pattern(UI[k]), say.t(k)] for k in ("function_summary", "hidden_also", "all_summary")
+        ],
         "sentences": [list(pair) for pair in say.sentences()],
     }
     return out
+
+
+def _pattern(template: str) -> str:
+    """A regular expression matching ``template``'s English lines, one group per field."""
+    fields = re.split(r"\{(\w+)\}", template)
+    parts = [re.escape(p) if k % 2 == 0 else rf"(?P<{p}>[\w.]+)" for k, p in enumerate(fields)]
+    return "(?m)^" * (not template.startswith("(")) + "".join(parts)  # a line of its own
 
 
 def _edition_package(english_package: Path, lang: str) -> dict[str, str]:

@@ -69,23 +69,35 @@ def _gid(cell) -> str:
 _TIMING = re.compile(r"\d+(?:\.\d+)? ?(?:s|ms|seconds)\b")
 
 
+#: Cells that print the public checks: their words are the edition's (tests/test_korean.py
+#: checks the checks are the same); what they must share is each verdict and every number.
+_CHECK_CELL = re.compile(r"^(test_.*|summary)$")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_VERDICT = re.compile(r"\.\.\. (passed|FAILED)|^(ok  |FAIL) ", re.M)
+
+
 def _outputs(notebook) -> list[tuple[str, list]]:
-    """Each code cell's outputs as comparable data: text as printed (times masked),
-    images by their presence, errors by name."""
+    """Each code cell's outputs as comparable data: its stdout and stderr as printed (times
+    masked; for the check cells, their verdicts and numbers), images by their presence,
+    errors by name."""
     found = []
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        outs = []
+        streams = {
+            name: "".join(o.text for o in cell.outputs if o.get("name") == name)
+            for name in ("stdout", "stderr")
+        }
+        if _CHECK_CELL.match(_gid(cell)):
+            outs = [(k, _VERDICT.findall(v), _NUMBER.findall(v)) for k, v in streams.items()]
+        else:
+            outs = [(k, _TIMING.sub("<time>", v)) for k, v in streams.items()]
         for o in cell.outputs:
-            if o.output_type == "stream":
-                outs.append((o.name, _TIMING.sub("<time>", o.text)))
-            elif o.output_type == "error":
+            if o.output_type == "error":
                 outs.append(("error", o.ename))
-            else:
-                outs.append(
-                    ("data", sorted(o.get("data", {})), o.get("data", {}).get("text/plain"))
-                )
+            elif o.output_type != "stream":
+                data = o.get("data", {})
+                outs.append(("data", sorted(data), data.get("text/plain")))
         found.append((_gid(cell), outs))
     return found
 
@@ -101,6 +113,9 @@ def test_the_korean_solved_notebook_prints_what_the_english_one_prints_and_draws
     nbformat.write(notebook, str(korean))
     ran_ko = execute_alone(korean, tmp_path / "alone_ko")
     ran_en = execute_alone(SOLVED, tmp_path / "alone_en")
+    if os.environ.get("KOREAN_KEEP"):  # the executed pair, to look at
+        for name, ran in (("ko", ran_ko), ("en", ran_en)):
+            nbformat.write(ran, str(Path(os.environ["KOREAN_KEEP"]) / f"solved.{name}.ipynb"))
 
     probe = json.loads(ran_ko.cells[-1].outputs[-1].text)
     assert probe["missing"] == [] and not probe["warnings"], probe
@@ -163,7 +178,9 @@ def test_a_korean_submission_with_a_mistake_checks_in_korean_and_scores_as_its_t
     printed = {_gid(c): "".join(o.get("text", "") for o in c.get("outputs", [])) for c in ran.cells}
     model = printed["test_model"]
     assert "model: 두 은닉층에 ReLU, 출력층은 선형 ... FAILED" in model, model
-    assert "어느 층에 ReLU가 있을까요?" in model, model  # its hint
+    assert "힌트: 어느 층에 ReLU가 있을까요?" in model, model  # its hint, labelled in Korean
+    assert re.search(r"^model: 공개 검사 \d+개 중 \d+개 통과", model, re.M), model
+    assert "public checks passed" not in "".join(printed.values())
     assert "layer: 출력 모양이 (n, units)이고 자료형이 float32 ... passed" in printed["test_layer"]
 
     results = _grade([korean, english], tmp_path / "graded")

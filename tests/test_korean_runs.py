@@ -149,6 +149,19 @@ def _until_the_checks(path: Path, out: Path) -> Path:
     return out
 
 
+def _check(path: Path, *options: str) -> str:
+    """What ``python -m autograder check`` prints for ``path`` (it exits 1: a check fails)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "check", str(path), *options],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    return done.stdout
+
+
 def _grade(paths: list[Path], out: Path) -> dict[str, dict]:
     done = subprocess.run(
         [sys.executable, "-m", "autograder", "grade", *map(str, paths), "--out", str(out)],
@@ -182,6 +195,13 @@ def test_a_korean_submission_with_a_mistake_checks_in_korean_and_scores_as_its_t
     assert re.search(r"^model: 공개 검사 \d+개 중 \d+개 통과", model, re.M), model
     assert "public checks passed" not in "".join(printed.values())
     assert "layer: 출력 모양이 (n, units)이고 자료형이 float32 ... passed" in printed["test_layer"]
+
+    said = _check(korean)
+    assert "model: 두 은닉층에 ReLU, 출력층은 선형 ... FAILED" in said, said
+    assert "힌트: 어느 층에 ReLU가 있을까요?" in said and "공개 검사" in said, said
+    assert "model: ReLU on both hidden layers and a linear output ... FAILED" in _check(
+        korean, "--lang", "en"
+    )
 
     results = _grade([korean, english], tmp_path / "graded")
     ko, en = results["relu_on_output"], results["relu_on_output_en"]

@@ -12,10 +12,11 @@ RUN    := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt: the TensorFlow and NumPy CI tests with, where they exist (see that file).
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[course,dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[course,dev]"
 	touch $@
 
 demo: setup

@@ -45,3 +45,14 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
+
+# Feedback HTML shows every cell's source: the public-checks loader cell would show its
+# packed checks (a long base64 string) in full, so its source is folded to its title line.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    CSSHTMLHeaderPreprocessor,
+    "autograder.hide_loader.HideLoaderSource",
+]

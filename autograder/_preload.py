@@ -50,7 +50,7 @@ def import_tensorflow_without_keras() -> None:
     except ImportError as exc:
         raise RuntimeError(
             "this TensorFlow cannot be imported without Keras, which autograder/_preload.py "
-            "refuses while it loads; the kit is tested with tensorflow-cpu==2.21.0"
+            "refuses while it loads; the kit is tested with TensorFlow 2.15 to 2.21"
         ) from exc
     finally:
         sys.meta_path.remove(refuse)

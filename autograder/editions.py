@@ -49,7 +49,7 @@ from pathlib import Path
 import nbformat
 
 from . import ASSIGNMENT, ROOT
-from .i18n import UI, language
+from .i18n import PUBLIC_LINES, UI, language
 from .translate import read_catalog, translate
 
 #: The loader cell (``autograder.release.LOADER_ID``; named here to import nothing from it).
@@ -118,9 +118,7 @@ def localized_data(data: dict, lang: str) -> dict:
     out["lang"] = lang
     out["words"] = {
         "labels": {key: say.t(key) for key in UI if "{" not in UI[key]},
-        "summaries": [
-            [_pattern(UI[k]), say.t(k)] for k in ("function_summary", "hidden_also", "all_summary")
-        ],
+        "summaries": [[_pattern(UI[k]), say.t(k)] for k in PUBLIC_LINES],
         "sentences": [list(pair) for pair in say.sentences()],
     }
     return out
@@ -129,7 +127,7 @@ def localized_data(data: dict, lang: str) -> dict:
 def _pattern(template: str) -> str:
     """A regular expression matching ``template``'s English lines, one group per field."""
     fields = re.split(r"\{(\w+)\}", template)
-    parts = [re.escape(p) if k % 2 == 0 else rf"(?P<{p}>[\w.]+)" for k, p in enumerate(fields)]
+    parts = [re.escape(p) if k % 2 == 0 else rf"(?P<{p}>.+?)" for k, p in enumerate(fields)]
     return "(?m)^" * (not template.startswith("(")) + "".join(parts)  # a line of its own
 
 

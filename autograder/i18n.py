@@ -93,7 +93,22 @@ UI = {
     "function_summary": "{function}: {passed} of {total} public checks passed",
     "hidden_also": "(the grader also runs {hidden} hidden checks)",
     "all_summary": "{passed} of {total} public checks passed.",
+    "waiting_one": "not checked yet: {names} fails its own check; fix it first",
+    "waiting_many": "not checked yet: {names} fail their own checks; fix them first",
+    "own_versions": (
+        "({grade_id} calls {uses} otherwise than the correct version does, so this check ran "
+        "your own, which pass their public checks)"
+    ),
 }
+#: The lines of the public checks (autograder/public_template.py) an edition rewrites.
+PUBLIC_LINES = (
+    "function_summary",
+    "hidden_also",
+    "all_summary",
+    "waiting_one",
+    "waiting_many",
+    "own_versions",
+)
 
 
 def kit_messages() -> list[Message]:

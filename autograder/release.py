@@ -32,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import ASSIGNMENT, ROOT, key
+from . import ASSIGNMENT, ROOT, key, recorded
 from .checks import FUNCTIONS, REGISTRY, points_by_grade_id, probe_digest
 from .editions import write_editions
 from .notebook import grade_id, nbgrader_meta, read_notebook, source_path
@@ -46,9 +46,11 @@ SHIPPED_MODULES = (
     "compare.py",
     "worker.py",
     "verdicts.py",
+    "standins.py",
 )
-#: Probe fields that need the reference functions; public checks run without them.
-_REFERENCE_ONLY = ("substitute", "loss_after", "model_outputs")
+#: Probe fields that need the reference functions; public checks run without them (a
+#: probe's ``substitute`` stays: the public check swaps in recorded stand-ins instead).
+_REFERENCE_ONLY = ("loss_after", "model_outputs")
 _SOLUTION = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
@@ -72,7 +74,8 @@ def sync_points(path: Path | None = None) -> bool:
 
 
 def public_data() -> dict:
-    """The public checks as data: probes, the reference's answers, verdicts, hints."""
+    """The public checks as data: probes, the reference's answers, verdicts, hints, and
+    for probes that call earlier functions the replies recorded for those calls."""
     answer_key = key.load()
     entries = []
     for c in REGISTRY:
@@ -80,7 +83,8 @@ def public_data() -> dict:
             continue
         probes = [{k: v for k, v in p.items() if k not in _REFERENCE_ONLY} for p in c.probes]
         expected = [answer_key.answers[probe_digest(p)] for p in c.probes]
-        uses = sorted({n for p in c.probes for n in p.get("substitute", [])})
+        standins = [recorded.tables(p, e) for p, e in zip(c.probes, expected)]
+        uses = [n for n in FUNCTIONS if any(n in p.get("substitute", []) for p in c.probes)]
         entries.append(
             {
                 "grade_id": c.grade_id,
@@ -90,6 +94,7 @@ def public_data() -> dict:
                 "expected": expected,
                 "assertions": c.assertions,
                 "uses": uses,
+                "standins": standins,
             }
         )
     hidden = {}

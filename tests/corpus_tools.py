@@ -13,6 +13,8 @@ Header lines (comments at the top):
 * ``# message: last layer applies ReLU`` - a substring (case-insensitive) that
   must appear in the output of a failed check of the first grade_id in ``loses``.
 * ``# why: ...`` - free text: what the mistake is.
+* ``# diagnosis: no_threshold`` - the mistake of the catalogue (``autograder.mistakes.MISTAKES``)
+  this submission makes: its failed check must name it (``tests/test_mistakes_named.py``).
 
 Extra keys for ``tests/corpus/broken/`` (bad and hostile submissions), where
 a grade_id in ``loses`` (``all``: every one) must get 0 points and every other
@@ -70,6 +72,7 @@ class Entry:
     base: str = "solved"
     limits: dict[str, float] = field(default_factory=dict)
     needs: str = ""
+    diagnosis: str = ""
 
     @property
     def name(self) -> str:
@@ -103,6 +106,8 @@ def parse(path: Path) -> Entry:
             entry.why = value
         elif key == "needs":
             entry.needs = value
+        elif key == "diagnosis":
+            entry.diagnosis = value
     matches = list(_SECTION.finditer(text))
     for k, m in enumerate(matches):
         end = matches[k + 1].start() if k + 1 < len(matches) else len(text)

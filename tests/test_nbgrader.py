@@ -108,3 +108,17 @@ def test_nbgrader_feedback_shows_the_hidden_verdicts(course):
     assert pages, "nbgrader generate_feedback wrote no page"
     html = pages[0].read_text()
     assert "the last layer applies ReLU" in html
+
+
+def test_nbgrader_feedback_html_hides_the_public_checks_blob(course):
+    """generate_feedback (with the course's nbgrader_config.py) folds the loader cell."""
+    from test_hide_loader import shows_blob
+
+    root, _, _, students = course
+    for student in students:
+        graded = root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert shows_blob(graded.read_text(), graded), "the graded notebook lost its loader"
+        page = root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        html = page.read_text()
+        assert "Public checks (carried inside this notebook" in html, student
+        assert not shows_blob(html, graded), f"{student}'s feedback shows the packed public checks"

@@ -99,8 +99,13 @@ def test_public_package_holds_only_public_checks():
     from autograder.release import SHIPPED_MODULES
 
     assert files == {"__init__.py", "data.json", *SHIPPED_MODULES}
-    for probe in (p for entry in data["checks"] for p in entry["probes"]):
-        assert "substitute" not in probe
+    for entry in data["checks"]:
+        # A probe that calls earlier functions gets recorded stand-ins (numbers), never
+        # the reference's code: every function it substitutes has its table, and no probe
+        # carries the reference functions' sources.
+        for probe, tables in zip(entry["probes"], entry["standins"], strict=True):
+            assert set(probe.get("substitute", [])) == set(tables)
+            assert "references" not in probe
 
 
 def test_source_test_cells_carry_the_points_of_the_checks():

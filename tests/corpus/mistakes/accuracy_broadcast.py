@@ -1,5 +1,6 @@
 # loses: my_accuracy
 # message: broadcasting built an (n, n) matrix
+# diagnosis: broadcast_accuracy
 # why: predictions are squeezed to (n,) and compared with targets of shape (n, 1)
 # %% cell: my_accuracy
 def my_accuracy(inputs, targets):

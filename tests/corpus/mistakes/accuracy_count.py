@@ -1,5 +1,6 @@
 # loses: my_accuracy
 # message: the number of correct samples is returned
+# diagnosis: count_not_fraction
 # why: the matches are summed but never divided by the number of samples
 # %% cell: my_accuracy
 def my_accuracy(inputs, targets):

@@ -1,5 +1,6 @@
 # loses: my_accuracy
 # message: use the function's arguments
+# diagnosis: ignores_arguments
 # why: the parameters are named x and y but the body uses the notebook's global inputs and targets
 # %% cell: my_accuracy
 def my_accuracy(x, y):

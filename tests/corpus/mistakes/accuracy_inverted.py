@@ -1,5 +1,6 @@
 # loses: my_accuracy
 # message: the classes are inverted
+# diagnosis: inverted
 # why: outputs below 0.5 are taken as class 1
 # %% cell: my_accuracy
 def my_accuracy(inputs, targets):

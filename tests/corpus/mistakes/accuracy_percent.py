@@ -1,5 +1,6 @@
 # loses: my_accuracy
 # message: a percentage is returned
+# diagnosis: percent
 # why: the fraction is multiplied by 100
 # %% cell: my_accuracy
 def my_accuracy(inputs, targets):

@@ -1,5 +1,6 @@
 # loses: my_accuracy
 # message: outputs are rounded
+# diagnosis: rounding
 # why: tf.round(outputs) is compared with the labels: wrong for outputs < -0.5 or > 1.5
 # %% cell: my_accuracy
 def my_accuracy(inputs, targets):

@@ -1,5 +1,6 @@
 # loses: my_accuracy
 # message: the threshold is 0
+# diagnosis: threshold_zero
 # why: outputs are thresholded at 0 (as for logits) instead of 0.5
 # %% cell: my_accuracy
 def my_accuracy(inputs, targets):

@@ -1,5 +1,6 @@
 # loses: layer
 # message: ReLU is hard-coded
+# diagnosis: relu_not_argument
 # why: whenever an activation is passed, ReLU is applied instead of the function received
 # %% cell: layer
 def layer(inputs, W, b, activation=None):

@@ -1,5 +1,6 @@
 # loses: square_loss
 # message: absolute errors are used
+# diagnosis: absolute
 # why: mean absolute error instead of mean squared error
 # %% cell: square_loss
 def square_loss(targets, predictions):

@@ -1,5 +1,6 @@
 # loses: model
 # message: read W1..b3 inside the function at call time
+# diagnosis: stale_weights
 # why: the variables are captured in a list when the cell runs (other widths ignored)
 # %% cell: model
 params = [W1, b1, W2, b2, W3, b3]

@@ -1,5 +1,6 @@
 # loses: model
 # message: the first hidden layer has no ReLU
+# diagnosis: hidden1_linear
 # why: the activation of the first hidden layer is forgotten
 # %% cell: model
 def model(inputs):

@@ -1,5 +1,6 @@
 # loses: model
 # message: the second hidden layer has no ReLU
+# diagnosis: hidden2_linear
 # why: the activation of the second hidden layer is forgotten
 # %% cell: model
 def model(inputs):

@@ -1,5 +1,6 @@
 # loses: model, final_accuracy
 # message: the second hidden layer's output is returned
+# diagnosis: returns_hidden
 # why: the output layer is never applied, so model returns the (n, 8) hidden values
 # %% cell: model
 def model(inputs):

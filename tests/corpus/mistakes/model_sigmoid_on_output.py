@@ -1,5 +1,6 @@
 # loses: model
 # message: the last layer applies a sigmoid
+# diagnosis: sigmoid_on_output
 # why: the output layer is squashed with a sigmoid "to get probabilities", but it must be linear
 # %% cell: model
 def model(inputs):

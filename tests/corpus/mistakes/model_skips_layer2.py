@@ -1,5 +1,6 @@
 # loses: model, final_accuracy
 # message: the second hidden layer is skipped
+# diagnosis: layer2_skipped
 # why: the output layer is fed hidden1 instead of hidden2, so layer 2 is computed and thrown away
 # %% cell: model
 def model(inputs):

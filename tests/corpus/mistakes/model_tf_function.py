@@ -1,5 +1,6 @@
 # loses: model
 # message: did not follow new W1..b3 variables
+# diagnosis: stale_weights
 # why: @tf.function captures the variables of its first trace; re-created W1..b3 are never seen
 # %% cell: model
 @tf.function

@@ -1,5 +1,6 @@
 # loses: model, final_accuracy
 # message: layer 2 uses b1
+# diagnosis: b1_in_layer2
 # why: copy-paste: the second layer adds b1 instead of b2 (same shape, so nothing raises)
 # %% cell: model
 def model(inputs):

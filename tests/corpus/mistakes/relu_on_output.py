@@ -1,5 +1,6 @@
 # loses: model
 # message: the last layer applies ReLU
+# diagnosis: relu_on_output
 # why: the output layer gets the ReLU too, so outputs below 0 are clipped
 # %% cell: model
 def model(inputs):

@@ -252,11 +252,26 @@ MISTAKES = {
 }
 
 
+#: Mistakes inferred from the student's answers to *other* probes (the same answer for
+#: other arguments, a right answer at another width), not rebuilt from this probe's own
+#: inputs.  They explain less (a constant 0.0 is "the same answer" for any inputs, whatever
+#: made it), so every mistake rebuilt from the probe's inputs is tried before them.
+INFERRED = ("stale_weights", "ignores_arguments")
+
+
+def diagnosis_order(names: list[str]) -> list[str]:
+    """``names`` with the mistakes rebuilt from the probe itself first, the inferred ones last:
+    the most specific explanation that matches wins (a raw-output accuracy is 0.0 for every
+    probe, which "ignores its arguments" would also explain)."""
+    return [n for n in names if n not in INFERRED] + [n for n in names if n in INFERRED]
+
+
 def diagnose(ctx: Context, i: int, names: list[str], got) -> str | None:
-    """The first named mistake whose value matches what the student returned."""
+    """The first mistake of :func:`diagnosis_order` whose value matches what the student
+    returned."""
     if got is None or isinstance(got, list):
         return None
-    for name in names:
+    for name in diagnosis_order(names):
         text, build = MISTAKES[name]
         try:
             alternative = build(ctx, i)

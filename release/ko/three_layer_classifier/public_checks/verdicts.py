@@ -21,3 +21,9 @@ def format_verdict(
     if not passed:
         line += "\n   " + output.replace("\n", "\n   ")
     return line
+
+
+def format_waiting(name: str, reason: str) -> str:
+    """The line of a check that could not be judged yet: neither passed nor FAILED, since
+    what stops it is another function (``reason`` says which, and what to do)."""
+    return f"{name} ... {reason}"

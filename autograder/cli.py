@@ -231,7 +231,7 @@ def cmd_check(args) -> int:
     warm_up()  # TensorFlow loads in the fork server while the rest is imported and read
     from . import key as answer_key
     from .checks import FUNCTIONS, checks_for
-    from .i18n import language
+    from .i18n import speaking
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
     from .verdicts import format_verdict
@@ -254,7 +254,7 @@ def cmd_check(args) -> int:
     if report.error:
         print(f"{args.notebook}: {report.error}")
         return 2
-    say = language(args.lang or report.lang)
+    say = speaking(args.lang or report.lang)
     for note in report.notes:
         print(f"note: {note}")
     for function in FUNCTIONS:

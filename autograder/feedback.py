@@ -30,7 +30,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from . import ASSIGNMENT
 from .checks import GRADE_IDS
-from .i18n import SOURCE_LANG, Language, language
+from .i18n import SOURCE_LANG, Language, language, speaking
 from .judge import Report, named_mistake
 from .results import write_atomic
 
@@ -66,7 +66,7 @@ def _sections(report: Report) -> list[tuple[str, list]]:
 
 def feedback_markdown(report: Report, lang: str | None = None) -> str:
     """The student's feedback as markdown, in ``lang`` (default: the edition's, ``report.lang``)."""
-    say = language(lang or report.lang)
+    say = speaking(lang or report.lang)
     lines = [f"# {say.t('feedback_title', submission=report.submission)}", ""]
     lines.append(f"**{say.t('score', score=report.score, max_score=report.max_score)}**")
     lines.append("")
@@ -178,7 +178,7 @@ def write_feedback(
     """Write feedback.md and feedback.html into ``folder``, in ``lang`` (default: the
     language of the edition handed in); return the HTML path."""
     boundary = boundary if boundary is not None else boundary_png(report)
-    say = language(lang or report.lang)
+    say = speaking(lang or report.lang)
     write_atomic(folder / "feedback.md", feedback_markdown(report, say.lang))
     html = _ENV.get_template("feedback.html.j2").render(
         report=report,
@@ -481,7 +481,7 @@ def write_report(folder: Path, assignment: str = ASSIGNMENT, lang: str | None = 
     results = load_results(folder)
     if not results:
         raise FileNotFoundError(f"no */results.json under {folder}: grade some notebooks first")
-    summary = _summary(results, language(lang or class_lang(results)))
+    summary = _summary(results, speaking(lang or class_lang(results)))
     export = folder / "nbgrader_export.csv"
     _write_export(export, results, assignment, summary["max_score"])
     write_atomic(folder / "report.md", report_markdown(summary))

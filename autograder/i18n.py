@@ -224,3 +224,13 @@ def _number(value):
 def language(lang: str | None) -> Language:
     """The (cached) :class:`Language` of ``lang``; None is English."""
     return Language(lang or SOURCE_LANG)
+
+
+def speaking(lang: str | None) -> Language:
+    """:func:`language`, or English when ``lang`` cannot be spoken: a submission's metadata
+    is the student's to edit (an unknown language), and a catalogue may be incomplete.
+    Feedback in English beats no feedback; ``release`` is where a gap is refused."""
+    try:
+        return language(lang)
+    except (ValueError, ImportError):
+        return language(SOURCE_LANG)

@@ -266,3 +266,15 @@ def test_the_class_report_speaks_the_class_language_and_lang_overrides_it(tmp_pa
     english = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "# Grading report: 3 submissions" in english and "the last layer applies ReLU" in english
     assert not HANGUL.search(english.replace("학생", ""))  # only the students' own names
+
+
+def test_feedback_in_a_language_the_kit_cannot_speak_is_english(tmp_path):
+    """The metadata is the student's to edit: an unknown language costs no feedback."""
+    from autograder.feedback import write_feedback
+    from autograder.judge import CheckResult, Report
+
+    result = CheckResult("model: output shape is (n, 1)", "model", 1.0, 1.0, True, "passed", True)
+    for lang in ("xx", "ko"):
+        write_feedback(tmp_path / lang, Report("s.ipynb", [result], lang=lang), b"")
+    assert "# Feedback for s.ipynb" in (tmp_path / "xx" / "feedback.md").read_text()
+    assert "# s.ipynb 피드백" in (tmp_path / "ko" / "feedback.md").read_text(encoding="utf-8")

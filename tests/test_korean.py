@@ -278,3 +278,29 @@ def test_feedback_in_a_language_the_kit_cannot_speak_is_english(tmp_path):
         write_feedback(tmp_path / lang, Report("s.ipynb", [result], lang=lang), b"")
     assert "# Feedback for s.ipynb" in (tmp_path / "xx" / "feedback.md").read_text()
     assert "# s.ipynb 피드백" in (tmp_path / "ko" / "feedback.md").read_text(encoding="utf-8")
+
+
+def test_report_command_takes_lang(tmp_path):
+    import subprocess
+    import sys
+
+    _graded_class(tmp_path, ["ko", "ko"])
+    for lang, title in (
+        ("en", "# Grading report: 2 submissions"),
+        ("ko", "# 채점 보고서: 제출물 2개"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "autograder", "report", str(tmp_path), "--lang", lang],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "report.md").read_text(encoding="utf-8").startswith(title)
+    refused = subprocess.run(
+        [sys.executable, "-m", "autograder", "report", str(tmp_path), "--lang", "xx"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 2 and "invalid choice: 'xx'" in refused.stderr

@@ -10,7 +10,8 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # nbgrader's own defaults, and the assignment's translation catalogues (locale/*.po): the
-# translated editions are written by `python -m autograder release`, never copied as files.
+# translated editions are written by `python -m autograder release`, never copied as files,
+# into release/<lang>/ (a Korean course sets release_directory = "release/ko").
 # The grader's files of each assignment (its settings, checks, module and answer key: see
 # autograder/course.py) stay in source/ too: students never get them.
 c.CourseDirectory.ignore = [

@@ -110,7 +110,13 @@ def _grade_found(args, out: Path, found) -> int:
     from .results import summary_table
 
     outcome = grade_batch(
-        found.submissions, out, _limits(args), args.jobs, not args.quiet, resume=args.resume
+        found.submissions,
+        out,
+        _limits(args),
+        args.jobs,
+        not args.quiet,
+        resume=args.resume,
+        lang=args.lang,
     )
     print(summary_table(outcome.reports))
     print(f"\nwrote {out / 'grades.csv'} and one results.json per submission", end="")
@@ -181,6 +187,7 @@ def cmd_release(args) -> int:
     """
     from .key import StaleKey
     from .release import release
+    from .translate import Untranslated
 
     started = time.monotonic()
     try:
@@ -188,6 +195,9 @@ def cmd_release(args) -> int:
     except StaleKey as exc:  # only with --keep-key: the public checks would be built from it
         print(f"error: {exc} (without --keep-key)", file=sys.stderr)
         return 2
+    except Untranslated as exc:  # before any file of an edition is written
+        print(f"error: release refused: {exc}", file=sys.stderr)
+        return 1
     for what, path in written.items():
         print(f"{what}: {course.current().relative(Path(path))}")
     print(f"done in {time.monotonic() - started:.1f} s")
@@ -223,6 +233,7 @@ def cmd_check(args) -> int:
     warm_up()  # TensorFlow loads in the fork server while the rest is imported and read
     from . import key as answer_key
     from .checks import checks_for, registry
+    from .i18n import speaking
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
     from .verdicts import format_verdict
@@ -245,16 +256,18 @@ def cmd_check(args) -> int:
     if report.error:
         print(f"{args.notebook}: {report.error}")
         return 2
+    say = speaking(args.lang or report.lang)
     for note in report.notes:
         print(f"note: {note}")
     for function in registry().functions:
         results = [r for r in report.results if r.grade_id == function]
         for r in results:
-            print(format_verdict(r.name, r.passed, r.output))
+            print(format_verdict(say.check_name(r.name), r.passed, say.text(r.output)))
         passed = sum(r.passed for r in results)
-        print(f"{function}: {passed} of {len(results)} public checks passed\n")
+        print(say.t("function_summary", function=function, passed=passed, total=len(results)))
+        print()
     total = sum(r.passed for r in report.results)
-    print(f"{total} of {len(report.results)} public checks passed.")
+    print(say.t("all_summary", passed=total, total=len(report.results)))
     return 0 if total == len(report.results) else 1
 
 
@@ -267,7 +280,7 @@ def cmd_report(args) -> int:
     from .feedback import write_report
 
     try:
-        path = write_report(Path(args.folder))
+        path = write_report(Path(args.folder), lang=args.lang)
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -349,6 +362,18 @@ def _command(sub, name: str, run, *, limits: bool = False, listed: bool = True):
     return p
 
 
+def _lang_option(parser: argparse.ArgumentParser) -> None:
+    """``--lang``: the language a person reads (results on disk stay English)."""
+    from .i18n import available
+
+    parser.add_argument(
+        "--lang",
+        choices=available(),
+        help="language of the feedback, the report or the check output (default: the "
+        "notebook's own, metadata.autograder.lang; a class's most common one)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -385,10 +410,12 @@ def build_parser() -> argparse.ArgumentParser:
     d = _command(sub, "demo", cmd_demo, limits=True)
     d.add_argument("--out", metavar="DIR", help="where to write (default: a new temporary folder)")
 
-    _command(sub, "check", cmd_check, limits=True).add_argument(
-        "notebook", metavar="NOTEBOOK.ipynb"
-    )
-    _command(sub, "report", cmd_report).add_argument("folder", metavar="DIR")
+    c = _command(sub, "check", cmd_check, limits=True)
+    c.add_argument("notebook", metavar="NOTEBOOK.ipynb")
+    rep = _command(sub, "report", cmd_report)
+    rep.add_argument("folder", metavar="DIR")
+    for p in (g, c, rep):
+        _lang_option(p)
 
     from .gradescope import VISIBILITIES
 

@@ -24,6 +24,7 @@ from .fresh import Fresh, draw_probes, reference_answers
 from .key import AnswerKey
 from .notebook import NotANotebook, cells_to_run, not_this_assignment, read_notebook
 from .pool import Limits, Session, WorkerLost
+from .translate import notebook_lang
 
 
 @dataclass
@@ -70,6 +71,9 @@ class Report:
     #: Who handed it in, as the class folder names them (nbgrader's
     #: ``submitted/<student>/``, an LMS file name); empty where nothing names one.
     student: str = ""
+    #: The language of the edition handed in (its ``metadata.autograder.lang``): what
+    #: the feedback speaks.  Results themselves stay English.
+    lang: str = "en"
     #: The fresh draw the checks were asked on (autograder.fresh); None without one.
     #: ``grade_notebook(..., draw=...)`` asks the same inputs again.
     draw: int | None = None
@@ -110,6 +114,7 @@ class Report:
             seconds=data.get("seconds", 0.0),
             student=data.get("student", ""),
             draw=data.get("draw"),
+            lang=data.get("lang") or "en",
         )
 
 
@@ -396,7 +401,7 @@ def grade_notebook(
     cells, notes = cells_to_run(source, submission)
     # Every wait on a worker (loading cells, restarts, probes) stops at this deadline.
     deadline = started + limits.submission_seconds
-    report = Report(submission=path.name, notes=notes)
+    report = Report(submission=path.name, notes=notes, lang=notebook_lang(submission))
     pool = ThreadPoolExecutor(max_workers=2)
     drawn = None
     try:

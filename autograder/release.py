@@ -14,7 +14,8 @@
 4. runs ``nbgrader generate_assignment``, which strips solutions and hidden
    tests and copies the folder into ``release/``;
 5. writes the solved notebook ``solutions/<assignment>.ipynb`` (the release
-   with the reference code in its solution cells): what a perfect student submits.
+   with the reference code in its solution cells): what a perfect student submits;
+6. writes the translated editions and their solved twins (:mod:`autograder.editions`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import nbformat
 
 from . import course, key, recorded
 from .checks import points_by_grade_id, probe_digest, registry
+from .editions import write_editions
 from .notebook import grade_id, nbgrader_meta, read_notebook, source_path
 from .stated import write_stated
 
@@ -257,4 +259,8 @@ def release(rebuild_key: bool = True) -> dict[str, Path]:
     release_nb = generate(here.course / "release")
     written["release"] = release_nb
     written["solved notebook"] = solved_notebook(release_nb, src, here.solved)
+    # The translated editions (release/<lang>/, solutions/<assignment>/<assignment>.<lang>.ipynb).
+    written.update(
+        write_editions(release_nb, src, written["solved notebook"], embedded_public_checks)
+    )
     return written

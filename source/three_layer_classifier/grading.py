@@ -43,15 +43,9 @@ FINAL_BATCHES = int(FINAL["batches"])
 FINAL_MIN_ACCURACY = float(FINAL["min_accuracy"])
 FINAL_TURN_DEGREES = tuple(FINAL["turn_degrees"])
 BOUNDARY_STEPS = int(FINAL["boundary_steps"])
-#: The feedback's decision-boundary picture: the grid's span, the classes' centres, a caption.
+#: The feedback's decision-boundary picture: the grid's span and the classes' centres.
 BOUNDARY_SPAN = tuple(FINAL["boundary_span"])
 BOUNDARY_CENTRES = tuple(tuple(float(v) for v in mean) for mean in MEANS)
-BOUNDARY_CAPTION = (
-    "Trained by the grader with your <code>split_mini_batches</code> and "
-    "<code>training_step</code> (left; the reference <code>layer</code>, <code>model</code> "
-    "and <code>square_loss</code> stand in for yours, which have checks of their own) and "
-    "with the reference solution (right), from the same initial weights."
-)
 #: What checks.toml's titles and hints may name in braces.
 TEXT = {
     "FINAL_MIN_ACCURACY": FINAL_MIN_ACCURACY,

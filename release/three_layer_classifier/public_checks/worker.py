@@ -1,7 +1,7 @@
 """Where student code runs: load a submission's cells and answer the judge's probes.
 
 A *probe* is one question the judge asks: "set the variables to these values,
-call ``layer`` with these arrays, and tell me what it returned".  The worker
+call this function with these arrays, and tell me what it returned".  The worker
 answers with plain numbers (see :mod:`wire`); it never sees the expected values
 and never decides a grade.
 
@@ -129,7 +129,7 @@ def bind_references(ns: dict, sources: dict[str, str]) -> dict:
     """Reference versions of some functions, reading their globals from ``ns``.
 
     They stand in for the student's own versions while another function is
-    graded (``training_step`` is graded with the reference ``model``), so that
+    graded (a training step is graded with the reference forward pass), so that
     one mistake costs the points of one function only.
     """
     bound = {}
@@ -271,7 +271,8 @@ def _reference_extras(probe: wire.Probe, references: dict) -> wire.Reply:
     extras: wire.Reply = {}
     if probe.get("loss_after"):
         # The loss on the same batch after the update, with the reference loss and
-        # model the probe names: lets the judge recognise "returned the loss after the step".
+        # forward function the probe names: lets the judge recognise "returned the
+        # loss after the step".
         loss_name, model_name = probe["loss_after"]
         bx, by = (_argument(a) for a in probe["args"][:2])
         loss = references[loss_name](by, references[model_name](bx))
@@ -287,7 +288,7 @@ def answer(ns: dict, probe: wire.Probe, references: dict | None = None) -> wire.
 
     The reply holds ``value`` (what the function returned, as plain data), the
     variables listed in ``after`` read back after the call, ``extra`` (the
-    reference model's outputs or loss where the probe asks for them), and
+    reference's outputs or loss where the probe asks for them), and
     ``error`` when the student's code raised.
     """
     references = dict(references or {})

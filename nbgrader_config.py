@@ -23,6 +23,7 @@ c.CourseDirectory.ignore = [
     "assignment.toml",
     "checks.toml",
     "grading.py",
+    "catalogue.py",
     "answer_key.json",
     "answer_key.sha256",
 ]

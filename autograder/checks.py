@@ -26,9 +26,8 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
-from . import course, wire
+from . import course, mistakes, wire
 from .compare import ASSERTION_KEYS
-from .mistakes import MISTAKES
 from .toolkit import FRESH_BASE, JUDGE_ONLY, moved
 
 try:
@@ -101,12 +100,17 @@ class Registry:
 @functools.cache
 def _registry(assignment: course.Assignment) -> Registry:
     module = assignment.module
+    mistakes.use(assignment.catalogue)  # the names checks.toml diagnoses are checked against
     return Registry(assignment, module, load(assignment.checks_path, assignment, module))
 
 
 def registry(assignment: course.Assignment | None = None) -> Registry:
-    """The checks of ``assignment`` (the current one: :func:`autograder.course.current`)."""
-    return _registry(assignment or course.current())
+    """The checks of ``assignment`` (the current one: :func:`autograder.course.current`);
+    its mistake catalogue becomes the one :mod:`autograder.mistakes` tries."""
+    chosen = assignment or course.current()
+    found = _registry(chosen)
+    mistakes.use(chosen.catalogue)
+    return found
 
 
 def __getattr__(name: str):
@@ -141,9 +145,11 @@ def validate_assertions(
             )
         if not 0 <= a.get("probe", 0) < n_probes:
             raise ValueError(f"check {name!r}: assertion about probe {a['probe']}, of {n_probes}")
-        unknown = [m for m in a.get("diagnose", []) if m not in MISTAKES]
+        unknown = [m for m in a.get("diagnose", []) if m not in mistakes.MISTAKES]
         if unknown:
-            raise ValueError(f"check {name!r}: no mistake called {unknown} in mistakes.MISTAKES")
+            raise ValueError(
+                f"check {name!r}: no mistake called {unknown} in the assignment's catalogue.py"
+            )
 
 
 def checks_for(grade_ids=None, public_only: bool = False) -> list[Check]:

@@ -6,7 +6,8 @@ assignment is a folder of its own under ``source/``, named as nbgrader names it:
     source/<assignment>/<assignment>.ipynb   the master notebook (nbgrader schema 3)
     source/<assignment>/assignment.toml      its settings: every fact once
     source/<assignment>/checks.toml          its checks
-    source/<assignment>/grading.py           its probe makers and mistake catalogue
+    source/<assignment>/grading.py           its probe makers and judge-side assertions
+    source/<assignment>/catalogue.py         its typical mistakes (shipped in the public checks)
     source/<assignment>/answer_key.json      built by ``release`` (never released)
     solutions/<assignment>/reference.py      the reference solution
     solutions/<assignment>/<assignment>.ipynb  the solved notebook (built by ``release``)
@@ -44,7 +45,14 @@ MARKER = "nbgrader_config.py"
 SETTINGS = "assignment.toml"
 #: The grader's files in an assignment's folder: never released (nbgrader_config.py's
 #: CourseDirectory.ignore names them; release refuses a release/ that holds one).
-KIT_FILES = ("assignment.toml", "checks.toml", "grading.py", "answer_key.json", "answer_key.sha256")
+KIT_FILES = (
+    "assignment.toml",
+    "checks.toml",
+    "grading.py",
+    "catalogue.py",
+    "answer_key.json",
+    "answer_key.sha256",
+)
 COURSE_ENV = "AUTOGRADER_COURSE"
 ASSIGNMENT_ENV = "AUTOGRADER_ASSIGNMENT"
 
@@ -83,6 +91,17 @@ class Assignment:
     @property
     def module_path(self) -> Path:
         return self.folder / "grading.py"
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.folder / "catalogue.py"
+
+    @functools.cached_property
+    def catalogue(self) -> ModuleType | None:
+        """The assignment's mistake catalogue (``catalogue.py``, loaded by path), or None."""
+        if not self.catalogue_path.is_file():
+            return None
+        return load_module(self.catalogue_path, f"_catalogue_{self.name}")
 
     @property
     def solutions(self) -> Path:

@@ -56,10 +56,10 @@ UI = {
     ),
     "boundary_title": "The decision boundary your training reaches",
     "boundary_text": (
-        "Trained by the grader with your split_mini_batches and training_step (left; the "
-        "reference layer, model and square_loss stand in for yours, which have checks of their "
-        "own) and with the reference solution (right), from the same initial weights. Red: "
-        "predicted class 1; blue: class 0; the dots mark the centres of the two clouds."
+        "Trained by the grader with your functions (left; the reference's stand in for those "
+        "with checks of their own) and with the reference solution (right), from the same "
+        "initial weights. Red: predicted class 1; blue: class 0; the dots mark the centres of "
+        "the two classes."
     ),
     "boundary_alt": "decision boundaries: yours and the reference's",
     "report_title": "Grading report: {n} submission(s)",

@@ -115,6 +115,10 @@ def write_public_package(folder: Path) -> Path:
     for name in SHIPPED_MODULES:
         shutil.copyfile(PACKAGE / name, target / name)
     shutil.copyfile(PACKAGE / "public_template.py", target / "__init__.py")
+    catalogue = course.current().catalogue_path  # the assignment's mistakes, named to students
+    if catalogue.is_file():
+        # another name than the source file's: nbgrader's ignore list names that one
+        shutil.copyfile(catalogue, target / "typical_mistakes.py")
     (target / "data.json").write_text(json.dumps(public_data(), indent=1, sort_keys=True) + "\n")
     return target
 

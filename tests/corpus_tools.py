@@ -13,7 +13,7 @@ Header lines (comments at the top):
 * ``# message: last layer applies ReLU`` - a substring (case-insensitive) that
   must appear in the output of a failed check of the first grade_id in ``loses``.
 * ``# why: ...`` - free text: what the mistake is.
-* ``# diagnosis: no_threshold`` - the mistake of the catalogue (``autograder.mistakes.MISTAKES``)
+* ``# diagnosis: no_threshold`` - the mistake of the assignment's catalogue (``catalogue.py``)
   this submission makes: its failed check must name it (``tests/test_mistakes_named.py``).
 
 Extra keys for ``tests/corpus/broken/`` (bad and hostile submissions), where

@@ -1,12 +1,12 @@
 """The named mistake is the real one: each mistake of the catalogue names its own submission.
 
-Every mistake of ``autograder.mistakes.MISTAKES`` has a corpus submission that makes
-exactly that mistake (its header says ``# diagnosis: <name>``).  The submissions are
-graded by the real grading command (worker processes, real TensorFlow); the failed
-check of the submission's function must name its mistake, and no other submission of
-the same function may be given that mistake's name (a neighbour's diagnosis winning
-over the specific one is what this test is for: a raw-output accuracy used to be
-told it "ignores its arguments").
+Every mistake of the assignment's catalogue (``source/<assignment>/catalogue.py``) has a
+corpus submission that makes exactly that mistake (its header says ``# diagnosis:
+<name>``).  The submissions are graded by the real grading command (worker processes,
+real TensorFlow); the failed check of the submission's function must name its mistake,
+and no other submission of the same function may be given that mistake's name (a
+neighbour's diagnosis winning over the specific one is what this test is for: a
+raw-output accuracy used to be told it "ignores its arguments").
 """
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ import pytest
 from corpus_tools import entries, materialize
 
 from autograder.batch import grade_paths
-from autograder.mistakes import MISTAKES, diagnosis_order
+from autograder.checks import registry
+from autograder.mistakes import diagnosis_order
 from autograder.pool import Limits
+
+#: The assignment's catalogue (registry() also makes it the one autograder.mistakes tries).
+MISTAKES = registry().assignment.catalogue.MISTAKES
 
 NAMED = [e for e in entries("mistakes") if e.diagnosis]
 

@@ -2,8 +2,8 @@
 
 :func:`grade_paths` grades every path (never stopping on a bad one), writes each
 submission's results as soon as it is graded and all of them again at the end,
-and returns the reports; :func:`confined` gives each submission's workers their
-own user and hidden paths when the grader runs as root.  The command line, the
+and returns the reports; :func:`confined` puts each submission's workers in their
+own view (as root, also a uid and a cgroup each), or refuses where it cannot.  The command line, the
 demo, nbgrader's preprocessor and the tests all call these; none of them needs
 the command line's module.
 """
@@ -24,26 +24,42 @@ if TYPE_CHECKING:  # for annotations only: each is imported where it is used, so
     from .pool import Limits
 
 
-def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
-    """As root: each submission's workers run as a uid of their own, with the kit's
-    secrets, the other submissions and ``out`` hidden from them (autograder.sandbox)."""
+UNCONFINED_FLAG = "--i-accept-unconfined-student-code"
+
+
+def confined(paths: list[Path], limits, limits_for: dict, jobs: int = 1, unconfined_ok=False):
+    """Each submission's workers in their own view (autograder.view), as root and as an
+    ordinary user alike; as root also a uid and a cgroup (memory, processes, a CPU
+    quota of the usable cores shared by ``jobs`` submissions at once) per worker.
+
+    Where the machine offers no namespaces, stops with one line, unless
+    ``unconfined_ok`` (the command's UNCONFINED_FLAG): then workers run as the grader.
+    """
     from dataclasses import replace
 
-    from . import sandbox
+    from . import ROOT, sandbox, view
+    from .processes import usable_cores
 
-    for folder in sandbox.let_students_reach_python():
-        print(
-            f"note: let other users traverse {folder} (student code must import Python)",
-            file=sys.stderr,
+    why = view.available(str(ROOT))
+    if why is not None:
+        line = (
+            f"this machine cannot confine student code (no user, mount or PID namespaces: "
+            f"{why.splitlines()[0] if why else 'refused'})"
         )
-    hide = sandbox.kit_secrets() + tuple(
-        sorted({str(out.resolve())} | {str(p.resolve().parent) for p in paths})
-    )
+        if not unconfined_ok:
+            raise SystemExit(f"{line}; grade only trusted work with {UNCONFINED_FLAG}")
+        print(f"warning: {line}; grading anyway, as asked ({UNCONFINED_FLAG})", file=sys.stderr)
+        return limits_for
+    root = os.geteuid() == 0
+    cpu = max(1.0, usable_cores() / max(1, jobs)) if root else 0.0
     per_path = {}
-    for index, path in enumerate(paths):
+    for path in paths:
         own = limits_for.get(path, limits)
         per_path[path] = replace(
-            own, run_as=own.run_as or sandbox.uid_for(index), hide=own.hide or hide
+            own,
+            view=True,
+            run_as=(own.run_as or sandbox.PER_WORKER) if root else None,
+            cpu_cores=own.cpu_cores or cpu,
         )
     return per_path
 
@@ -56,6 +72,7 @@ def grade_paths(
     progress: bool = True,
     limits_for: dict[Path, object] | None = None,
     resume: bool = False,
+    unconfined_ok: bool = False,
 ):
     """Grade every path (never stopping on a bad one); write results; return the reports.
 
@@ -86,8 +103,7 @@ def grade_paths(
     parallel = min(jobs, len(paths)) < cores
     _refuse_shared_folders(paths, out)
 
-    if os.geteuid() == 0:
-        limits_for = confined(paths, out, limits, limits_for)
+    limits_for = confined(paths, limits, limits_for, min(jobs, len(paths)), unconfined_ok)
     batch = _Batch(out, limits, limits_for, the_key, source, references, parallel, resume)
 
     out.mkdir(parents=True, exist_ok=True)

@@ -35,10 +35,11 @@ def cmd_grade(args) -> int:
     """Grade notebooks: DIR/grades.csv and DIR/<notebook>/results.json (Gradescope's schema).
 
     Every submission gets a row in DIR/grades.csv and DIR/<notebook stem>/results.json,
-    whatever is wrong with it. Run as root (in a container) to grade untrusted work: each
-    submission's code then runs as a user of its own, in its own cgroup and namespaces,
-    unable to read the answer key, the other submissions or DIR (README: Trust model). As
-    an ordinary user, student code runs as you.
+    whatever is wrong with it. Student code runs in a view of its own (README: Trust
+    model): it sees Python and its own /tmp, not the kit, the answer key, the other
+    submissions or DIR, has no network and no process of yours to reach. As root, each
+    worker also gets a uid and a cgroup of its own. Where the machine offers no namespaces,
+    grade refuses unless you pass --i-accept-unconfined-student-code.
     """
     if args.jobs is not None and args.jobs < 1:
         raise SystemExit("--jobs must be at least 1")
@@ -55,7 +56,13 @@ def cmd_grade(args) -> int:
     for m in missing:
         print(f"note: {m} is not a file; it gets a row with 0 points", file=sys.stderr)
     reports = grade_paths(
-        paths, Path(args.out), _limits(args), args.jobs, not args.quiet, resume=args.resume
+        paths,
+        Path(args.out),
+        _limits(args),
+        args.jobs,
+        not args.quiet,
+        resume=args.resume,
+        unconfined_ok=args.unconfined_ok,
     )
     print(summary_table(reports))
     print(f"\nwrote {Path(args.out) / 'grades.csv'} and one results.json per submission")
@@ -227,6 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="skip submissions already graded in DIR whose file and grader did not change",
+    )
+    g.add_argument(
+        "--i-accept-unconfined-student-code",
+        dest="unconfined_ok",
+        action="store_true",
+        help="where this machine offers no namespaces to confine student code in, grade "
+        "anyway, with student code running as you (it can read the answer key and change "
+        "your files): for trusted work only",
     )
 
     r = _command(sub, "release", cmd_release)

@@ -17,7 +17,6 @@ cells is discarded, so its totals are the grading command's.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -42,11 +41,9 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
     with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as tmp:
         path = Path(tmp) / f"{ASSIGNMENT}.ipynb"
         nbformat.write(notebook, str(path))
-        limits = Limits()
-        if os.geteuid() == 0:
-            from .batch import confined
+        from .batch import confined
 
-            limits = confined([path], Path(tmp) / "out", limits, {})[path]
+        limits = confined([path], Limits(), {}, 1).get(path, Limits())
         report = grade_notebook(
             path,
             answer_key.load(),

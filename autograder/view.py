@@ -1,0 +1,350 @@
+"""The allow-list view a worker runs in: what student code can see of the machine.
+
+Grant a view, don't hide a list.  Each worker gets a root of its own, a small
+tmpfs that holds only read-only binds of what the worker needs (the Python
+installation and its site-packages, ``/usr`` and the loader's cache, a few
+devices), a private writable ``/tmp`` (also ``/var/tmp``, ``/dev/shm`` and the
+home), its own ``/proc``, and nothing else: no kit checkout (so no ``.git``,
+``solutions/``, ``tests/``, answer key or checks), no other submission, no
+results folder.  The worker's own modules were imported by the fork server
+before the fork, so it needs none of the kit's files.
+
+It enters new mount, PID, network, IPC and UTS namespaces; run by an ordinary
+user, also a new user namespace (unprivileged user namespaces), so that the
+same view is built without root.  The process that :mod:`multiprocessing`
+started (the *outer* worker) forks once more: the *inner* one is process 1 of
+the new PID namespace, mounts the view, ``pivot_root``\\ s onto it, and serves
+the judge.  When process 1 dies, the kernel kills everything in its namespace:
+no daemon outlives its worker.  The outer one only waits and passes the exit
+status on.
+
+Why not bubblewrap: ``bwrap`` executes a new program, and a fresh interpreter
+per worker would import TensorFlow again (about 4 s), against the fork server's
+preloaded one (the benchmark's 2 s cold start).  The same kernel calls that
+bubblewrap makes (``unshare``, uid maps, ``pivot_root``, dropping capabilities,
+``no_new_privs``) are made here with ctypes, in the forked worker, which is
+single-threaded and so may enter a user namespace.
+
+Inside a user namespace the worker holds every capability until it drops them
+(:func:`drop_capabilities`), which it does before any student code, so student
+code cannot remount the read-only binds or undo the view.  A seccomp filter
+refuses ``setsid``: each worker leads its own session, and with the scheduler's
+autogroups (an ordinary user's only CPU share where no cgroup is delegated) a
+process that started a session of its own would leave its worker's share.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import struct
+import sys
+
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWUTS = 0x04000000
+_CLONE_NEWIPC = 0x08000000
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWPID = 0x20000000
+_CLONE_NEWNET = 0x40000000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 32, 4096, 16384, 1 << 18
+_MNT_DETACH = 2
+_PR_SET_PDEATHSIG = 1
+_PR_SET_NO_NEW_PRIVS = 38
+_PR_CAPBSET_DROP = 24
+_PR_SET_SECCOMP = 22
+_SECCOMP_MODE_FILTER = 2
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+_SYS_CAPSET = {"x86_64": 126, "aarch64": 91}
+_SYS_SETSID = {"x86_64": 112, "aarch64": 157}
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+
+#: Size of the worker's writable tmpfs (/tmp, /var/tmp, /dev/shm and the home).
+SCRATCH_SIZE = "256m"
+#: Where student code works, and its home.
+HOME = "/tmp"
+#: Devices student code gets (bound from the machine's /dev).
+DEVICES = ("null", "zero", "full", "random", "urandom")
+#: Files from /etc: the dynamic loader's cache, the time zone.
+ETC = ("ld.so.cache", "localtime")
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    _check(
+        _libc().mount(
+            None if source is None else source.encode(),
+            target.encode(),
+            None if fstype is None else fstype.encode(),
+            ctypes.c_ulong(flags),
+            data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def _syscall(table: dict[str, int], *args) -> int:
+    machine = os.uname().machine
+    if machine not in table:
+        raise OSError(0, f"no system call number for {machine}")
+    return _libc().syscall(table[machine], *args)
+
+
+def worker_environment(user: str = "student") -> dict[str, str]:
+    """The worker's whole environment, built from nothing: none of the grader's variables
+    (a CI token, a cloud key) reaches student code."""
+    return {
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": HOME,
+        "TMPDIR": HOME,
+        "USER": user,
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "CUDA_VISIBLE_DEVICES": "",
+    }
+
+
+# --------------------------------------------------------------------------- what is granted
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    real = {os.path.realpath(p) for p in paths if p and os.path.isabs(p) and os.path.exists(p)}
+    return sorted(p for p in real if not any(q != p and _below(p, q) for q in real))
+
+
+def _below(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
+
+
+def granted(kit_root: str) -> list[str]:
+    """Folders bound read-only into the view: Python's prefixes and the folders on
+    ``sys.path`` outside the kit's checkout, plus /usr (the system's libraries).
+
+    A ``sys.path`` entry that is or holds the checkout (``PYTHONPATH=.``, an editable
+    install) is left out: the worker has imported the kit's modules already.
+    """
+    kit = os.path.realpath(kit_root)
+    prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    wanted = ["/usr", *prefixes]
+    for entry in sys.path:
+        real = os.path.realpath(entry) if entry else ""
+        if not real or not os.path.isabs(entry) or real == "/":
+            continue
+        inside_prefix = any(_below(real, os.path.realpath(p)) for p in prefixes)
+        if _below(kit, real) or (_below(real, kit) and not inside_prefix):
+            continue
+        if os.path.isdir(os.path.join(real, ".git")):
+            continue  # another checkout (of the kit, say)
+        wanted.append(real)
+    return [p for p in _outermost(wanted) if p != "/"]
+
+
+# --------------------------------------------------------------------------- entering
+
+
+def enter(kit_root: str, as_root: bool, nproc: int) -> None:
+    """Enter the worker's namespaces and view; returns in process 1 of the new PID
+    namespace (the caller's process only waits for it and never returns).
+
+    Raises OSError where the kernel refuses (checked beforehand by :func:`available`).
+    """
+    flags = _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc().unshare(flags | (0 if as_root else _CLONE_NEWUSER)), "unshare")
+    if not as_root:
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    import resource
+
+    # In a user namespace of its own, this counts the worker's processes only.
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    pid = os.fork()
+    if pid:
+        _wait_and_pass_on(pid)
+    # (Its parent is outside the namespace, so getppid() says 0: no race check here;
+    # the judge kills the whole tree of an outer worker it kills.)
+    _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    build_view(granted(kit_root))
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+def _wait_and_pass_on(pid: int) -> None:  # pragma: no cover - in the outer worker
+    """The outer worker: hold nothing of the judge's, wait, exit as process 1 did."""
+    for fd in range(3, 1024):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except ChildProcessError:
+            os._exit(1)
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def _bind(source: str, target: str, readonly: bool = True) -> None:
+    """Bind ``source`` (a path under /oldroot) at ``target``, read-only unless asked."""
+    if os.path.isdir(source):
+        os.makedirs(target, mode=0o755, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        open(target, "a").close()  # noqa: SIM115 - a mount point
+    _mount(source, target, None, _MS_BIND | _MS_REC)
+    if readonly:
+        # Flags the source mount has must be kept (a user namespace locks them).
+        kept = os.statvfs(target).f_flag & (_MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+        _mount(None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | kept)
+
+
+def build_view(folders: list[str]) -> None:
+    """Make the root a tmpfs holding only ``folders`` (read-only), devices, /proc and a
+    private /tmp; the machine's root is detached for good."""
+    _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+    # A staging tmpfs over /tmp becomes the root for a moment, with the old root
+    # below it at /oldroot, so that every source is named under /oldroot.
+    _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=0755")
+    os.mkdir("/tmp/oldroot")
+    os.mkdir("/tmp/new")
+    _pivot("/tmp", "/tmp/oldroot")
+    new = "/new"
+    _mount("tmpfs", new, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=0755")
+    for folder in folders:
+        _bind("/oldroot" + folder, new + folder)
+    for name in ("bin", "lib", "lib64", "sbin"):
+        old = f"/oldroot/{name}"
+        if os.path.islink(old):
+            os.symlink(os.readlink(old), f"{new}/{name}")
+        elif os.path.isdir(old) and not os.path.exists(new + "/" + name):
+            _bind(old, f"{new}/{name}")
+    os.makedirs(f"{new}/etc", mode=0o755)
+    for name in ETC:
+        if os.path.isfile(f"/oldroot/etc/{name}"):
+            _bind(f"/oldroot/etc/{name}", f"{new}/etc/{name}")
+    _devices(new)
+    _mount("tmpfs", f"{new}/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={SCRATCH_SIZE},mode=1777")
+    os.makedirs(f"{new}/var", mode=0o755, exist_ok=True)
+    os.symlink("/tmp", f"{new}/var/tmp")
+    os.makedirs(f"{new}/proc", mode=0o555)
+    _mount("proc", f"{new}/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+    os.chdir(new)
+    _pivot(".", ".")
+    _check(_libc().umount2(b".", _MNT_DETACH), "umount old root")
+    os.chdir("/")
+    _mount(None, "/", None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
+    os.chdir(HOME)
+
+
+def _devices(new: str) -> None:
+    os.makedirs(f"{new}/dev", mode=0o755)
+    for name in DEVICES:
+        if os.path.exists(f"/oldroot/dev/{name}"):
+            open(f"{new}/dev/{name}", "a").close()  # noqa: SIM115 - a mount point
+            _mount(f"/oldroot/dev/{name}", f"{new}/dev/{name}", None, _MS_BIND)
+    os.symlink("/tmp", f"{new}/dev/shm")
+    os.symlink("/proc/self/fd", f"{new}/dev/fd")
+    for number, name in enumerate(("stdin", "stdout", "stderr")):
+        os.symlink(f"/proc/self/fd/{number}", f"{new}/dev/{name}")
+
+
+def _pivot(new_root: str, put_old: str) -> None:
+    _check(_syscall(_SYS_PIVOT_ROOT, new_root.encode(), put_old.encode()), "pivot_root")
+
+
+# --------------------------------------------------------------------------- giving up power
+
+
+def drop_capabilities() -> None:
+    """Give up every capability (those a user namespace granted) for good, and refuse
+    new privileges and ``setsid``.  In the view, before student code."""
+    libc = _libc()
+    for cap in range(64):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            break
+    header = struct.pack("II", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = bytes(24)  # two cap_user_data_t: effective, permitted, inheritable all empty
+    _check(_syscall(_SYS_CAPSET, header, data), "capset")
+    refuse_new_sessions()
+
+
+def refuse_new_sessions() -> None:
+    """``no_new_privs``, then a seccomp filter under which ``setsid`` fails with EPERM."""
+    libc = _libc()
+    _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    machine = os.uname().machine
+    if machine not in _SYS_SETSID:
+        return
+    ld_w, jeq, ret = 0x20, 0x15, 0x06
+    allow, eperm = 0x7FFF0000, 0x00050000 | 1
+    program = [
+        (ld_w, 0, 0, 4),  # seccomp_data.arch
+        (jeq, 1, 0, _AUDIT_ARCH[machine]),
+        (ret, 0, 0, allow),  # another ABI: not ours to filter
+        (ld_w, 0, 0, 0),  # seccomp_data.nr
+        (jeq, 0, 1, _SYS_SETSID[machine]),
+        (ret, 0, 0, eperm),
+        (ret, 0, 0, allow),
+    ]
+    code = b"".join(struct.pack("HBBI", *insn) for insn in program)
+    buffer = ctypes.create_string_buffer(code)
+    fprog = struct.pack("HxxxxxxQ", len(program), ctypes.addressof(buffer))
+    _check(libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, fprog, 0, 0), "seccomp")
+
+
+# --------------------------------------------------------------------------- probing
+
+
+_AVAILABLE: dict[bool, str | None] = {}
+
+
+def available(kit_root: str) -> str | None:
+    """None when a worker can enter its view here; otherwise why not, in one line.
+
+    Tried once per process, in a child forked for it (the kernel may refuse user
+    namespaces, or mounts in a container without CAP_SYS_ADMIN).
+    """
+    as_root = os.geteuid() == 0
+    if as_root in _AVAILABLE:
+        return _AVAILABLE[as_root]
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - in the child
+        os.close(read)
+        try:
+            enter(kit_root, as_root, 4096)
+            if not as_root:
+                drop_capabilities()
+            os.write(write, b"ok" if not os.path.exists("/oldroot") else b"old root still there")
+        except BaseException as exc:  # noqa: BLE001
+            os.write(write, str(exc).encode()[:500] or type(exc).__name__.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as fh:
+        said = fh.read().decode(errors="replace")
+    os.waitpid(pid, 0)
+    _AVAILABLE[as_root] = None if said == "ok" else said or "the test process died"
+    return _AVAILABLE[as_root]

@@ -106,6 +106,9 @@ def _start_clean(spawn):
             os.environ.clear()
             os.environ.update(view.worker_environment())
             os.environ.update({k: saved[k] for k in ("LD_LIBRARY_PATH",) if k in saved})
+            # Python 3.11's fork server imports its preload before it applies the judge's
+            # sys.path: it must find this very kit, not another install of it.
+            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
             try:
                 return spawn(path, args, passfds)
             finally:

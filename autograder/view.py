@@ -129,26 +129,22 @@ def _below(path: str, folder: str) -> bool:
 
 
 def granted(kit_root: str) -> list[str]:
-    """Folders bound read-only into the view: Python's prefixes and the folders on
-    ``sys.path`` outside the kit's checkout, plus /usr (the system's libraries).
+    """Folders bound read-only into the view: /usr (the system's libraries), Python's
+    prefixes, and site-packages folders on ``sys.path`` outside them (a user site).
 
-    A ``sys.path`` entry that is or holds the checkout (``PYTHONPATH=.``, an editable
-    install) is left out: the worker has imported the kit's modules already.
+    Nothing else on ``sys.path``: not the kit's checkout (``PYTHONPATH=.``, an editable
+    install; the worker imported the kit's modules before the fork), not a script's
+    folder (which may be /tmp or a course folder).
     """
     kit = os.path.realpath(kit_root)
     prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
     wanted = ["/usr", *prefixes]
     for entry in sys.path:
-        real = os.path.realpath(entry) if entry else ""
-        if not real or not os.path.isabs(entry) or real == "/":
-            continue
-        inside_prefix = any(_below(real, os.path.realpath(p)) for p in prefixes)
-        if _below(kit, real) or (_below(real, kit) and not inside_prefix):
-            continue
-        if os.path.isdir(os.path.join(real, ".git")):
-            continue  # another checkout (of the kit, say)
-        wanted.append(real)
-    return [p for p in _outermost(wanted) if p != "/"]
+        real = os.path.realpath(entry) if entry and os.path.isabs(entry) else ""
+        if os.path.basename(real) in ("site-packages", "dist-packages") and not _below(real, kit):
+            wanted.append(real)
+    private = ("/tmp", "/var", "/dev", "/proc", "/etc", "/")
+    return [p for p in _outermost(wanted) if not any(_below(q, p) for q in private)]
 
 
 # --------------------------------------------------------------------------- entering
@@ -246,6 +242,7 @@ def build_view(folders: list[str]) -> None:
         if os.path.isfile(f"/oldroot/etc/{name}"):
             _bind(f"/oldroot/etc/{name}", f"{new}/etc/{name}")
     _devices(new)
+    os.makedirs(f"{new}/tmp", mode=0o755, exist_ok=True)
     _mount("tmpfs", f"{new}/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={SCRATCH_SIZE},mode=1777")
     os.makedirs(f"{new}/var", mode=0o755, exist_ok=True)
     os.symlink("/tmp", f"{new}/var/tmp")

@@ -28,9 +28,10 @@ single-threaded and so may enter a user namespace.
 Inside a user namespace the worker holds every capability until it drops them
 (:func:`drop_capabilities`), which it does before any student code, so student
 code cannot remount the read-only binds or undo the view.  A seccomp filter
-refuses ``setsid``: each worker leads its own session, and with the scheduler's
+turns ``setsid`` into a no-op: each worker leads its own session, and with the scheduler's
 autogroups (an ordinary user's only CPU share where no cgroup is delegated) a
-process that started a session of its own would leave its worker's share.
+process that started a session of its own would leave its worker's share
+(``setsid`` "succeeds" doing nothing, so daemonising code still runs).
 """
 
 from __future__ import annotations
@@ -277,7 +278,7 @@ def _pivot(new_root: str, put_old: str) -> None:
 
 def drop_capabilities() -> None:
     """Give up every capability (those a user namespace granted) for good, and refuse
-    new privileges and ``setsid``.  In the view, before student code."""
+    new privileges and new sessions.  In the view, before student code."""
     libc = _libc()
     for cap in range(64):
         if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
@@ -289,21 +290,23 @@ def drop_capabilities() -> None:
 
 
 def refuse_new_sessions() -> None:
-    """``no_new_privs``, then a seccomp filter under which ``setsid`` fails with EPERM."""
+    """``no_new_privs``, then a seccomp filter under which ``setsid`` does nothing (and
+    returns 0): every process stays in its worker's session."""
     libc = _libc()
     _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     machine = os.uname().machine
     if machine not in _SYS_SETSID:
         return
     ld_w, jeq, ret = 0x20, 0x15, 0x06
-    allow, eperm = 0x7FFF0000, 0x00050000 | 1
+    # "Succeeds" doing nothing (errno 0): daemonising code runs on, inside the session.
+    allow, no_op = 0x7FFF0000, 0x00050000
     program = [
         (ld_w, 0, 0, 4),  # seccomp_data.arch
         (jeq, 1, 0, _AUDIT_ARCH[machine]),
         (ret, 0, 0, allow),  # another ABI: not ours to filter
         (ld_w, 0, 0, 0),  # seccomp_data.nr
         (jeq, 0, 1, _SYS_SETSID[machine]),
-        (ret, 0, 0, eperm),
+        (ret, 0, 0, no_op),
         (ret, 0, 0, allow),
     ]
     code = b"".join(struct.pack("HBBI", *insn) for insn in program)

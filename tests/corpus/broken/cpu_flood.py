@@ -1,6 +1,6 @@
 # score: any
 # limits: submission_seconds=30
-# why: a last cell starts 120 busy processes that spin until killed, to starve the submissions graded beside it of CPU; they share its worker's CPU share (a cgroup quota as root; its own session's share as an ordinary user, where setsid is refused), so only this submission slows down (its own points may run out of time), and none survives grading
+# why: a last cell starts 120 busy processes that spin until killed, to starve the submissions graded beside it of CPU; they share its worker's CPU share (a cgroup quota as root; its own session's share as an ordinary user, where setsid does nothing), so only this submission slows down (its own points may run out of time), and none survives grading
 # %% new cell
 import os
 

@@ -222,6 +222,30 @@ def drop_privileges(user: str | int, workdir: str) -> None:
     os.environ["USER"] = name
 
 
+def let_students_reach_python() -> list[str]:
+    """Give other users traverse (not list) permission on the folders above Python.
+
+    Where no view can be made (Gradescope's fallback to its named user), student
+    code runs as another user on the machine's own files and imports modules after
+    the switch (its own ``import gc``, Keras on first use): the interpreter's
+    folders must be reachable.  (In a view they are bound below folders of its own.)
+    Gradescope's image has Python in /autograder/venv; a machine
+    whose Python lives under a private home (``/root/.pyenv``, mode 0700) does
+    not.  Returns the folders changed, for a note to the instructor.
+    """
+    import stat
+    import sys
+
+    changed = []
+    for base in dict.fromkeys((sys.base_prefix, sys.prefix)):
+        for folder in [Path(base).resolve(), *Path(base).resolve().parents]:
+            mode = folder.stat().st_mode
+            if not mode & stat.S_IXOTH:
+                os.chmod(folder, stat.S_IMODE(mode) | stat.S_IXOTH)
+                changed.append(str(folder))
+    return changed
+
+
 _uids = itertools.count()
 
 

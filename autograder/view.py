@@ -12,11 +12,11 @@ before the fork, so it needs none of the kit's files.
 It enters new mount, PID, network, IPC and UTS namespaces; run by an ordinary
 user, also a new user namespace (unprivileged user namespaces), so that the
 same view is built without root.  The process that :mod:`multiprocessing`
-started (the *outer* worker) forks once more: the *inner* one is process 1 of
-the new PID namespace, mounts the view, ``pivot_root``\\ s onto it, and serves
-the judge.  When process 1 dies, the kernel kills everything in its namespace:
-no daemon outlives its worker.  The outer one only waits and passes the exit
-status on.
+started (the *outer* worker) forks process 1 of the new PID namespace, which
+mounts the view, ``pivot_root``\\ s onto it and forks process 2, the worker that
+serves the judge; process 1 then only reaps orphans, and exits when the worker
+does, whereupon the kernel kills everything left in the namespace: no daemon
+outlives its worker.  The outer one only waits and ends as the worker ended.
 
 Why not bubblewrap: ``bwrap`` executes a new program, and a fresh interpreter
 per worker would import TensorFlow again (about 4 s), against the fork server's
@@ -152,8 +152,8 @@ def granted(kit_root: str) -> list[str]:
 
 
 def enter(kit_root: str, as_root: bool, nproc: int) -> None:
-    """Enter the worker's namespaces and view; returns in process 1 of the new PID
-    namespace (the caller's process only waits for it and never returns).
+    """Enter the worker's namespaces and view; returns in process 2 of the new PID
+    namespace (the caller's process only waits and never returns, nor does process 1).
 
     Raises OSError where the kernel refuses (checked beforehand by :func:`available`).
     """
@@ -168,13 +168,21 @@ def enter(kit_root: str, as_root: bool, nproc: int) -> None:
 
     # In a user namespace of its own, this counts the worker's processes only.
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-    pid = os.fork()
-    if pid:
-        _wait_and_pass_on(pid)
-    # (Its parent is outside the namespace, so getppid() says 0: no race check here;
-    # the judge kills the whole tree of an outer worker it kills.)
+    read, write = os.pipe()
+    if os.fork():
+        os.close(write)
+        _wait_and_pass_on(read)
+    # Process 1 of the namespace: builds the view, then only reaps and waits.
+    os.close(read)
     _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
     build_view(granted(kit_root))
+    worker = os.fork()
+    if worker:
+        _init(worker, write)
+    os.close(write)
+    # Process 2 is the worker: signals reach it as anywhere (process 1 ignores those it
+    # has no handler for, SIGKILL from inside included).
+    _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
 
 
 def _write(path: str, text: str) -> None:
@@ -182,21 +190,51 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-def _wait_and_pass_on(pid: int) -> None:  # pragma: no cover - in the outer worker
-    """The outer worker: hold nothing of the judge's, wait, exit as process 1 did."""
+def _close_all_but(keep: int) -> None:
     for fd in range(3, 1024):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
+        if fd != keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _init(worker: int, status_pipe: int) -> None:  # pragma: no cover - process 1
+    """Reap orphans until the worker ends; tell the outer worker how it ended; exit
+    (and the kernel ends every process left in the namespace)."""
+    _close_all_but(status_pipe)
     while True:
         try:
-            _, status = os.waitpid(pid, 0)
-            break
+            pid, status = os.wait()
         except ChildProcessError:
             os._exit(1)
         except InterruptedError:
             continue
+        if pid == worker:
+            os.write(status_pipe, struct.pack("i", status))
+            os._exit(0)
+
+
+def _wait_and_pass_on(status_pipe: int) -> None:  # pragma: no cover - the outer worker
+    """Hold nothing of the judge's, wait, and end as the worker (process 2) ended."""
+    _close_all_but(status_pipe)
+    data = b""
+    while len(data) < 4:
+        try:
+            chunk = os.read(status_pipe, 4 - len(data))
+        except InterruptedError:
+            continue
+        if not chunk:
+            break
+        data += chunk
+    # Process 1 is this process's child: reap it (it exits right after writing).
+    try:
+        os.wait()
+    except ChildProcessError:
+        pass
+    if len(data) < 4:
+        os._exit(1)
+    (status,) = struct.unpack("i", data)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         signal.signal(sig, signal.SIG_DFL)

@@ -25,7 +25,7 @@ import pytest
 from corpus_tools import SOLVED, broken_problems, entries, materialize
 
 from autograder import key as answer_key
-from autograder.batch import grade_paths
+from autograder.batch import confined, grade_paths
 from autograder.checks import GRADE_IDS, REGISTRY, points_by_grade_id
 from autograder.judge import grade_notebook
 from autograder.notebook import read_notebook, reference_sources, source_path
@@ -270,6 +270,7 @@ def test_hostile_submissions_score_the_same_with_parallel_workers(graded):
             entry = next(e for e in BROKEN if e.name == name)
             limits = Limits(**entry.limits) if entry.limits else Limits()
             path = graded.base / "submissions" / f"{name}.ipynb"
+            limits = confined([path], limits, {}, 1).get(path, limits)
             report = grade_notebook(path, key, source, refs, limits, parallel=True)
             assert _by_grade_id(report) == _by_grade_id(graded.reports[name]), (
                 f"{name}:\n{_failures(report)}"

@@ -93,7 +93,7 @@ def test_a_worker_sees_only_its_view(tmp_path):
         os.unlink(marker.name)
     out = done.stdout
     assert done.returncode == 0, done.stderr
-    assert "pid 1\n" in out and "proc ['1']" in out
+    assert "pid 2\n" in out and "proc ['1', '2']" in out
     assert "kit False False" in out
     assert "tmp [] []" in out
     assert "net closed" in out and "usr read-only" in out and "setsid refused" in out

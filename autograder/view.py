@@ -237,8 +237,10 @@ def _wait_and_pass_on(status_pipe: int) -> None:  # pragma: no cover - the outer
     (status,) = struct.unpack("i", data)
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL)
+        if sig not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), sig)
+        os._exit(128 + sig)  # a signal whose default is to be ignored
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 

@@ -21,6 +21,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,15 @@ def _reports(out: Path) -> dict[str, Report]:
 
 
 def _processes_of(uid: int) -> list[str]:
+    """The user's processes, once those being killed are gone (the kernel ends a PID
+    namespace's processes when its first one exits, but not in no time)."""
+    deadline = time.monotonic() + 10
+    while (found := _running_as(uid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return found
+
+
+def _running_as(uid: int) -> list[str]:
     found = []
     for proc in Path("/proc").iterdir():
         try:

@@ -211,15 +211,8 @@ def _command(sub, name: str, run, *, limits: bool = False, listed: bool = True):
     return p
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m autograder",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    g = _command(sub, "grade", cmd_grade, limits=True)
+def _grade_arguments(g: argparse.ArgumentParser) -> None:
+    """The grade command's own arguments (besides the limits every grading command has)."""
     g.add_argument("submissions", nargs="+", metavar="SUBMISSION.ipynb")
     g.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
     g.add_argument(
@@ -243,6 +236,17 @@ def build_parser() -> argparse.ArgumentParser:
         "anyway, with student code running as you (it can read the answer key and change "
         "your files): for trusted work only",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _grade_arguments(_command(sub, "grade", cmd_grade, limits=True))
 
     r = _command(sub, "release", cmd_release)
     r.add_argument(

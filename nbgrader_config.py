@@ -22,14 +22,17 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
     CheckCellMetadata,
-    Execute,
     IgnorePattern,
     LimitOutput,
     SaveAutoGrades,
 )
 
+# The student's kernel runs in a view of its own (autograder/nbgrader_kernel.py): it can
+# write neither the kit, nor this course folder, nor your home; the judge is loaded first.
+from autograder.nbgrader_kernel import ConfinedExecute  # noqa: E402
+
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    ConfinedExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

@@ -157,13 +157,7 @@ def enter(kit_root: str, as_root: bool, nproc: int) -> None:
 
     Raises OSError where the kernel refuses (checked beforehand by :func:`available`).
     """
-    flags = _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
-    uid, gid = os.getuid(), os.getgid()
-    _check(_libc().unshare(flags | (0 if as_root else _CLONE_NEWUSER)), "unshare")
-    if not as_root:
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"{uid} {uid} 1")
-        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _unshare(as_root, network=False)
     import resource
 
     # In a user namespace of its own, this counts the worker's processes only.
@@ -183,6 +177,19 @@ def enter(kit_root: str, as_root: bool, nproc: int) -> None:
     # Process 2 is the worker: signals reach it as anywhere (process 1 ignores those it
     # has no handler for, SIGKILL from inside included).
     _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+
+
+def _unshare(as_root: bool, network: bool) -> None:
+    """New mount, PID, IPC, UTS (and, unless ``network``, network) namespaces; as an
+    ordinary user also a user namespace, where the user's uid maps to itself."""
+    flags = _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWUTS
+    flags |= 0 if network else _CLONE_NEWNET
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc().unshare(flags | (0 if as_root else _CLONE_NEWUSER)), "unshare")
+    if not as_root:
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
 
 
 def _write(path: str, text: str) -> None:
@@ -258,9 +265,11 @@ def _bind(source: str, target: str, readonly: bool = True) -> None:
         _mount(None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | kept)
 
 
-def build_view(folders: list[str]) -> None:
+def build_view(folders: list[str], late: tuple[str, ...] = ()) -> None:
     """Make the root a tmpfs holding only ``folders`` (read-only), devices, /proc and a
-    private /tmp; the machine's root is detached for good."""
+    private /tmp, then ``late`` (read-only too, bound after /tmp: nbgrader's kernel
+    gets its notebook's folder, which may be below /tmp); the machine's root is
+    detached for good."""
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     # A staging tmpfs over /tmp becomes the root for a moment, with the old root
     # below it at /oldroot, so that every source is named under /oldroot.
@@ -285,6 +294,8 @@ def build_view(folders: list[str]) -> None:
     _devices(new)
     os.makedirs(f"{new}/tmp", mode=0o755, exist_ok=True)
     _mount("tmpfs", f"{new}/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={SCRATCH_SIZE},mode=1777")
+    for folder in late:
+        _bind("/oldroot" + folder, new + folder)
     os.makedirs(f"{new}/var", mode=0o755, exist_ok=True)
     os.symlink("/tmp", f"{new}/var/tmp")
     os.makedirs(f"{new}/proc", mode=0o555)
@@ -388,3 +399,51 @@ def available(kit_root: str) -> str | None:
     os.waitpid(pid, 0)
     _AVAILABLE[as_root] = None if said == "ok" else said or "the test process died"
     return _AVAILABLE[as_root]
+
+
+# --------------------------------------------------------------------------- nbgrader's kernel
+
+
+def confine_kernel(cmd: list[str]) -> None:  # pragma: no cover - replaces this process
+    """Start nbgrader's kernel (``cmd``, with ``-f CONNECTION_FILE``) in a view of its own.
+
+    The same view as a worker's, plus the notebook's folder (the working directory),
+    read-only; as root, a fresh uid.  It keeps the network namespace: the kernel
+    talks to nbgrader over TCP on the loopback interface.  So student code run by
+    ``nbgrader autograde`` can write neither the kit, nor the course folder (the
+    gradebook, other submissions, ``source/``), nor the instructor's home.
+    """
+    from . import ROOT, sandbox
+
+    as_root = os.geteuid() == 0
+    where = os.getcwd()
+    at = cmd.index("-f") + 1
+    with open(cmd[at]) as fh:
+        connection = fh.read()
+    _unshare(as_root, network=True)
+    read, write = os.pipe()
+    if os.fork():
+        os.close(write)
+        _wait_and_pass_on(read)
+    os.close(read)
+    _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    build_view(granted(str(ROOT)), late=(where,))
+    kernel = os.fork()
+    if kernel:
+        _init(kernel, write)
+    os.close(write)
+    cmd[at] = f"{HOME}/kernel-connection.json"
+    fd = os.open(cmd[at], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, connection.encode())
+    if as_root:
+        uid = sandbox.next_uid()
+        os.fchown(fd, uid, uid)
+        sandbox.drop_privileges(uid, HOME)
+    os.close(fd)
+    drop_capabilities()
+    os.chdir(where)
+    os.execve(cmd[0], cmd, worker_environment())
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m autograder.view KERNEL COMMAND
+    confine_kernel(sys.argv[1:])

@@ -5,8 +5,8 @@
 Grades two batches of two notebooks each, two at a time (``grade_paths``, jobs=2):
 a solved notebook beside another solved one, then the same solved notebook beside
 ``tests/corpus/broken/cpu_flood.py`` (120 processes that spin until killed).  Prints
-when the solved notebook's results.json was written in each batch (its grading
-time) and the ratio (goal: at most 1.5), and both batches' wall times.  The
+how long the solved notebook's grading took in each batch (its report's seconds)
+and the ratio (goal: at most 1.5), and both batches' wall times.  The
 flood's own grading runs out of its own time (its submission limit here: 30 s),
 so the batch with the flood takes at least that long: the victim's time is the
 figure that says whether the flood reached beyond its own submission.
@@ -32,7 +32,7 @@ from autograder.pool import Limits, warm_up  # noqa: E402
 
 
 def _batch(folder: Path, neighbour: Path) -> tuple[float, float, float]:
-    """(seconds until the victim's results were written, the batch's seconds, its score)."""
+    """(seconds the victim's grading took, the batch's seconds, the victim's score)."""
     victim = folder / "victim.ipynb"
     victim.write_bytes(SOLVED.read_bytes())
     out = folder / "out"
@@ -42,9 +42,8 @@ def _batch(folder: Path, neighbour: Path) -> tuple[float, float, float]:
         [victim, neighbour], out, Limits(), jobs=2, progress=False, limits_for=limits
     )
     total = time.time() - started
-    victim_seconds = (out / "victim" / "results.json").stat().st_mtime - started
-    score = next(r.score for r in reports if r.submission == victim.name)
-    return victim_seconds, total, score
+    report = next(r for r in reports if r.submission == victim.name)
+    return report.seconds, total, report.score
 
 
 def main() -> int:

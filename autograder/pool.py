@@ -24,12 +24,13 @@ fork-server restart, not the workers of other submissions.  The worker's
 working directory is a fresh folder inside the judge's own (mode 0700), whose
 other files the worker reaches only through descriptors it was given.
 
-When the grader runs as root (Gradescope; ``grade`` as root), each worker
-also gets what :mod:`autograder.sandbox` sets up before any student code
-runs: a user of its own, its own cgroup (memory and process limits for the
-whole tree, and a kill that no escaped daemon avoids), and, where the kernel
-allows, its own network, IPC and mount namespaces with private ``/tmp`` and
-``/dev/shm`` and the kit's secrets covered.
+When grading (``grade``, Gradescope, nbgrader's preprocessor), each worker also
+enters its own view before any student code runs (:mod:`autograder.view`: an
+allow-list root, its own PID, network, IPC and, as an ordinary user, user
+namespaces, an environment built from nothing), and as root gets what
+:mod:`autograder.sandbox` sets up: a uid of its own and a cgroup (memory,
+processes, a CPU quota, and a kill that no escaped daemon avoids).  The fork
+server itself is started with the workers' environment, not the grader's.
 
 Two layers: a :class:`Worker` is one process and its pipe (start it, exchange
 bytes under a deadline, kill it and all it started, say why it died); a

@@ -69,8 +69,8 @@ class Limits:
     memory_mb: int = 2048
     output_bytes: int = 1_000_000
     #: When the grader runs as root: the unprivileged user student code runs as, a
-    #: name (Gradescope's; see autograder.gradescope) or a bare uid (one per submission
-    #: in a batch; see autograder.sandbox).  None: the grader's own user.
+    #: name (Gradescope's where no view can be made), a bare uid, or sandbox.PER_WORKER
+    #: (a fresh uid for each worker, what grading as root uses).  None: the grader's user.
     run_as: str | int | None = None
     #: Run the worker in its allow-list view (autograder.view): its own root, PID,
     #: network, IPC and (as an ordinary user) user namespaces, an environment built

@@ -211,8 +211,8 @@ def test_second_round_of_attacks_contained_in_the_gradescope_layout(
     autograder_root, tmp_path, name
 ):
     """Issue 19's attacks 1, 2 and 4, as Gradescope runs them: full marks (each raises in
-    layer if it reached anything), and the secret set where the grader runs reaches
-    neither results.json nor the log."""
+    layer if it reached anything), and the secret set where the grader runs is not in
+    results.json."""
     from corpus_tools import entries, materialize
 
     entry = next(e for e in entries("broken") if e.name == name)

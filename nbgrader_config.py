@@ -40,7 +40,6 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
     CheckCellMetadata,
-    Execute,
     IgnorePattern,
     LimitOutput,
     SaveAutoGrades,
@@ -48,9 +47,13 @@ from nbgrader.preprocessors import (  # noqa: E402
 
 # Before anything runs: a stale answer key (checks, reference or setup cells changed since
 # `python -m autograder release`) fails each submission's autograde instead of grading it.
+# Then the student's kernel runs in a view of its own (autograder/nbgrader_kernel.py): it
+# can write neither the kit, nor this course folder, nor your home; the judge is loaded first.
+from autograder.nbgrader_kernel import ConfinedExecute  # noqa: E402
+
 c.Autograde.autograde_preprocessors = [
     "autograder.nbgrader_judge.KeyIsCurrent",
-    Execute,
+    ConfinedExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

@@ -17,4 +17,10 @@ Where things are:
   :mod:`autograder.nbgrader_cell`
 """
 
+from pathlib import Path
+
 __version__ = "0.1.0"
+
+#: The folder the engine's package lies in (a checkout, or site-packages): never the
+#: course's (autograder.course finds that). Workers' views leave it out.
+ENGINE_ROOT = Path(__file__).resolve().parent.parent

@@ -2,8 +2,8 @@
 
 :func:`grade_paths` grades every path (never stopping on a bad one), writes each
 submission's results as soon as it is graded and all of them again at the end,
-and returns the reports; :func:`confined` gives each submission's workers their
-own user and hidden paths when the grader runs as root.  The command line, the
+and returns the reports; :func:`confined` puts each submission's workers in their
+own view (as root, also a uid and a cgroup each), or refuses where it cannot.  The command line, the
 demo, nbgrader's preprocessor and the tests all call these; none of them needs
 the command line's module.  Each submission's results.json, feedback and
 fingerprint are written the moment it is graded, the fingerprint last, so a
@@ -33,40 +33,44 @@ LOG = logging.getLogger("autograder.batch")
 logging.getLogger("autograder").addHandler(logging.NullHandler())  # never the console
 
 
-def confined(paths: list[Path], out: Path, limits, limits_for: dict) -> dict:
-    """As root: each submission's workers run as a uid of their own, with the kit's
-    secrets, the other submissions and ``out`` hidden from them (autograder.sandbox)."""
+UNCONFINED_FLAG = "--i-accept-unconfined-student-code"
+
+
+def confined(paths: list[Path], limits, limits_for: dict, jobs: int = 1, unconfined_ok=False):
+    """Each submission's workers in their own view (autograder.view), as root and as an
+    ordinary user alike; as root also a uid and a cgroup (memory, processes, a CPU
+    quota of the usable cores shared by ``jobs`` submissions at once) per worker.
+
+    Where the machine offers no namespaces, stops with one line, unless
+    ``unconfined_ok`` (the command's UNCONFINED_FLAG): then workers run as the grader.
+    """
     from dataclasses import replace
 
-    from . import sandbox
+    from . import ENGINE_ROOT, sandbox, view
+    from .processes import usable_cores
 
-    for folder in sandbox.let_students_reach_python():
-        print(
-            f"note: let other users traverse {folder} (student code must import Python)",
-            file=sys.stderr,
+    why = view.available(str(ENGINE_ROOT))
+    if why is not None:
+        line = (
+            f"this machine cannot confine student code (no user, mount or PID namespaces: "
+            f"{why.splitlines()[0] if why else 'refused'})"
         )
-    hide = sandbox.kit_secrets() + _outermost({out.resolve()} | {_class_folder(p) for p in paths})
+        if not unconfined_ok:
+            raise SystemExit(f"{line}; grade only trusted work with {UNCONFINED_FLAG}")
+        print(f"warning: {line}; grading anyway, as asked ({UNCONFINED_FLAG})", file=sys.stderr)
+        return limits_for
+    root = os.geteuid() == 0
+    cpu = max(1.0, usable_cores() / max(1, jobs)) if root else 0.0
     per_path = {}
-    for index, path in enumerate(paths):
+    for path in paths:
         own = limits_for.get(path, limits)
         per_path[path] = replace(
-            own, run_as=own.run_as or sandbox.uid_for(index), hide=own.hide or hide
+            own,
+            view=True,
+            run_as=(own.run_as or sandbox.PER_WORKER) if root else None,
+            cpu_cores=own.cpu_cores or cpu,
         )
     return per_path
-
-
-def _class_folder(path: Path) -> Path:
-    """The folder hiding ``path`` from other students: nbgrader's ``submitted/`` for its
-    layout (one mount for the class, not one per student), else the file's folder."""
-    parent = path.resolve().parent
-    return next((p for p in parent.parents if p.name == "submitted"), parent)
-
-
-def _outermost(folders: set[Path]) -> tuple[str, ...]:
-    """``folders`` without those inside another of them (covered with it)."""
-    return tuple(
-        sorted(str(f) for f in folders if not any(o != f and o in f.parents for o in folders))
-    )
 
 
 def grade_paths(
@@ -77,6 +81,7 @@ def grade_paths(
     progress: bool = True,
     limits_for: dict[Path, object] | None = None,
     resume: bool = False,
+    unconfined_ok: bool = False,
 ):
     """Grade every path (never stopping on a bad one); write results; return the reports.
 
@@ -84,7 +89,9 @@ def grade_paths(
     (what ``grade`` finds in folders and zips); a file is named like one given to
     ``grade``.  See :func:`grade_batch`, which also says which gradings failed.
     """
-    return grade_batch(paths, out, limits, jobs, progress, limits_for, resume).reports
+    return grade_batch(
+        paths, out, limits, jobs, progress, limits_for, resume, unconfined_ok=unconfined_ok
+    ).reports
 
 
 @dataclass
@@ -107,6 +114,7 @@ def grade_batch(
     limits_for: dict[Path, object] | None = None,
     resume: bool = False,
     lang: str | None = None,
+    unconfined_ok: bool = False,
 ) -> Outcome:
     """Grade every submission (never stopping on a bad one); write results.
 
@@ -115,7 +123,8 @@ def grade_batch(
     checks run in a second worker beside the others.
     ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
     ``lang`` is the language of the feedback and the class report (default: each
-    notebook's own, and the class's most common).
+    notebook's own, and the class's most common).  ``unconfined_ok``: grade where no
+    worker can be confined (:func:`confined`).
     With ``resume``, a submission whose file, student and grader are unchanged
     since its last grading in ``out`` is not graded again (its results are read
     back).  Raises :class:`autograder.key.StaleKey` (or ``TamperedKey``) before
@@ -145,8 +154,7 @@ def grade_batch(
     jobs = max(1, jobs or cores)
     parallel = min(jobs, len(files)) < cores
 
-    if os.geteuid() == 0:
-        limits_for = confined(files, out, limits, limits_for)
+    limits_for = confined(files, limits, limits_for, min(jobs, len(files)), unconfined_ok)
     batch = _Batch(out, limits, limits_for, the_key, source, references, parallel, resume, lang)
 
     out.mkdir(parents=True, exist_ok=True)

@@ -64,10 +64,11 @@ def cmd_grade(args) -> int:
       2  usage error: bad options, a DIR that cannot be written, nothing to grade
       3  internal error of the grader (one line on stderr, the traceback in DIR/grader.log)
 
-    Run as root (in a container) to grade untrusted work: each submission's code then
-    runs as a user of its own, in its own cgroup and namespaces, unable to read the
-    answer key, the other submissions or DIR (README: the trust section). As an ordinary
-    user, student code runs as you. A stale answer key (checks, reference or setup cells
+    Student code runs in a view of its own (README: Trust model): it sees Python and its
+    own /tmp, not the kit, the answer key, the other submissions or DIR, has no network
+    and no process of yours to reach. As root, each worker also gets a uid and a cgroup
+    of its own. Where the machine offers no namespaces, grade refuses unless you pass
+    --i-accept-unconfined-student-code. A stale answer key (checks, reference or setup cells
     changed since `python -m autograder release`) stops it with exit status 2 before
     anything is graded or written.
     """
@@ -117,6 +118,7 @@ def _grade_found(args, out: Path, found) -> int:
         not args.quiet,
         resume=args.resume,
         lang=args.lang,
+        unconfined_ok=args.unconfined_ok,
     )
     print(summary_table(outcome.reports))
     print(f"\nwrote {out / 'grades.csv'} and one results.json per submission", end="")
@@ -374,15 +376,8 @@ def _lang_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m autograder",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    g = _command(sub, "grade", cmd_grade, limits=True)
+def _grade_arguments(g: argparse.ArgumentParser) -> None:
+    """The grade command's own arguments (besides the limits every grading command has)."""
     g.add_argument("submissions", nargs="+", metavar="SUBMISSION")
     g.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
     g.add_argument(
@@ -399,6 +394,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip submissions already graded in DIR whose file, student and grader did not "
         "change (also after a run was killed: each submission is saved as it finishes)",
     )
+    g.add_argument(
+        "--i-accept-unconfined-student-code",
+        dest="unconfined_ok",
+        action="store_true",
+        help="where this machine offers no namespaces to confine student code in, grade "
+        "anyway, with student code running as you (it can read the answer key and change "
+        "your files): for trusted work only",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    g = _command(sub, "grade", cmd_grade, limits=True)
+    _grade_arguments(g)
 
     r = _command(sub, "release", cmd_release)
     r.add_argument(

@@ -20,7 +20,6 @@ executes any student code, and nbgrader then ends with an error, never a grade.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -45,11 +44,9 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
     with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as tmp:
         path = Path(tmp) / f"{course.current().name}.ipynb"
         nbformat.write(notebook, str(path))
-        limits = Limits()
-        if os.geteuid() == 0:
-            from .batch import confined
+        from .batch import confined
 
-            limits = confined([path], Path(tmp) / "out", limits, {})[path]
+        limits = confined([path], Limits(), {}, 1).get(path, Limits())
         source = read_notebook(source_path())
         the_key = answer_key.load(source=source)  # stale or altered: StaleKey, TamperedKey
         report = grade_notebook(

@@ -24,12 +24,13 @@ fork-server restart, not the workers of other submissions.  The worker's
 working directory is a fresh folder inside the judge's own (mode 0700), whose
 other files the worker reaches only through descriptors it was given.
 
-When the grader runs as root (Gradescope; ``grade`` as root), each worker
-also gets what :mod:`autograder.sandbox` sets up before any student code
-runs: a user of its own, its own cgroup (memory and process limits for the
-whole tree, and a kill that no escaped daemon avoids), and, where the kernel
-allows, its own network, IPC and mount namespaces with private ``/tmp`` and
-``/dev/shm`` and the kit's secrets covered.
+When grading (``grade``, Gradescope, nbgrader's preprocessor), each worker also
+enters its own view before any student code runs (:mod:`autograder.view`: an
+allow-list root, its own PID, network, IPC and, as an ordinary user, user
+namespaces, an environment built from nothing), and as root gets what
+:mod:`autograder.sandbox` sets up: a uid of its own and a cgroup (memory,
+processes, a CPU quota, and a kill that no escaped daemon avoids).  The fork
+server itself is started with the workers' environment, not the grader's.
 
 Two layers: a :class:`Worker` is one process and its pipe (start it, exchange
 bytes under a deadline, kill it and all it started, say why it died); a
@@ -49,9 +50,9 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from . import processes, sandbox, wire
+from . import ENGINE_ROOT, processes, sandbox, view, wire
 from .answers import clean_error
 
 #: Largest reply accepted from a worker.
@@ -68,12 +69,15 @@ class Limits:
     memory_mb: int = 2048
     output_bytes: int = 1_000_000
     #: When the grader runs as root: the unprivileged user student code runs as, a
-    #: name (Gradescope's; see autograder.gradescope) or a bare uid (one per submission
-    #: in a batch; see autograder.sandbox).  None: the grader's own user.
+    #: name (Gradescope's where no view can be made), a bare uid, or sandbox.PER_WORKER
+    #: (a fresh uid for each worker, what grading as root uses).  None: the grader's user.
     run_as: str | int | None = None
-    #: Files and folders covered by empty mounts in the worker (with run_as, where the
-    #: kernel allows): the answer key, the reference, other submissions, the results.
-    hide: tuple[str, ...] = ()
+    #: Run the worker in its allow-list view (autograder.view): its own root, PID,
+    #: network, IPC and (as an ordinary user) user namespaces, an environment built
+    #: from nothing.  The grading commands set it after view.available() said yes.
+    view: bool = False
+    #: Cores of CPU time each worker may use (a cgroup quota, as root); 0: no quota.
+    cpu_cores: float = 0.0
 
 
 class WorkerLost(Exception):
@@ -88,6 +92,32 @@ def quiet_tensorflow_env() -> None:
 
 
 _CONTEXT = None
+_ENVIRON_LOCK = threading.Lock()
+
+
+def _start_clean(spawn):
+    """``spawn`` (multiprocessing's way to start its fork server) with the environment
+    the workers get, not the grader's: a CI token or cloud key set where the grader
+    runs never enters the fork server's memory, so no worker can find it there
+    (``/proc/self/environ`` shows the environment a process was started with)."""
+
+    def spawnv_passfds(path, args, passfds):
+        with _ENVIRON_LOCK:
+            saved = dict(os.environ)
+            os.environ.clear()
+            os.environ.update(view.worker_environment())
+            os.environ.update({k: saved[k] for k in ("LD_LIBRARY_PATH",) if k in saved})
+            # Python 3.11's fork server imports its preload before it applies the judge's
+            # sys.path: it must find this very kit, not another install of it.
+            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+            try:
+                return spawn(path, args, passfds)
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+
+    spawnv_passfds.clean = True
+    return spawnv_passfds
 
 
 def context():
@@ -95,6 +125,10 @@ def context():
     global _CONTEXT
     if _CONTEXT is None:
         quiet_tensorflow_env()
+        from multiprocessing import util
+
+        if not getattr(util.spawnv_passfds, "clean", False):
+            util.spawnv_passfds = _start_clean(util.spawnv_passfds)
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["autograder._preload"])
         _CONTEXT = ctx
@@ -140,9 +174,12 @@ def _child(
     os.dup2(out, 1)
     os.dup2(out, 2)
     if limits.run_as:
-        # Before any student code: the tree's own cgroup, network, IPC and /tmp.
-        sandbox.join_cgroup(cgroup)
-        sandbox.isolate(limits.hide)
+        sandbox.join_cgroup(cgroup)  # before any student code, and before the view
+    if limits.view:
+        # From here on this is process 1 of the worker's own PID namespace, in its view.
+        view.enter(str(ENGINE_ROOT), as_root=limits.run_as is not None, nproc=sandbox.PIDS_MAX)
+        os.environ.clear()
+        os.environ.update(view.worker_environment())
     # Past the output limit, writes fail with "File too large" instead of a signal.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
@@ -158,7 +195,9 @@ def _child(
     # the pipe that carried this process's start-up data) are no business of student code.
     sandbox.close_other_fds({0, 1, 2, out, conn.fileno()})
     if limits.run_as:
-        sandbox.drop_privileges(limits.run_as, workdir)
+        sandbox.drop_privileges(limits.run_as, view.HOME if limits.view else workdir)
+    if limits.view:
+        view.drop_capabilities()
     main_for_process(conn, out)
     os._exit(0)
 
@@ -196,8 +235,13 @@ class Worker:
         parent, child = ctx.Pipe(duplex=True)
         workdir = os.path.join(folder, f"run{number}")
         os.makedirs(workdir, exist_ok=True)
-        if self.limits.run_as:
-            self.cgroup = sandbox.make_cgroup(self.limits.memory_mb)
+        limits = self.limits
+        if limits.run_as == sandbox.PER_WORKER:
+            # A uid of this worker's own: not even a sibling worker of the same
+            # submission can signal, trace or read it.
+            limits = replace(limits, run_as=sandbox.next_uid())
+        if limits.run_as:
+            self.cgroup = sandbox.make_cgroup(limits.memory_mb, limits.cpu_cores)
         try:
             # A second try when the fork server died under us (a student's cell may
             # kill it, being the worker's parent): the next start launches a new one.
@@ -205,7 +249,7 @@ class Worker:
                 capture = os.path.join(folder, f"output{number}-{attempt}.txt")
                 self.process = ctx.Process(
                     target=_child,
-                    args=(child, capture, workdir, self.limits, self.cgroup),
+                    args=(child, capture, workdir, limits, self.cgroup),
                     daemon=True,
                 )
                 try:

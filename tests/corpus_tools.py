@@ -20,7 +20,9 @@ Extra keys for ``tests/corpus/broken/`` (bad and hostile submissions), where
 a grade_id in ``loses`` (``all``: every one) must get 0 points and every other
 one full points, and each ``message`` must appear in a check of ``loses``:
 
-* ``# score: 0`` or ``# score: full`` - the total the submission must get.
+* ``# score: 0`` or ``# score: full`` - the total the submission must get; ``any``:
+  its own points are not asserted (a CPU flood may run out of its own time), only
+  that it has its row and costs no other submission anything.
 * ``# message: ...`` may be repeated: every substring must appear.
 * ``# note: ...`` - a substring of the report's notes (what the student is told
   about the whole notebook).
@@ -28,7 +30,7 @@ one full points, and each ``message`` must appear in a check of ``loses``:
 * ``# limits: check_seconds=3, load_seconds=10`` - :class:`autograder.pool.Limits`
   fields for this entry (keeps time-outs short in the tests).
 * ``# needs: root`` - the containment this entry shows needs the grader to run as
-  root (CI does); as another user its test says it is skipped, and why.
+  root (CI does): a memory limit for a whole process tree needs a cgroup.
 
 ``__PUBLIC_DATA__`` in an entry's code is replaced by the release's public data
 (``public_checks/data.json``, compressed, base64), which every student can read.
@@ -175,3 +177,32 @@ def run_grade(*args: str | Path, timeout: float = 300) -> subprocess.CompletedPr
         env=env,
         timeout=timeout,
     )
+
+
+def broken_problems(entry: Entry, report) -> list[str]:
+    """What is wrong with the grading of a ``broken`` entry (empty: as its header says)."""
+    from autograder.checks import GRADE_IDS, points_by_grade_id
+
+    points = points_by_grade_id()
+    full = sum(points.values())
+    if entry.score == "any":
+        return [] if 0 <= report.score <= full else [f"score {report.score} of {full}"]
+    got = {g: 0.0 for g in GRADE_IDS}
+    for r in report.results:
+        got[r.grade_id] += r.score
+    loses = set(GRADE_IDS) if entry.loses == ["all"] else set(entry.loses)
+    problems = [
+        f"{gid} got {got[gid]:g} of {points[gid]:g}"
+        for gid in GRADE_IDS
+        if got[gid] != (0.0 if gid in loses else points[gid])
+    ]
+    if entry.score and report.score != (full if entry.score == "full" else float(entry.score)):
+        problems.append(f"score {report.score}, not {entry.score}")
+    outputs = " | ".join(r.output.lower() for r in report.results if r.grade_id in loses)
+    problems += [f"no failed check says {m!r}" for m in entry.messages if m.lower() not in outputs]
+    problems += [
+        f"no note says {n!r}"
+        for n in entry.notes
+        if not any(n.lower() in x.lower() for x in report.notes)
+    ]
+    return problems

@@ -68,7 +68,12 @@ def autograder_root(tmp_path_factory):
     return tmp / "root"
 
 
-def run_autograder(root, files: dict[str, bytes], links: dict[str, Path] | None = None) -> dict:
+def run_autograder(
+    root,
+    files: dict[str, bytes],
+    links: dict[str, Path] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> dict:
     submission = root / "submission"
     if submission.exists():
         shutil.rmtree(submission)
@@ -81,6 +86,7 @@ def run_autograder(root, files: dict[str, bytes], links: dict[str, Path] | None 
     if results.is_file() and not results.is_symlink():
         results.unlink()
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    env.update(extra_env or {})
     # Not this process's PYTHONPATH: on Gradescope nothing but the script sets it.
     env.pop("PYTHONPATH", None)
     done = subprocess.run(
@@ -211,3 +217,27 @@ def test_the_containers_requirements_are_the_kits_core_dependencies():
         assert line == spec or ("==" in line and line.partition(";")[2] == spec.partition(";")[2])
     assert pinned[0].startswith("tensorflow-cpu==")
     assert any(line.startswith("tomli") and "python_version < '3.11'" in line for line in pinned)
+
+
+@pytest.mark.parametrize(
+    "name", ["read_the_checkout", "grader_environment", "sibling_worker_channel"]
+)
+def test_second_round_of_attacks_contained_in_the_gradescope_layout(
+    autograder_root, tmp_path, name
+):
+    """Issue 19's attacks 1, 2 and 4, as Gradescope runs them: full marks (each raises in
+    layer if it reached anything), and the secret set where the grader runs is not in
+    results.json."""
+    from corpus_tools import entries, materialize
+
+    entry = next(e for e in entries("broken") if e.name == name)
+    secret = f"secret-{os.getpid()}-gradescope"
+    notebook = materialize(entry, tmp_path).read_bytes()
+    data = run_autograder(
+        autograder_root,
+        {f"{ASSIGNMENT}.ipynb": notebook},
+        extra_env={"AUTOGRADER_TEST_TOKEN": secret},
+    )
+    failed = [t["output"] for t in data["tests"] if t["score"] < t["max_score"]]
+    assert data["score"] == MAX, failed[:2]
+    assert secret not in json.dumps(data)

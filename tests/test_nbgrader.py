@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -33,17 +34,21 @@ def course(tmp_path_factory):
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     mistake = next(e for e in entries("mistakes") if e.name == "relu_on_output")
     patched = next(e for e in entries("broken") if e.name == "patch_nbgrader_grade")
+    writer = next(e for e in entries("broken") if e.name == "write_the_kit_from_the_kernel")
     students = {
         "alice": ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
         "bob": ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
         "carol": materialize(mistake, root),
         # a wrong model, and a cell that replaces the kernel's grade() and display hook
         "mallory": materialize(patched, root),
+        # a kernel that tries to write the kit, the course folder and the home
+        "trudy": materialize(writer, root),
     }
     for student, notebook in students.items():
         folder = root / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         shutil.copy(notebook, folder / f"{ASSIGNMENT}.ipynb")
+    judge_before = (ROOT / "autograder" / "judge.py").read_bytes()
     run_nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=root)
     run_nbgrader("autograde", ASSIGNMENT, "--create", cwd=root)
     run_nbgrader("generate_feedback", ASSIGNMENT, cwd=root)
@@ -63,6 +68,7 @@ def course(tmp_path_factory):
         jobs=2,
         progress=False,
     )
+    assert (ROOT / "autograder" / "judge.py").read_bytes() == judge_before
     return root, totals, ours, list(students)
 
 
@@ -122,3 +128,21 @@ def test_nbgrader_feedback_html_hides_the_public_checks_blob(course):
         html = page.read_text()
         assert "Public checks (carried inside this notebook" in html, student
         assert not shows_blob(html, graded), f"{student}'s feedback shows the packed public checks"
+
+
+def test_the_students_kernel_wrote_nothing_outside_its_view(course):
+    """write_the_kit_from_the_kernel.py ran in nbgrader's kernel (trudy's notebook) and
+    tried to create files in the kit, the course folder and the home."""
+    import os
+    import pwd
+
+    root, totals, ours, students = course
+    homes = {os.path.expanduser("~"), pwd.getpwuid(os.geteuid()).pw_dir}
+    folders = [ROOT, ROOT / "autograder", root, *(Path(h) for h in homes)]
+    folders += [p.parent for p in (root / "autograded").rglob("*.ipynb")]
+    folders += [p.parent for p in (root / "submitted").rglob("*.ipynb")]
+    written = [p for f in folders for p in Path(f).glob("autograder-kernel-wrote-*")]
+    for path in written:
+        path.unlink()  # a failing run must not leave them for the next one
+    assert not written, f"the kernel wrote {written}"
+    assert totals["trudy"] == totals["alice"], "its layer lost points: it wrote somewhere"

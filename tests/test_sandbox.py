@@ -2,7 +2,7 @@
 
 Whole-worker behaviour (a daemon that leaves the tree, children over the memory
 limit, leftovers in /tmp, a pickle sent to the fork server) is in
-tests/corpus/broken/ (entries marked ``needs: root``), graded by test_bad_input.py.
+tests/corpus/broken/, graded by test_bad_input.py and test_ordinary_user.py.
 """
 
 from __future__ import annotations
@@ -16,32 +16,90 @@ import time
 import pytest
 from course_paths import ROOT
 
-from autograder import sandbox
+from autograder import sandbox, view
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="cgroups and namespaces need root")
 
 
-def test_never_hides_what_the_worker_needs(tmp_path):
-    assert not sandbox._safe_to_hide("/")
-    assert not sandbox._safe_to_hide(os.path.dirname(sys.prefix))  # Python lives below
-    assert not sandbox._safe_to_hide(str(ROOT / "autograder"))  # the kit's code
-    assert not sandbox._safe_to_hide(os.getcwd())
-    assert sandbox._safe_to_hide(str(tmp_path))
-
-
-def test_secrets_are_the_key_the_checks_the_reference_and_the_master():
-    """The course's source/ (each assignment's master, settings, checks, module and answer
-    key) and solutions/ (references), and nothing of the engine: it holds no secret."""
-    secrets = sandbox.kit_secrets()
-    assert set(secrets) == {str(ROOT / "solutions"), str(ROOT / "source")}
-    for kit_file in ("answer_key.json", "checks.toml", "assignment.toml", "grading.py"):
-        path = ROOT / "source" / "three_layer_classifier" / kit_file
-        assert path.exists() and any(str(path).startswith(s + os.sep) for s in secrets)
-
-
-def test_uids_differ_per_submission_and_are_not_root():
-    uids = {sandbox.uid_for(i) for i in range(50)}
+def test_uids_differ_per_worker_and_are_not_root():
+    uids = {sandbox.next_uid() for _ in range(50)}
     assert len(uids) == 50 and min(uids) >= sandbox.FIRST_UID
+
+
+def test_the_view_grants_python_not_the_checkout():
+    granted = view.granted(str(ROOT))
+    assert os.path.realpath(sys.base_prefix) in granted or any(
+        os.path.realpath(sys.base_prefix).startswith(g + "/") for g in granted
+    )
+    kit = os.path.realpath(ROOT)
+    assert not [g for g in granted if g == kit or g.startswith(kit + "/") and ".venv" not in g]
+    assert not [g for g in granted if kit.startswith(g + "/")], "a folder above the checkout"
+    assert "/tmp" not in granted and "/" not in granted
+
+
+def test_grading_refuses_unconfined_code_unless_told(monkeypatch, tmp_path, capsys):
+    from autograder.batch import UNCONFINED_FLAG, confined
+    from autograder.pool import Limits
+
+    monkeypatch.setitem(view._AVAILABLE, os.geteuid() == 0, "unshare: Operation not permitted")
+    path = tmp_path / "a.ipynb"
+    with pytest.raises(SystemExit) as stop:
+        confined([path], Limits(), {}, 1)
+    assert UNCONFINED_FLAG in str(stop.value) and "\n" not in str(stop.value)
+    assert confined([path], Limits(), {}, 1, unconfined_ok=True) == {}
+    assert "cannot confine student code" in capsys.readouterr().err
+
+
+VIEW_PROBE = """
+import os, socket, sys
+sys.path.insert(0, {root!r})
+from autograder import view
+os.environ["CI_TOKEN"] = "secret-in-the-parent"
+view.enter({root!r}, os.geteuid() == 0, 256)
+os.environ.clear()
+view.drop_capabilities()
+print("pid", os.getpid())
+print("root", sorted(os.listdir("/")))
+print("proc", sorted(p for p in os.listdir("/proc") if p.isdigit()))
+print("kit", os.path.exists({root!r}), os.path.exists({git!r}))
+print("tmp", os.listdir("/tmp"), os.listdir("/var/tmp"))
+try:
+    socket.create_connection(("127.0.0.1", 9), timeout=1)
+    print("net open")
+except OSError as exc:
+    print("net closed")
+try:
+    open("/usr/autograder-written", "w")
+    print("usr writable")
+except OSError:
+    print("usr read-only")
+session = os.getsid(0)
+os.setsid()
+print("setsid", "refused" if os.getsid(0) == session else "allowed")
+open("/tmp/autograder-left-by-view", "w").write("x")
+"""
+
+
+def test_a_worker_sees_only_its_view(tmp_path):
+    """As whoever runs the tests (root in CI; an ordinary user elsewhere)."""
+    if view.available(str(ROOT)) is not None:
+        pytest.skip(f"no namespaces here: {view.available(str(ROOT))}")
+    marker = tempfile.NamedTemporaryFile(dir="/tmp", prefix="autograder-visible-", delete=False)
+    code = VIEW_PROBE.format(root=str(ROOT), git=str(ROOT / ".git"))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+    finally:
+        os.unlink(marker.name)
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "pid 2\n" in out and "proc ['1', '2']" in out
+    assert "kit False False" in out
+    assert "tmp [] []" in out
+    assert "net closed" in out and "usr read-only" in out and "setsid refused" in out
+    assert "'work'" not in out.split("root", 1)[1].splitlines()[0] or ".venv" in str(sys.prefix)
+    assert not os.path.exists("/tmp/autograder-left-by-view")
 
 
 @needs_root
@@ -70,46 +128,3 @@ def test_a_cgroup_kills_what_left_the_process_tree():
         except OSError:
             continue
         assert state in ("Z", "X"), f"process {pid} survived its cgroup"
-
-
-@needs_root
-def test_isolate_gives_private_tmp_no_network_and_covers_secrets(tmp_path):
-    secret = tmp_path / "answer_key.json"
-    secret.write_text("the answers")
-    folder = tmp_path / "other_submissions"
-    folder.mkdir()
-    (folder / "bob.ipynb").write_text("{}")
-    marker = tempfile.NamedTemporaryFile(dir="/tmp", prefix="autograder-visible-", delete=False)
-    code = f"""
-import os, socket, sys
-sys.path.insert(0, {str(ROOT)!r})
-from autograder import sandbox
-os.chdir({str(tmp_path)!r})
-if not sandbox.isolate(({str(secret)!r}, {str(folder)!r})):
-    print("refused"); sys.exit(0)
-print("tmp", sorted(os.listdir("/tmp")))
-print("secret", open({str(secret)!r}).read() or "empty")
-print("folder", os.listdir({str(folder)!r}))
-try:
-    socket.create_connection(("127.0.0.1", 9), timeout=1)
-    print("net open")
-except OSError as exc:
-    print("net", exc.errno)
-open("/tmp/autograder-left-by-isolated", "w").write("x")
-"""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-        )
-    finally:
-        os.unlink(marker.name)
-    out = done.stdout
-    assert done.returncode == 0, done.stderr
-    if out.startswith("refused"):
-        pytest.skip("the kernel refuses namespaces here")
-    assert "autograder-visible-" not in out.split("tmp", 1)[1].splitlines()[0]
-    assert "secret empty" in out
-    assert "bob.ipynb" not in out
-    assert "net open" not in out
-    assert not os.path.exists("/tmp/autograder-left-by-isolated")
-    assert secret.read_text() == "the answers"  # covered in there, untouched out here

@@ -1,5 +1,4 @@
 # score: full
-# needs: root
 # why: looks for the fork server's socket (multiprocessing's listener, in a pymp-* folder or the abstract namespace) and sends it a pickle that would create /tmp/autograder-pwned-* as the fork server's user; and keeps any descriptor it inherited from the fork server; it must reach no socket and hold no such descriptor (had it, split_mini_batches would raise)
 # %% cell: split_mini_batches
 import glob

@@ -1,5 +1,4 @@
 # score: full
-# needs: root
 # why: sends SIGKILL to every process it can see but itself (the grader, the fork server, other submissions' workers); running as a user of its own, it reaches none of them, so the batch and every other grade go on
 # %% cell: layer
 import os

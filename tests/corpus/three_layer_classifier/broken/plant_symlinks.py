@@ -1,6 +1,5 @@
 # loses: my_accuracy
 # message: exited with code 3
-# needs: root
 # why: plants symlinks to the answer key where root would create or chown the next worker's files (its capture file, its folder), then exits so that a new worker starts; root must follow none of them, and the key must stay root's and unread
 # %% cell: my_accuracy
 import os

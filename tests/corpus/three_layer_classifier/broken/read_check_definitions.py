@@ -1,5 +1,4 @@
 # score: full
-# needs: root
 # why: layer reads the kit's check definitions (source/three_layer_classifier/checks.toml in the course: every hidden check's probes, seeds and hints) and raises if it can; run by root, the grader covers that file in the worker as it covers the answer key, so layer finds nothing and keeps its points
 # %% cell: layer
 import os

@@ -1,5 +1,4 @@
 # score: full
-# needs: root
 # why: turns off its worker's child-subreaper flag, then double-forks a daemon (sleep 4323) that init adopts, out of the worker's process tree; it must still end with the worker (its cgroup)
 # %% cell: split_mini_batches
 import ctypes

@@ -1,5 +1,4 @@
 # score: full
-# needs: root
 # why: leaves files in /tmp and /dev/shm (autograder-leftover-*), where the next submission could find them; its /tmp and /dev/shm must be private and vanish with the worker
 # %% cell: layer
 import os

@@ -64,7 +64,7 @@ def cmd_grade(args) -> int:
       2  usage error: bad options, a DIR that cannot be written, nothing to grade
       3  internal error of the grader (one line on stderr, the traceback in DIR/grader.log)
 
-    Student code runs in a view of its own (README: Trust model): it sees Python and its
+    Student code runs in a view of its own (README: the trust section): it sees Python and its
     own /tmp, not the kit, the answer key, the other submissions or DIR, has no network
     and no process of yours to reach. As root, each worker also gets a uid and a cgroup
     of its own. Where the machine offers no namespaces, grade refuses unless you pass

@@ -14,6 +14,9 @@ What an assignment module provides (every name but ``PROBE_MAKERS`` is optional)
 * ``JUDGE_ASSERTIONS``: kind -> (function(ctx, assertion, reveal, what), keys it reads):
   assertions the judge evaluates itself, such as a trained network's accuracy on held-out data;
 * ``TEXT``: names that titles and hints in ``checks.toml`` may use in braces;
+* ``recorded_tables(probe, expected)``: for a probe that substitutes earlier functions,
+  the calls the reference makes to each, with their replies (the public checks'
+  stand-ins, in the assignment's ``catalogue.py``, answer from them);
 * ``boundary(probes, answers, expected)``: (student's, reference's) outputs on a square
   grid, where the feedback shows a decision boundary.
 """
@@ -26,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import wire
-from .answers import Context, close
+from .answers import Context, close, decode_argument
 from .compare import Failure
 from .course import read_settings
 
@@ -38,6 +41,7 @@ __all__ = [
     "arr",
     "call",
     "close",
+    "decode_argument",
     "function_named",
     "integer",
     "moved",

@@ -32,6 +32,9 @@ def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "source", root / "source", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    # the course's reference solutions: the judge grades against them (answer key) and
+    # reads them (reference functions stand in for earlier ones)
+    shutil.copytree(ROOT / "solutions", root / "solutions")
     mistake = next(e for e in entries("mistakes") if e.name == "relu_on_output")
     patched = next(e for e in entries("broken") if e.name == "patch_nbgrader_grade")
     writer = next(e for e in entries("broken") if e.name == "write_the_kit_from_the_kernel")

@@ -1,12 +1,15 @@
-"""This assignment's catalogue of typical mistakes: what each one is, and the value a
+"""This assignment's code for its public checks' messages and stand-ins.
+
+Its catalogue of typical mistakes: what each one is, and the value a
 submission that makes it returns, built from the probe (``ctx``: the decoded probes, the
 student's and the reference's answers; ``ctx.reference(i)`` is the reference's answer to
 probe ``i``, ``ctx.close`` how answers are compared).
 
 A check's assertion names the mistakes to try under ``diagnose`` (checks.toml); the
-engine's ``autograder/mistakes.py`` tries them.  Self-contained (NumPy only): ``release``
-copies it into the public checks the student's notebook carries (as
-``typical_mistakes.py``).
+engine's ``autograder/mistakes.py`` tries them.  And (``STANDINS``) the stand-ins
+the public checks swap in for earlier functions, answering recorded calls.
+Self-contained (NumPy only): ``release`` copies it into the public checks the student's
+notebook carries (as ``typical_mistakes.py``).
 """
 
 import re
@@ -278,3 +281,65 @@ def explain_error(function: str, error: dict, variables: dict) -> str | None:
             "tape:` block, from model(inputs), and use all six variables in the model"
         )
     return None
+
+
+# --------------------------------------------------------------------------- stand-ins
+# The public checks' stand-ins for the functions a checked function calls: each answers
+# the calls recorded at release (grading.py's recorded_tables) and raises
+# kit.NotRecorded for any other (``kit`` is the engine's standins module: same,
+# constant, tf, NotRecorded), so that the check then runs the student's own functions.
+
+
+def _layer_standin(calls: list, ns: dict, kit):
+    def layer(inputs, W, b, activation=None):
+        """A dense layer that knows the affine outputs of the recorded calls only."""
+        for call in calls:
+            if (
+                kit.same(inputs, call["inputs"])
+                and kit.same(W, call["W"])
+                and kit.same(b, call["b"])
+            ):
+                affine = kit.constant(call["affine"])
+                return affine if activation is None else activation(affine)
+        raise kit.NotRecorded("layer was called with inputs, W or b that were not recorded")
+
+    return layer
+
+
+def _model_standin(calls: list, ns: dict, kit):
+    def model(inputs):
+        """The recorded outputs; with a Jacobian, linear in the six variables around the
+        recorded values, so that a GradientTape finds the recorded gradient."""
+        tf = kit.tf()
+        for call in calls:
+            if not kit.same(inputs, call["inputs"]):
+                continue
+            result = kit.constant(call["outputs"])
+            for name, jacobian in (call.get("jacobian") or {}).items():
+                delta = tf.cast(ns[name], tf.float32) - kit.constant(call["variables"][name])
+                result = result + tf.tensordot(kit.constant(jacobian), delta, axes=len(delta.shape))
+            return result
+        raise kit.NotRecorded("model was called with inputs that were not recorded")
+
+    return model
+
+
+def _square_loss_standin(calls: list, ns: dict, kit):
+    def square_loss(targets, predictions):
+        """The recorded loss, linear in the predictions around the recorded ones (either
+        argument order: the mean squared error is symmetric)."""
+        tf = kit.tf()
+        for call in calls:
+            for t, p in ((targets, predictions), (predictions, targets)):
+                if kit.same(t, call["targets"]) and kit.same(p, call["predictions"]):
+                    change = tf.cast(p, tf.float32) - kit.constant(call["predictions"])
+                    return kit.constant(call["loss"]) + tf.reduce_sum(
+                        kit.constant(call["gradient"]) * change
+                    )
+        raise kit.NotRecorded("square_loss was called with arguments that were not recorded")
+
+    return square_loss
+
+
+#: name -> maker(calls, ns, kit) of the stand-in for that function.
+STANDINS = {"layer": _layer_standin, "model": _model_standin, "square_loss": _square_loss_standin}

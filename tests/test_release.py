@@ -98,7 +98,11 @@ def test_public_package_holds_only_public_checks():
     files = {p.name for p in (RELEASE / "public_checks").iterdir() if p.is_file()}
     from autograder.release import SHIPPED_MODULES
 
-    assert files == {"__init__.py", "data.json", *SHIPPED_MODULES}
+    # the engine's shipped modules, and the assignment's catalogue of typical mistakes and
+    # stand-ins (its catalogue.py, under another name that nbgrader's ignore list lacks)
+    assert files == {"__init__.py", "data.json", "typical_mistakes.py", *SHIPPED_MODULES}
+    shipped = (RELEASE / "public_checks" / "typical_mistakes.py").read_bytes()
+    assert shipped == (ROOT / "source" / ASSIGNMENT / "catalogue.py").read_bytes()
     for entry in data["checks"]:
         # A probe that calls earlier functions gets recorded stand-ins (numbers), never
         # the reference's code: every function it substitutes has its table, and no probe

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # for annotations only: each is imported where it is used, so that
     # grade_paths starts the fork server (TensorFlow loading) before the judge's imports
+    from .fresh import SharedDraw
     from .judge import Report
     from .key import AnswerKey
     from .pool import Limits
@@ -133,7 +134,6 @@ def grade_batch(
     of them again at the end, after every worker is gone: a submission that wrote
     into ``out`` while it ran (it can find the folder) changes nothing.
     """
-    from tqdm import tqdm
 
     from . import key as answer_key
     from .notebook import read_notebook, reference_sources, source_path
@@ -156,8 +156,24 @@ def grade_batch(
 
     limits_for = confined(files, limits, limits_for, min(jobs, len(files)), unconfined_ok)
     batch = _Batch(out, limits, limits_for, the_key, source, references, parallel, resume, lang)
+    from .checks import REGISTRY
+    from .fresh import SharedDraw
+
+    batch.draw = SharedDraw(REGISTRY, the_key, source, references, limits.submission_seconds)
 
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        reports = _grade_all(batch, rows, jobs, progress)
+    finally:
+        batch.draw.close()
+    batch.write_all(rows, reports)
+    return Outcome(reports, batch.crashed, len(batch.resumed))
+
+
+def _grade_all(batch: _Batch, rows: list, jobs: int, progress: bool) -> list[Report]:
+    """Every row's report, in order, ``jobs`` at a time, with a progress bar."""
+    from tqdm import tqdm
+
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(batch.grade, r) for r in rows]
         bar = tqdm(total=len(futures), desc="grading", unit="nb", disable=not progress)
@@ -166,8 +182,7 @@ def grade_batch(
             reports.append(future.result())
             bar.update(1)
         bar.close()
-    batch.write_all(rows, reports)
-    return Outcome(reports, batch.crashed, len(batch.resumed))
+    return reports
 
 
 @dataclass
@@ -189,6 +204,8 @@ class _Batch:
     crashed: list[str] = field(default_factory=list)
     #: Per folder: the fingerprint and the decision-boundary picture, for write_all.
     done: dict[str, tuple[str, bytes | None]] = field(default_factory=dict)
+    #: The batch's fresh draw (autograder.fresh.SharedDraw), its answers computed once.
+    draw: SharedDraw | None = None
 
     def grade(self, sub: Submission) -> Report:
         """``sub``'s report (read back if resuming and unchanged), its files written
@@ -234,6 +251,7 @@ class _Batch:
                 self.references,
                 self.limits_for.get(sub.path, self.limits),
                 parallel=self.parallel,
+                shared=self.draw,
             )
         except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the row
             LOG.exception("internal grader error on %s", sub.origin)

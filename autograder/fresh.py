@@ -18,11 +18,14 @@ the feedback picture shows, follow from the key's by the same turn
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import wire
 from .answers import decode_answer
-from .checks import Check, draws_fresh, fresh_probes, registry
+from .checks import Check, draws_fresh, fresh_probes, new_draw, registry
 from .key import AnswerKey
 from .notebook import reference_cells
 from .pool import Limits, Session, WorkerLost
@@ -77,6 +80,44 @@ def reference_answers(
         if check.slow and check.name in fresh.probes:
             fresh.expected[check.name] = [turned_training(key, check, fresh.draw)]
     return fresh
+
+
+class SharedDraw:
+    """One fresh draw for a whole batch: its reference answers computed once, by one
+    worker, when the first submission asks, and shared by every submission after it.
+
+    A draw per submission cost each grading a third worker (its fork, the reference
+    cells, the probes); a batch's draw is as unknown to its students, who cannot
+    reach one another (each worker has a view of its own).  Gradescope grades one
+    submission a container, so its draws stay one per submission.
+    """
+
+    def __init__(self, checks, key: AnswerKey, source, references, seconds: float):
+        self.draw = new_draw()
+        self._args = (checks, key, source, references, seconds)
+        self._lock = threading.Lock()
+        self._future: Future | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1)
+
+    def future(self) -> Future:
+        """The draw's :class:`Fresh`, started the first time it is asked for."""
+        with self._lock:
+            if self._future is None:
+                checks, key, source, references, seconds = self._args
+                self._future = self._pool.submit(
+                    lambda: reference_answers(
+                        draw_probes(checks, self.draw),
+                        checks,
+                        key,
+                        source,
+                        references,
+                        time.monotonic() + seconds,
+                    )
+                )
+            return self._future
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
 
 def _reference_reply(session: Session, check: Check, probe: wire.Probe) -> dict:

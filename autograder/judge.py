@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import compare
 from .checks import Check, new_draw, registry
-from .fresh import Fresh, draw_probes, reference_answers
+from .fresh import Fresh, SharedDraw, draw_probes, reference_answers
 from .key import AnswerKey
 from .notebook import NotANotebook, cells_to_run, not_this_assignment, read_notebook
 from .pool import Limits, Session, WorkerLost
@@ -374,6 +374,7 @@ def grade_notebook(
     parallel: bool = False,
     fresh: bool = True,
     draw: int | None = None,
+    shared: SharedDraw | None = None,
 ) -> Report:
     """Grade one notebook file in worker processes; never raises for a bad submission.
 
@@ -388,8 +389,9 @@ def grade_notebook(
 
     With ``fresh`` (the default), the checks are also asked on a fresh draw
     (:mod:`autograder.fresh`; ``draw`` repeats one), whose reference answers a third
-    worker computes meanwhile; ``python -m autograder check`` asks the published
-    probes only, as the student's notebook does.
+    worker computes meanwhile, or ``shared``, a batch's draw whose answers are
+    computed once; ``python -m autograder check`` asks the published probes only, as
+    the student's notebook does.
     """
     checks = registry().checks if checks is None else checks
     limits = limits or Limits()
@@ -405,7 +407,9 @@ def grade_notebook(
     pool = ThreadPoolExecutor(max_workers=2)
     drawn = None
     try:
-        if fresh:
+        if fresh and shared is not None and draw is None:
+            report.draw, drawn = shared.draw, shared.future()
+        elif fresh:
             report.draw = new_draw() if draw is None else draw
             drawn = pool.submit(_draw, checks, report.draw, key, source, references, deadline)
         results = _grade_cells(

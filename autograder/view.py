@@ -270,6 +270,10 @@ def build_view(folders: list[str], late: tuple[str, ...] = ()) -> None:
     private /tmp, then ``late`` (read-only too, bound after /tmp: nbgrader's kernel
     gets its notebook's folder, which may be below /tmp); the machine's root is
     detached for good."""
+    # A folder below /tmp (a venv or checkout there, as a CI job or a test may make) is
+    # bound after the private /tmp is mounted, or the tmpfs would cover it.
+    late = (*[f for f in folders if _below(f, "/tmp")], *late)
+    folders = [f for f in folders if not _below(f, "/tmp")]
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     # A staging tmpfs over /tmp becomes the root for a moment, with the old root
     # below it at /oldroot, so that every source is named under /oldroot.

@@ -225,13 +225,16 @@ def test_an_edit_the_answers_do_not_depend_on_leaves_the_key_current(tmp_path):
 
 
 def test_nbgrader_lists_the_key_check_before_it_executes_anything():
-    """The course's nbgrader_config.py: KeyIsCurrent runs before nbgrader's Execute."""
+    """The course's nbgrader_config.py: KeyIsCurrent runs before the kernel is started
+    (nbgrader's Execute, or the kit's ConfinedExecute that replaces it)."""
     from nbgrader.preprocessors import Execute
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
     order = list(config.Autograde.autograde_preprocessors)
-    assert order.index("autograder.nbgrader_judge.KeyIsCurrent") < order.index(Execute)
+    runs = [i for i, p in enumerate(order) if isinstance(p, type) and issubclass(p, Execute)]
+    assert len(runs) == 1, order
+    assert order.index("autograder.nbgrader_judge.KeyIsCurrent") < runs[0]
     assert "autograder.nbgrader_judge.JudgeOutsideKernel" in order
 
 

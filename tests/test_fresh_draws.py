@@ -18,7 +18,7 @@ from autograder import checks, key, wire
 from autograder.batch import grade_paths
 from autograder.compare import decode_answer
 from autograder.fresh import turned_training
-from autograder.judge import forward_trained, grade_notebook
+from autograder.judge import grade_notebook
 from autograder.notebook import cells_to_run, read_notebook, reference_sources, source_path
 from autograder.pool import Limits, Session
 
@@ -48,7 +48,7 @@ def _draws(n: int) -> list[int]:
 def _accuracy(answer: dict, probe: dict) -> float:
     """As the judge scores it: the trained variables on the draw's held-out set."""
     held_out = probe[grading.JUDGE_ONLY]
-    out = forward_trained(answer, wire.from_plain(held_out["x_test"]))
+    out = grading.forward_trained(answer, wire.from_plain(held_out["x_test"]))
     assert out is not None
     return float(np.mean((out > 0.5) == (wire.from_plain(held_out["y_test"]) > 0.5)))
 
@@ -83,7 +83,8 @@ def test_reference_passes_final_accuracy_on_every_draw_and_the_key_predicts_its_
         predicted = turned_training(key.load(), final, draws[0])
         grid = wire.from_plain(probe[grading.JUDGE_ONLY]["grid"])
         agree = np.mean(
-            (forward_trained(real, grid) > 0.5) == (forward_trained(predicted, grid) > 0.5)
+            (grading.forward_trained(real, grid) > 0.5)
+            == (grading.forward_trained(predicted, grid) > 0.5)
         )
         assert agree >= 0.99
     finally:

@@ -3,7 +3,7 @@
 CI runs as root, so these tests create an ordinary user (``useradd``) and run the
 grader as that user (``runuser``): ``python -m autograder grade`` on the second
 round of attacks (issue 19) beside an honest twin, and the whole hostile corpus
-of ``tests/corpus/broken/`` through :func:`autograder.batch.grade_paths` (its
+of ``tests/corpus/<assignment>/broken/`` through :func:`autograder.batch.grade_paths` (its
 entries carry their own limits).  Each is checked as ``test_bad_input.py``
 checks it, and: the grader's secret reaches no file, the honest twin keeps full
 marks, no process of that user survives, nothing is left in /tmp, /var/tmp or
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 from corpus_tools import SOLVED, broken_problems, entries, materialize
+from course_paths import ROOT
 
-from autograder import ROOT
 from autograder.judge import Report
 
 pytestmark = pytest.mark.slow

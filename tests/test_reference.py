@@ -7,7 +7,6 @@ import pytest
 
 from autograder import checks, key, wire
 from autograder.compare import decode_answer
-from autograder.judge import forward_trained
 from autograder.notebook import read_notebook, reference_cells, reference_sources, source_path
 from autograder.pool import Limits, Session
 
@@ -27,7 +26,7 @@ def reference_session():
 def _accuracy(reply: dict, probe: dict) -> float:
     """As the judge scores it: the trained variables, on the held-out set it keeps."""
     held_out = probe[grading.JUDGE_ONLY]
-    out = forward_trained(decode_answer(reply), wire.from_plain(held_out["x_test"]))
+    out = grading.forward_trained(decode_answer(reply), wire.from_plain(held_out["x_test"]))
     y = np.asarray(wire.from_plain(held_out["y_test"]))
     return float(np.mean((out > 0.5) == (y > 0.5)))
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from corpus_tools import SOLVED, broken_problems, entries, materialize
-from course_paths import ROOT
+from course_paths import ASSIGNMENT, ROOT
 
 from autograder.judge import Report
 
@@ -73,6 +73,9 @@ def _run_as(user: pwd.struct_passwd, folder: Path, argv: list[str], timeout: flo
         "HOME": str(folder),
         "LANG": "C.UTF-8",
         "PYTHONPATH": str(ROOT),
+        # the course this checkout is (the grader runs from the user's folder)
+        "AUTOGRADER_COURSE": str(ROOT),
+        "AUTOGRADER_ASSIGNMENT": ASSIGNMENT,
         "AUTOGRADER_TEST_TOKEN": SECRET,
     }
     command = ["runuser", "-u", user.pw_name, "--", "env", "-i"]

@@ -216,6 +216,9 @@ def _bce_mistake(got: np.ndarray, y: np.ndarray, p: np.ndarray) -> str | None:
     """The catalogue's name for a wrong bce_loss value, or None."""
     per_sample = bce64(y, p, mean=False)
     swapped = [bce64(p, y, epsilon=e) for e in (EPSILON, 1e-6, 1e-8, 1e-12)]
+    for e in (EPSILON, 1e-6, 1e-8):  # clipped in float32: 1 - e rounds
+        t = np.clip(y, np.float32(e), np.float32(1 - e)).astype(np.float64)
+        swapped.append(float(np.mean(-(p * np.log(t) + (1 - p) * np.log(1 - t)))))
     candidates = {
         "bce_sum": [np.float64(np.sum(per_sample))],
         "bce_sign": [-np.mean(per_sample)],
@@ -248,6 +251,10 @@ def assert_bce(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     if wrong.any():
         rest = bce64(y[~wrong], p[~wrong], mean=False)
         floor = (float(np.sum(rest)) + wrong.sum() * -np.log(MAX_EPSILON)) / len(y)
+        ceiling = (float(np.sum(rest)) + wrong.sum() * -np.log(1e-12)) / len(y)
+        if float(got) > ceiling * (1 + 1e-3):
+            name = _bce_mistake(got, y, p)
+            raise Failure(f"{what} gives a wrong value" + (f": {_named(name)}" if name else ""))
         if float(got) + 1e-6 < floor * (1 - 1e-3):
             raise Failure(
                 f"{what} makes a confidently wrong sample (p exactly 0 or 1 on the wrong class) "

@@ -10,8 +10,22 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # nbgrader's own defaults, and the assignment's translation catalogues (locale/*.po): the
-# translated editions are written by `python -m autograder release`, never copied as files.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "locale"]
+# translated editions are written by `python -m autograder release`, never copied as files,
+# into release/<lang>/ (a Korean course sets release_directory = "release/ko").
+# The grader's files of each assignment (its settings, checks, module and answer key: see
+# autograder/course.py) stay in source/ too: students never get them.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "locale",
+    "assignment.toml",
+    "checks.toml",
+    "grading.py",
+    "answer_key.json",
+    "answer_key.sha256",
+]
 
 # The student's notebook trains a small model; hidden test cells start the judge.
 c.Execute.timeout = 300

@@ -1,8 +1,13 @@
-"""A graded TensorFlow assignment kit: checks, a safe judge, nbgrader and CLI front ends.
+"""A grading engine for notebook assignments: checks, a safe judge, nbgrader and CLI front ends.
+
+The engine names no assignment: it reads a course (nbgrader's layout, see
+:mod:`autograder.course`), and each assignment's settings, checks and module from there.
 
 Where things are:
 
+* the course and its assignments: :mod:`autograder.course`
 * a check's definition (name, points, visibility, probes, hint): :mod:`autograder.checks`
+* what an assignment's own module may use: :mod:`autograder.toolkit`
 * how answers are compared and mistakes named: :mod:`autograder.compare`
 * where student code runs: :mod:`autograder.worker` (in a process from :mod:`autograder.pool`)
 * grading one submission: :mod:`autograder.judge`
@@ -12,11 +17,4 @@ Where things are:
   :mod:`autograder.nbgrader_cell`
 """
 
-from pathlib import Path
-
 __version__ = "0.1.0"
-
-#: The repository root (source/, release/, solutions/ live here).
-ROOT = Path(__file__).resolve().parent.parent
-#: The assignment this kit ships.
-ASSIGNMENT = "three_layer_classifier"

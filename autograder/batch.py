@@ -106,6 +106,7 @@ def grade_batch(
     progress: bool = True,
     limits_for: dict[Path, object] | None = None,
     resume: bool = False,
+    lang: str | None = None,
 ) -> Outcome:
     """Grade every submission (never stopping on a bad one); write results.
 
@@ -113,6 +114,8 @@ def grade_batch(
     that leaves a core idle (a single submission, say), each submission's slow
     checks run in a second worker beside the others.
     ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
+    ``lang`` is the language of the feedback and the class report (default: each
+    notebook's own, and the class's most common).
     With ``resume``, a submission whose file, student and grader are unchanged
     since its last grading in ``out`` is not graded again (its results are read
     back).  Raises :class:`autograder.key.StaleKey` (or ``TamperedKey``) before
@@ -144,7 +147,7 @@ def grade_batch(
 
     if os.geteuid() == 0:
         limits_for = confined(files, out, limits, limits_for)
-    batch = _Batch(out, limits, limits_for, the_key, source, references, parallel, resume)
+    batch = _Batch(out, limits, limits_for, the_key, source, references, parallel, resume, lang)
 
     out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -171,6 +174,8 @@ class _Batch:
     references: dict[str, str]
     parallel: bool
     resume: bool
+    #: The feedback's and report's language; None: each notebook's own.
+    lang: str | None = None
     #: Folders of the submissions read back: their feedback files are kept as they are.
     resumed: set[str] = field(default_factory=set)
     crashed: list[str] = field(default_factory=list)
@@ -243,7 +248,7 @@ class _Batch:
         self.done[sub.folder] = (value, picture)
         try:
             write_results(self.out, report, sub.folder)
-            write_feedback(self.out / sub.folder, report, picture)
+            write_feedback(self.out / sub.folder, report, picture, self.lang)
             if value:
                 write_fingerprint(self.out, sub.folder, value)
         except OSError as exc:  # written again at the end
@@ -259,7 +264,7 @@ class _Batch:
                 write_results(self.out, report, sub.folder)
                 if sub.folder not in self.resumed:
                     value, picture = self.done.get(sub.folder, (None, None))
-                    write_feedback(self.out / sub.folder, report, picture)
+                    write_feedback(self.out / sub.folder, report, picture, self.lang)
                     if value:
                         write_fingerprint(self.out, sub.folder, value)
             except OSError as exc:
@@ -267,4 +272,4 @@ class _Batch:
                     f"error: the results of {sub.origin} were not written: {exc}", file=sys.stderr
                 )
         write_grades_csv(self.out, reports)  # every row, whatever happened to the files above
-        report_after_batch(self.out)  # report.html, report.md, nbgrader_export.csv
+        report_after_batch(self.out, self.lang)  # report.html, report.md, nbgrader_export.csv

@@ -14,10 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import ASSIGNMENT, ROOT
+from . import course
 
 DESCRIPTION = """\
-A graded TensorFlow assignment: students build a 3-layer classifier from low-level ops.
+Grade a course's notebook assignments (nbgrader's layout: source/<assignment>/...).
+Run it from the course folder (the one with nbgrader_config.py) or give --course DIR;
+--assignment NAME names the assignment when the course has more than one.
 Each command's --help says more."""
 
 
@@ -64,7 +66,7 @@ def cmd_grade(args) -> int:
 
     Run as root (in a container) to grade untrusted work: each submission's code then
     runs as a user of its own, in its own cgroup and namespaces, unable to read the
-    answer key, the other submissions or DIR (README: Trust model). As an ordinary
+    answer key, the other submissions or DIR (README: the trust section). As an ordinary
     user, student code runs as you. A stale answer key (checks, reference or setup cells
     changed since `python -m autograder release`) stops it with exit status 2 before
     anything is graded or written.
@@ -108,7 +110,13 @@ def _grade_found(args, out: Path, found) -> int:
     from .results import summary_table
 
     outcome = grade_batch(
-        found.submissions, out, _limits(args), args.jobs, not args.quiet, resume=args.resume
+        found.submissions,
+        out,
+        _limits(args),
+        args.jobs,
+        not args.quiet,
+        resume=args.resume,
+        lang=args.lang,
     )
     print(summary_table(outcome.reports))
     print(f"\nwrote {out / 'grades.csv'} and one results.json per submission", end="")
@@ -174,11 +182,12 @@ def cmd_release(args) -> int:
     """Rebuild the answer key, the public checks and release/ (nbgrader generate_assignment).
 
     Rebuilds everything students and the grader get from the master notebook: the test
-    cells' points, the answer key (from solutions/reference.py), the public checks
+    cells' points, the answer key (from solutions/<assignment>/reference.py), the public checks
     package, release/ (with nbgrader generate_assignment) and the solved notebook.
     """
     from .key import StaleKey
     from .release import release
+    from .translate import Untranslated
 
     started = time.monotonic()
     try:
@@ -186,8 +195,11 @@ def cmd_release(args) -> int:
     except StaleKey as exc:  # only with --keep-key: the public checks would be built from it
         print(f"error: {exc} (without --keep-key)", file=sys.stderr)
         return 2
+    except Untranslated as exc:  # before any file of an edition is written
+        print(f"error: release refused: {exc}", file=sys.stderr)
+        return 1
     for what, path in written.items():
-        print(f"{what}: {Path(path).relative_to(ROOT)}")
+        print(f"{what}: {course.current().relative(Path(path))}")
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0
 
@@ -220,7 +232,8 @@ def cmd_check(args) -> int:
 
     warm_up()  # TensorFlow loads in the fork server while the rest is imported and read
     from . import key as answer_key
-    from .checks import FUNCTIONS, checks_for
+    from .checks import checks_for, registry
+    from .i18n import speaking
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
     from .verdicts import format_verdict
@@ -243,16 +256,18 @@ def cmd_check(args) -> int:
     if report.error:
         print(f"{args.notebook}: {report.error}")
         return 2
+    say = speaking(args.lang or report.lang)
     for note in report.notes:
         print(f"note: {note}")
-    for function in FUNCTIONS:
+    for function in registry().functions:
         results = [r for r in report.results if r.grade_id == function]
         for r in results:
-            print(format_verdict(r.name, r.passed, r.output))
+            print(format_verdict(say.check_name(r.name), r.passed, say.text(r.output)))
         passed = sum(r.passed for r in results)
-        print(f"{function}: {passed} of {len(results)} public checks passed\n")
+        print(say.t("function_summary", function=function, passed=passed, total=len(results)))
+        print()
     total = sum(r.passed for r in report.results)
-    print(f"{total} of {len(report.results)} public checks passed.")
+    print(say.t("all_summary", passed=total, total=len(report.results)))
     return 0 if total == len(report.results) else 1
 
 
@@ -265,7 +280,7 @@ def cmd_report(args) -> int:
     from .feedback import write_report
 
     try:
-        path = write_report(Path(args.folder))
+        path = write_report(Path(args.folder), lang=args.lang)
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -324,6 +339,19 @@ def _command(sub, name: str, run, *, limits: bool = False, listed: bool = True):
         name, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, **entry
     )
     p.set_defaults(func=run)
+    if listed:
+        where = p.add_argument_group("course")
+        where.add_argument(
+            "--course",
+            metavar="DIR",
+            help="the course folder (default: the current folder "
+            "or the nearest one above it with nbgrader_config.py)",
+        )
+        where.add_argument(
+            "--assignment",
+            metavar="NAME",
+            help="the assignment, by its folder name under source/ (default: the only one)",
+        )
     if limits:
         group = p.add_argument_group("limits (per submission)")
         for flag, kind, default, metavar, text in LIMITS:
@@ -332,6 +360,18 @@ def _command(sub, name: str, run, *, limits: bool = False, listed: bool = True):
                 flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {shown})"
             )
     return p
+
+
+def _lang_option(parser: argparse.ArgumentParser) -> None:
+    """``--lang``: the language a person reads (results on disk stay English)."""
+    from .i18n import available
+
+    parser.add_argument(
+        "--lang",
+        choices=available(),
+        help="language of the feedback, the report or the check output (default: the "
+        "notebook's own, metadata.autograder.lang; a class's most common one)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -370,10 +410,12 @@ def build_parser() -> argparse.ArgumentParser:
     d = _command(sub, "demo", cmd_demo, limits=True)
     d.add_argument("--out", metavar="DIR", help="where to write (default: a new temporary folder)")
 
-    _command(sub, "check", cmd_check, limits=True).add_argument(
-        "notebook", metavar="NOTEBOOK.ipynb"
-    )
-    _command(sub, "report", cmd_report).add_argument("folder", metavar="DIR")
+    c = _command(sub, "check", cmd_check, limits=True)
+    c.add_argument("notebook", metavar="NOTEBOOK.ipynb")
+    rep = _command(sub, "report", cmd_report)
+    rep.add_argument("folder", metavar="DIR")
+    for p in (g, c, rep):
+        _lang_option(p)
 
     from .gradescope import VISIBILITIES
 
@@ -401,6 +443,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in ("gradescope-run", "judge-kernel"):
         return args.func(args)  # each writes its own results whatever happens
+    try:
+        if hasattr(args, "assignment"):
+            course.select(args.assignment, args.course)
+    except course.CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -432,4 +480,4 @@ def _internal_error(args, exc: Exception) -> int:
     return EXIT_INTERNAL
 
 
-__all__ = ["main", "ASSIGNMENT"]
+__all__ = ["main"]

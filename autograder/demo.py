@@ -3,8 +3,8 @@
 It generates the student release with real nbgrader into the output folder,
 then grades three notebooks in worker processes: the solved notebook, the
 untouched release (stubs only) and the solved notebook with one typical
-mistake (ReLU on the output layer), and prints the table and the feedback of
-the mistake.
+mistake (the one its assignment.toml's [demo] table writes), and prints the
+table and the feedback of the mistake.
 """
 
 from __future__ import annotations
@@ -15,20 +15,20 @@ from pathlib import Path
 
 import nbformat
 
-from . import ASSIGNMENT, ROOT
+from . import course
 from .notebook import grade_id, read_notebook
 
-TYPICAL_MISTAKE = (
-    "model",
-    "    return layer(hidden2, W3, b3)",
-    "    return layer(hidden2, W3, b3, tf.nn.relu)",
-)
+
+def typical_mistake() -> tuple[str, str, str, str]:
+    """(cell, text, replacement, name) from the assignment's ``[demo]`` table."""
+    demo = course.current().settings["demo"]
+    return demo["cell"], demo["old"], demo["new"], demo["name"]
 
 
 def make_mistake(solved: Path, out: Path) -> Path:
-    """The solved notebook with the last layer of ``model`` wrongly given a ReLU."""
+    """The solved notebook with the assignment's typical mistake made in one cell."""
     notebook = read_notebook(solved)
-    target, old, new = TYPICAL_MISTAKE
+    target, old, new, _ = typical_mistake()
     for cell in notebook.cells:
         if grade_id(cell) == target:
             if old not in cell.source:
@@ -50,16 +50,17 @@ def run_demo(out: Path, limits) -> int:
     subs = out / "submissions"
     subs.mkdir(exist_ok=True)
     solved = subs / "solved.ipynb"
-    solved.write_bytes((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
+    solved.write_bytes(course.current().solved.read_bytes())
     untouched = subs / "untouched_release.ipynb"
     untouched.write_bytes(released.read_bytes())
-    mistake = make_mistake(solved, subs / "relu_on_output.ipynb")
+    name = typical_mistake()[3]
+    mistake = make_mistake(solved, subs / f"{name}.ipynb")
     print("2. grading the solved notebook, the untouched release and a typical mistake ...")
     reports = grade_paths([solved, untouched, mistake], out / "graded", limits, jobs=2)
     print()
     print(summary_table(reports))
-    results = json.loads((out / "graded" / "relu_on_output" / "results.json").read_text())
-    print("\nFeedback for relu_on_output.ipynb (failed checks):")
+    results = json.loads((out / "graded" / name / "results.json").read_text())
+    print(f"\nFeedback for {name}.ipynb (failed checks):")
     for test in results["tests"]:
         if test["status"] == "failed":
             print(f"- {test['name']}\n    " + test["output"].replace("\n", "\n    "))

@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import ASSIGNMENT
-from .checks import GRADE_IDS
+from .checks import registry
+from .i18n import SOURCE_LANG, Language, language, speaking
 from .judge import Report, named_mistake
-from .results import points_sentence, write_atomic
+from .results import write_atomic
 
 _ENV = Environment(
     loader=PackageLoader("autograder", "templates"),
@@ -58,39 +58,49 @@ NBGRADER_COLUMNS = [
 def _sections(report: Report) -> list[tuple[str, list]]:
     return [
         (g, [r for r in report.results if r.grade_id == g])
-        for g in GRADE_IDS
+        for g in registry().grade_ids
         if any(r.grade_id == g for r in report.results)
     ]
 
 
-def feedback_markdown(report: Report) -> str:
-    lines = [f"# Feedback for {report.submission}", ""]
-    lines.append(f"**Score: {report.score:g} of {report.max_score:g}**")
+def feedback_markdown(report: Report, lang: str | None = None) -> str:
+    """The student's feedback as markdown, in ``lang`` (default: the edition's, ``report.lang``)."""
+    say = speaking(lang or report.lang)
+    lines = [f"# {say.t('feedback_title', submission=report.submission)}", ""]
+    lines.append(f"**{say.t('score', score=report.score, max_score=report.max_score)}**")
     lines.append("")
-    if points_sentence(report.max_score):
-        lines += [points_sentence(report.max_score), ""]
+    if say.points(report.max_score):
+        lines += [say.points(report.max_score), ""]
     if report.error:
-        lines += [f"This submission could not be graded: {report.error}", ""]
-    lines += [f"> Note: {note}" for note in report.notes]
+        lines += [say.t("not_graded", error=say.text(report.error)), ""]
+    lines += [f"> {say.t('note', note=note)}" for note in report.notes]
     for function, results in _sections(report):
         got = sum(r.score for r in results)
         out_of = sum(r.max_score for r in results)
         lines += ["", f"## {function} ({got:g} / {out_of:g})", ""]
         for r in results:
-            mark = "passed" if r.passed else "FAILED"
-            hidden = " (hidden check)" if not r.public else ""
-            lines.append(
-                f"- **{mark}** {r.name.split(': ', 1)[1]}{hidden}: {r.score:g}/{r.max_score:g}"
-            )
+            mark = say.t("passed") if r.passed else say.t("failed")
+            hidden = f" {say.t('hidden_check')}" if not r.public else ""
+            title = say.check_name(r.name).split(": ", 1)[1]
+            lines.append(f"- **{mark}** {title}{hidden}: {r.score:g}/{r.max_score:g}")
             if not r.passed:
-                lines += ["", "  ```", *("  " + x for x in r.output.splitlines()), "  ```"]
+                output = say.text(r.output).splitlines()
+                lines += ["", "  ```", *("  " + x for x in output), "  ```"]
     return "\n".join(lines) + "\n"
 
 
-#: The decision-boundary picture: colours, and the plot's span (the probe's grid).
-CLASS_COLOURS = ((0xC9, 0xD7, 0xF0), (0xF4, 0xCC, 0xCC))  # class 0 blue, class 1 red
-CENTRE_COLOURS = {(0.0, 3.0): (0x2B, 0x59, 0xC3), (3.0, 0.0): (0xC0, 0x39, 0x2B)}
+#: The decision-boundary picture: colours (class 0 blue, class 1 red), the plot's span and
+#: the classes' centres, as the assignment's module says (its BOUNDARY_SPAN and
+#: BOUNDARY_CENTRES: the probe's grid and the data's means), and its caption.
+CLASS_COLOURS = ((0xC9, 0xD7, 0xF0), (0xF4, 0xCC, 0xCC))
+CENTRE_COLOURS = ((0x2B, 0x59, 0xC3), (0xC0, 0x39, 0x2B))
 SPAN = (-4.0, 7.0)
+
+
+def _picture(name: str, default):
+    return getattr(registry().module, name, default)
+
+
 PANEL = 240  # pixels a side
 _MARGIN = (44, 30, 34)  # left, top, bottom
 
@@ -108,12 +118,12 @@ def _upsample(scores: np.ndarray, size: int) -> np.ndarray:
 def boundary_panel(outputs) -> np.ndarray:
     """RGB pixels of one panel: predicted class by colour, the 0.5 contour in black.
 
-    ``outputs`` are the model's outputs on the probe's grid, row i at
+    ``outputs`` are the trained network's outputs on the probe's grid, row i at
     y = SPAN[0] + i * step (so the image is flipped: its top row is the largest y).
     """
-    from .checks import BOUNDARY_STEPS
-
-    scores = np.asarray(outputs, dtype=np.float64).reshape(BOUNDARY_STEPS, BOUNDARY_STEPS)
+    scores = np.asarray(outputs, dtype=np.float64)
+    steps = int(round(np.sqrt(scores.size)))  # the grid is square
+    scores = scores.reshape(steps, steps)
     scores = np.nan_to_num(scores, nan=0.0, posinf=1e6, neginf=-1e6)
     fine = _upsample(scores, PANEL)[::-1] > 0.5
     rgb = np.where(fine[..., None], CLASS_COLOURS[1], CLASS_COLOURS[0]).astype(np.uint8)
@@ -124,8 +134,8 @@ def boundary_panel(outputs) -> np.ndarray:
     return rgb
 
 
-def _pixel(value: float) -> float:
-    return (value - SPAN[0]) / (SPAN[1] - SPAN[0]) * PANEL
+def _pixel(value: float, span=SPAN) -> float:
+    return (value - span[0]) / (span[1] - span[0]) * PANEL
 
 
 def boundary_png(report: Report) -> bytes | None:
@@ -145,17 +155,19 @@ def boundary_png(report: Report) -> bytes | None:
     image = Image.new("RGB", (width, top + PANEL + bottom), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=12)
-    ticks = [t for t in range(-4, 8, 2) if SPAN[0] <= t <= SPAN[1]]
+    span = _picture("BOUNDARY_SPAN", SPAN)
+    ticks = [t for t in range(int(span[0]), int(span[1]) + 1) if t % 2 == 0]
+    centres = _picture("BOUNDARY_CENTRES", ())
     for k, (outputs, title) in enumerate(zip(pair, ("your training step", "the reference"))):
         x0 = k * (left + PANEL + gap) + left
         image.paste(Image.fromarray(boundary_panel(outputs)), (x0, top))
-        for (cx, cy), colour in CENTRE_COLOURS.items():
-            px, py = x0 + _pixel(cx), top + PANEL - _pixel(cy)
+        for (cx, cy), colour in zip(centres, CENTRE_COLOURS):
+            px, py = x0 + _pixel(cx, span), top + PANEL - _pixel(cy, span)
             draw.ellipse((px - 5, py - 5, px + 5, py + 5), fill=colour, outline="black")
         draw.rectangle((x0 - 1, top - 1, x0 + PANEL, top + PANEL), outline="black")
         draw.text((x0 + PANEL / 2, top / 2), f"trained with {title}", "black", font, "mm")
         for t in ticks:
-            px, py = x0 + _pixel(t), top + PANEL - _pixel(t)
+            px, py = x0 + _pixel(t, span), top + PANEL - _pixel(t, span)
             draw.line((px, top + PANEL, px, top + PANEL + 4), "black")
             draw.text((px, top + PANEL + 6), str(t), "black", font, "mt")
             draw.line((x0 - 5, py, x0 - 1, py), "black")
@@ -169,13 +181,18 @@ def boundary_png(report: Report) -> bytes | None:
     return buffer.getvalue()
 
 
-def write_feedback(folder: Path, report: Report, boundary: bytes | None = None) -> Path:
-    """Write feedback.md and feedback.html into ``folder``; return the HTML path."""
+def write_feedback(
+    folder: Path, report: Report, boundary: bytes | None = None, lang: str | None = None
+) -> Path:
+    """Write feedback.md and feedback.html into ``folder``, in ``lang`` (default: the
+    language of the edition handed in); return the HTML path."""
     boundary = boundary if boundary is not None else boundary_png(report)
-    write_atomic(folder / "feedback.md", feedback_markdown(report))
+    say = speaking(lang or report.lang)
+    write_atomic(folder / "feedback.md", feedback_markdown(report, say.lang))
     html = _ENV.get_template("feedback.html.j2").render(
         report=report,
-        points=points_sentence(report.max_score),
+        say=say,
+        points=say.points(report.max_score),
         sections=_sections(report),
         boundary=base64.b64encode(boundary).decode() if boundary else None,
     )
@@ -360,8 +377,10 @@ def _write_export(export: Path, results: dict, assignment: str, max_score: float
     write_atomic(export, buffer.getvalue())
 
 
-def _summary(results: dict) -> dict:
-    """The numbers and groupings both the HTML and the markdown report show."""
+def _summary(results: dict, say: Language | None = None) -> dict:
+    """The numbers and groupings both the HTML and the markdown report show, the check
+    names and causes in ``say``'s language (results on disk are English)."""
+    say = say or language(SOURCE_LANG)
     scores = [float(r["score"]) for r in results.values()]
     max_score = max(float(r.get("max_score", 0)) for r in results.values())
     names, passed = _tally(results)
@@ -373,13 +392,33 @@ def _summary(results: dict) -> dict:
         "mean": sum(scores) / n,
         "median": ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2,
         "max_score": max_score,
-        "points": points_sentence(max_score),
+        "points": say.points(max_score),
         "full": sum(s == max_score for s in scores),
         "zero": sum(s == 0 for s in scores),
-        "checks": [(name, passed[name] / n, passed[name]) for name in names],
-        "causes": causes(results),
-        "students": students(results),
+        "checks": [(say.check_name(name), passed[name] / n, passed[name]) for name in names],
+        "causes": [_said(c, say) for c in causes(results)],
+        "students": [
+            Student(r.who, r.score, r.max_score, [say.check_name(f) for f in r.failed])
+            for r in students(results)
+        ],
+        "say": say,
     }
+
+
+def _said(cause: Cause, say: Language) -> Cause:
+    """A cause with its title and checks in ``say``'s language."""
+    title = say.text(cause.title) if cause.named else say.check_name(cause.title)
+    checks = [say.check_name(c) for c in cause.checks]
+    return Cause(title, cause.named, checks, cause.students)
+
+
+def class_lang(results: dict) -> str:
+    """The language most of a class's submissions were written in (English on a tie)."""
+    langs = Counter(
+        (data.get("report") or {}).get("lang") or SOURCE_LANG for data in results.values()
+    )
+    top = max(langs.values(), default=0)
+    return SOURCE_LANG if langs[SOURCE_LANG] == top else langs.most_common(1)[0][0]
 
 
 def _cell(text: str) -> str:
@@ -390,46 +429,75 @@ def _cell(text: str) -> str:
 def report_markdown(summary: dict) -> str:
     """The class report as markdown: who hit which cause, and each student's row."""
     n, top = summary["n"], summary["max_score"]
-    lines = [f"# Grading report: {n} submission{'s' if n != 1 else ''}", ""]
+    say = summary.get("say") or language(SOURCE_LANG)
+    lines = [f"# {_report_title(say, n)}", ""]
     lines.append(
-        f"Mean score {summary['mean']:.2f} of {top:g}; median {summary['median']:g}; "
-        f"{summary['full']} with full marks, {summary['zero']} with 0."
+        say.t(
+            "report_summary",
+            mean=f"{summary['mean']:.2f}",
+            max_score=top,
+            median=summary["median"],
+            full=summary["full"],
+            zero=summary["zero"],
+        )
     )
     if summary["points"]:
         lines += ["", summary["points"]]
-    lines += ["", "## Failures by cause", ""]
+    lines += ["", f"## {say.t('by_cause')}", ""]
     if not summary["causes"]:
-        lines.append("No check failed.")
+        lines.append(say.t("no_failure"))
     else:
-        lines += ["| students | cause | checks | who |", "|---:|---|---|---|"]
+        head = [say.t(k) for k in ("students_column", "cause", "checks_column", "who")]
+        lines += ["| " + " | ".join(head) + " |", "|---:|---|---|---|"]
     for c in summary["causes"]:
-        where = "; ".join(c.checks) if c.named else "(this check; no named mistake)"
+        where = "; ".join(c.checks) if c.named else say.t("this_check")
         lines.append(
             f"| {len(c.students)} | {_cell(c.title)} | {_cell(where)} "
             f"| {_cell(', '.join(c.students))} |"
         )
-    lines += ["", "## Students", "", "| student | score | failed checks |", "|---|---:|---|"]
+    head = [say.t(k) for k in ("student", "score_column", "failed_checks")]
+    lines += ["", f"## {say.t('students')}", "", "| " + " | ".join(head) + " |", "|---|---:|---|"]
     for row in summary["students"]:
         every = len(row.failed) == len(summary["checks"])
-        failed = "every check" if every else ", ".join(row.failed) if row.failed else "none"
+        failed = (
+            say.t("every_check")
+            if every
+            else ", ".join(row.failed)
+            if row.failed
+            else say.t("none")
+        )
         lines.append(f"| {_cell(row.who)} | {row.score:g} / {row.max_score:g} | {_cell(failed)} |")
-    lines += ["", "## Pass rate of each check", "", "| check | passed |", "|---|---:|"]
-    lines += [f"| {_cell(name)} | {got} / {n} |" for name, _, got in summary["checks"]]
+    lines += ["", f"## {say.t('pass_rate')}", "", f"| {say.t('check')} | {say.t('passed')} |"]
+    lines += [
+        "|---|---:|",
+        *(f"| {_cell(name)} | {got} / {n} |" for name, _, got in summary["checks"]),
+    ]
     return "\n".join(lines) + "\n"
 
 
-def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
+def _report_title(say: Language, n: int) -> str:
+    """ "Grading report: 1 submission" / "... 2 submissions" (English keeps its plural)."""
+    title = say.t("report_title", n=n)
+    if say.lang == SOURCE_LANG:
+        title = title.replace("submission(s)", "submission" if n == 1 else "submissions")
+    return title
+
+
+def write_report(folder: Path, assignment: str | None = None, lang: str | None = None) -> Path:
     """Write report.html, report.md and nbgrader_export.csv for the graded submissions in
-    ``folder``; return the HTML's path."""
+    ``folder``, in ``lang`` (default: the language most submissions were written in);
+    return the HTML's path."""
+    assignment = assignment or registry().assignment.name
     results = load_results(folder)
     if not results:
         raise FileNotFoundError(f"no */results.json under {folder}: grade some notebooks first")
-    summary = _summary(results)
+    summary = _summary(results, speaking(lang or class_lang(results)))
     export = folder / "nbgrader_export.csv"
     _write_export(export, results, assignment, summary["max_score"])
     write_atomic(folder / "report.md", report_markdown(summary))
     html = _ENV.get_template("report.html.j2").render(
         **summary,
+        title=_report_title(summary["say"], summary["n"]),
         histogram=histogram_svg(summary["scores"], summary["max_score"]),
         export_name=export.name,
     )
@@ -438,13 +506,13 @@ def write_report(folder: Path, assignment: str = ASSIGNMENT) -> Path:
     return path
 
 
-def report_after_batch(folder: Path) -> Path | None:
+def report_after_batch(folder: Path, lang: str | None = None) -> Path | None:
     """:func:`write_report` at the end of ``grade``: a report that cannot be written is
     said in one line, and costs nothing else (results and grades.csv are written)."""
     import sys
 
     try:
-        return write_report(folder)
+        return write_report(folder, lang=lang)
     except (OSError, ValueError) as exc:
         print(f"note: the class report was not written: {exc}", file=sys.stderr)
         return None

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from . import wire
 from .answers import decode_answer
-from .checks import Check, draws_fresh, fresh_probes, fresh_turn, turning
+from .checks import Check, draws_fresh, fresh_probes, registry
 from .key import AnswerKey
 from .notebook import reference_cells
 from .pool import Limits, Session, WorkerLost
@@ -89,13 +87,8 @@ def _reference_reply(session: Session, check: Check, probe: wire.Probe) -> dict:
 
 
 def turned_training(key: AnswerKey, check: Check, draw: int) -> dict:
-    """The reference's answer to the draw's training probe: the key's answer to the
-    unturned one, with W1 turned like the initial W1 (gradient descent commutes with
-    that turn; tests/test_fresh_draws.py compares it with a real run)."""
+    """The reference's answer to the draw's probe of a check that trains (``slow``): the
+    assignment's ``fresh_expected`` derives it from the key's answer to the undrawn one,
+    so that no reference training runs per grading."""
     answer = dict(key.expected(check.probes[0]))
-    after = dict(answer.get("after") or {})
-    if isinstance(after.get("W1"), np.ndarray):
-        turned = turning(fresh_turn(draw)).T @ after["W1"].astype(np.float64)
-        after["W1"] = turned.astype(np.float32)
-    answer["after"] = after
-    return answer
+    return registry().module.fresh_expected(answer, draw)

@@ -27,8 +27,12 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from . import ASSIGNMENT, ROOT, files
+from . import course, files
 from .submissions import choose_notebook
+
+#: The engine's package, and the checkout it came from (pyproject.toml's folder).
+PACKAGE = Path(__file__).resolve().parent
+ENGINE_ROOT = PACKAGE.parent
 
 #: The unprivileged user student code runs as on Gradescope.
 STUDENT_USER = "autograder-student"
@@ -65,7 +69,7 @@ exec "$PY" -m autograder gradescope-run --root "$ROOT" --hidden-visibility {visi
 """
 
 
-def core_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
+def core_requirements(pyproject: Path = ENGINE_ROOT / "pyproject.toml") -> list[str]:
     """The kit's core dependencies as ``pyproject.toml`` states them (markers included).
 
     One list of what grading needs: the container installs the core, not the course
@@ -136,16 +140,10 @@ def build_zip(out: Path, hidden_visibility: str = "after_published") -> Path:
         "run_autograder": RUN_AUTOGRADER.format(visibility=hidden_visibility).encode(),
         "requirements.txt": pinned_requirements().encode(),
     }
-    package = ROOT / "autograder"
-    for path in sorted(package.rglob("*")):
+    for path in sorted(PACKAGE.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            files[str(path.relative_to(ROOT))] = path.read_bytes()
-    for rel in (
-        "solutions/__init__.py",
-        "solutions/reference.py",
-        f"source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
-    ):
-        files[rel] = (ROOT / rel).read_bytes()
+            files[f"autograder/{path.relative_to(PACKAGE).as_posix()}"] = path.read_bytes()
+    files.update(course_files(course.current()))
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
@@ -155,6 +153,20 @@ def build_zip(out: Path, hidden_visibility: str = "after_published") -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
     return out
+
+
+def course_files(assignment: course.Assignment) -> dict[str, bytes]:
+    """The course as the zip carries it: its nbgrader_config.py (what marks a course), the
+    assignment's folder under source/ (master notebook, settings, checks, its module, the
+    answer key; not the public checks, a build product) and its reference solution."""
+    top = assignment.course
+    chosen = [top / course.MARKER, assignment.reference]
+    chosen += [
+        p
+        for p in sorted(assignment.folder.rglob("*"))
+        if p.is_file() and not {"__pycache__", "public_checks", ".ipynb_checkpoints"} & set(p.parts)
+    ]
+    return {p.relative_to(top).as_posix(): p.read_bytes() for p in chosen}
 
 
 def _failure(message: str) -> dict:
@@ -192,7 +204,7 @@ def run(root: Path, hidden_visibility: str = "after_published") -> int:
         traceback.print_exc()
         print(text)  # the log, at least, has the results
         return 1
-    print(f"score {data.get('score')} written to {results_path} (kit: {ROOT})")
+    print(f"score {data.get('score')} written to {results_path} (kit: {root / 'source'})")
     return status
 
 
@@ -217,6 +229,9 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
     from .processes import usable_cores
     from .results import gradescope_json
 
+    # The zip's course (its only assignment) where it was unzipped; else the current one.
+    kit = root / "source"
+    course.select(None, kit if (kit / course.MARKER).is_file() else None)
     warm_up()  # TensorFlow loads in the fork server while the notebook is read
     source = read_notebook(source_path())
     try:  # before any student code runs

@@ -18,16 +18,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-import numpy as np
-
-from . import compare, wire
-from .checks import FUNCTIONS, REGISTRY, Check, forward64, new_draw
-from .checks import JUDGE_ONLY as JUDGE_ONLY_PART
+from . import compare
+from .checks import Check, new_draw, registry
 from .fresh import Fresh, draw_probes, reference_answers
 from .key import AnswerKey
 from .notebook import NotANotebook, cells_to_run, not_this_assignment, read_notebook
 from .pool import Limits, Session, WorkerLost
-from .worker import VARIABLES
+from .translate import notebook_lang
 
 
 @dataclass
@@ -45,7 +42,7 @@ class CheckResult:
     #: :func:`named_mistake` finds it), "" where it names none: what the class report
     #: groups failures by.  Optional, so results written before it existed still load.
     mistake: str = ""
-    #: For the feedback only (never in results.json): the trained model's outputs on
+    #: For the feedback only (never in results.json): the trained network's outputs on
     #: the decision-boundary grid, the student's and the reference's.
     boundary: tuple | None = field(default=None, repr=False, compare=False)
 
@@ -74,6 +71,9 @@ class Report:
     #: Who handed it in, as the class folder names them (nbgrader's
     #: ``submitted/<student>/``, an LMS file name); empty where nothing names one.
     student: str = ""
+    #: The language of the edition handed in (its ``metadata.autograder.lang``): what
+    #: the feedback speaks.  Results themselves stay English.
+    lang: str = "en"
     #: The fresh draw the checks were asked on (autograder.fresh); None without one.
     #: ``grade_notebook(..., draw=...)`` asks the same inputs again.
     draw: int | None = None
@@ -114,108 +114,14 @@ class Report:
             seconds=data.get("seconds", 0.0),
             student=data.get("student", ""),
             draw=data.get("draw"),
+            lang=data.get("lang") or "en",
         )
 
 
-# --------------------------------------------------------------------------- numeric gradient
-
-
-def _loss64(v: dict, x: np.ndarray, y: np.ndarray) -> float:
-    return float(np.mean((y - forward64(v, x)) ** 2))
-
-
-def numeric_gradient(v: dict, x: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> dict:
-    """Central differences of the mean squared error, in float64 (independent of TensorFlow)."""
-    grads = {}
-    for name, value in v.items():
-        g = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            saved = value[index]
-            value[index] = saved + eps
-            up = _loss64(v, x, y)
-            value[index] = saved - eps
-            down = _loss64(v, x, y)
-            value[index] = saved
-            g[index] = (up - down) / (2 * eps)
-        grads[name] = g
-    return grads
-
-
-def assert_gradient(ctx: compare.Context, a: dict, reveal: bool, what: str) -> None:
-    i = a.get("probe", 0)
-    lr = float(ctx.probes[i]["learning_rate"])
-    start = {name: ctx.variable(i, name) for name in VARIABLES}
-    x, y = ctx.arg(i, 0), ctx.arg(i, 1)
-    grads = numeric_gradient({k: v.copy() for k, v in start.items()}, x, y)
-    after = ctx.answers[i].get("after") or {}
-    wrong = []
-    for name in VARIABLES:
-        got = after.get(name)
-        want = start[name] - lr * grads[name]
-        if got is None or isinstance(got, list) or np.shape(got) != want.shape:
-            wrong.append(name)
-        elif not np.allclose(np.asarray(got, dtype=np.float64), want, rtol=1e-3, atol=2e-5):
-            wrong.append(name)
-    if wrong:
-        raise compare.Failure(
-            f"{what}: the change of {', '.join(wrong)} is not -learning_rate times the "
-            "gradient of the loss (checked with finite differences)"
-        )
-
-
-def forward_trained(answer: dict, x: np.ndarray) -> np.ndarray | None:
-    """The model's outputs on ``x`` with the variables an answer read back after
-    training, computed here (float64, no TensorFlow); None when they are unusable."""
-    after = answer.get("after") or {}
-    values = {}
-    for name in VARIABLES:
-        value = after.get(name)
-        if not isinstance(value, np.ndarray):
-            return None
-        values[name] = value.astype(np.float64)
-    try:
-        with np.errstate(all="ignore"):
-            out = forward64(values, np.asarray(x, dtype=np.float64))
-    except ValueError:  # shapes that do not chain
-        return None
-    return out if out.shape == (len(x), 1) else None
-
-
-def assert_accuracy(ctx: compare.Context, a: dict, reveal: bool, what: str) -> None:
-    """Accuracy of the trained variables on held-out data that only the judge holds."""
-    i = a.get("probe", 0)
-    held_out = ctx.probes[i][JUDGE_ONLY_PART]
-    targets = wire.from_plain(held_out["y_test"])
-    got = forward_trained(ctx.answers[i], wire.from_plain(held_out["x_test"]))
-    if got is None:
-        raise compare.Failure(
-            "after training, W1, b1, W2, b2, W3 and b3 are not arrays of the shapes the model "
-            "needs (did training_step replace them with something else?)"
-        )
-    if not np.all(np.isfinite(got)):
-        raise compare.Failure(
-            "after training, the model outputs NaN or infinity: the updates diverged "
-            "(check the gradient sign and the learning rate)"
-        )
-    accuracy = float(np.mean((got > 0.5) == (targets > 0.5)))
-    if accuracy >= a["min"]:
-        return
-    text = (
-        f"trained with your functions from the grader's initial weights, the model reaches "
-        f"{accuracy:.3f} accuracy on held-out data; at least {a['min']} is needed"
-    )
-    losses = ctx.answers[i].get("losses") or []
-    if np.ptp(got) < 1e-6:
-        text += (
-            f". It outputs the same value ({float(got.reshape(-1)[0]):.4g}) for every sample: "
-            "the weights did not learn (are gradients reaching all six variables?)"
-        )
-    elif len(losses) > 1 and not losses[-1] < losses[0]:
-        text += ". The loss did not go down during training"
-    raise compare.Failure(text)
-
-
-JUDGE_ONLY = {"gradient": assert_gradient, "accuracy": assert_accuracy}
+def judge_only() -> dict:
+    """The assertions the judge evaluates itself (the assignment's ``JUDGE_ASSERTIONS``),
+    such as a trained network's accuracy on held-out data that only the judge holds."""
+    return registry().judge_assertions
 
 
 # --------------------------------------------------------------------------- judging
@@ -302,7 +208,7 @@ def _explain_errors(
             return f"{probe.get('call') or 'training'} {phrase}{_where(error)}"
         if error.get("type") == "NameError":
             match = _UNDEFINED.search(error.get("message", ""))
-            if match and match.group(1) in FUNCTIONS:
+            if match and match.group(1) in registry().functions:
                 return explain_missing(match.group(1), reports, limits)
             if match:
                 return (
@@ -382,13 +288,10 @@ def _decode(replies: list) -> list[dict]:
 
 
 def _boundary(probes: list[dict], answers: list[dict], expected: list[dict]) -> tuple | None:
-    """(student's, reference's) outputs on the feedback grid, from the trained variables."""
-    grid = (probes[0].get(JUDGE_ONLY_PART) or {}).get("grid")
-    if grid is None or not expected:
-        return None
-    grid = wire.from_plain(grid)
-    got, want = forward_trained(answers[0], grid), forward_trained(expected[0], grid)
-    return None if got is None or want is None else (got, want)
+    """(student's, reference's) outputs on the feedback's grid, where the assignment
+    draws a decision boundary (its ``boundary``), else None."""
+    draw = getattr(registry().module, "boundary", None)
+    return None if draw is None or not expected else draw(probes, answers, expected)
 
 
 def _verdict(check, probes, answers, expected, reports, limits) -> str | None:
@@ -396,7 +299,7 @@ def _verdict(check, probes, answers, expected, reports, limits) -> str | None:
     if message is None:
         ctx = compare.Context(probes, answers, expected)
         message = compare.evaluate(
-            check.assertions, ctx, reveal=check.public, what=check.subject, extra=JUDGE_ONLY
+            check.assertions, ctx, reveal=check.public, what=check.subject, extra=judge_only()
         )
     if message is not None:
         printed = "".join(a.get("output") or "" for a in answers).strip()
@@ -453,7 +356,7 @@ def judge_checks(
 
 def failed_everything(submission: str, why: str, checks: list[Check] | None = None) -> Report:
     """A report for a submission that could not be graded at all (every check 0)."""
-    checks = REGISTRY if checks is None else checks
+    checks = registry().checks if checks is None else checks
     report = Report(submission=submission, error=why)
     report.results = [
         CheckResult(c.name, c.grade_id, 0.0, c.points, False, why, c.public, c.hint) for c in checks
@@ -488,7 +391,7 @@ def grade_notebook(
     worker computes meanwhile; ``python -m autograder check`` asks the published
     probes only, as the student's notebook does.
     """
-    checks = REGISTRY if checks is None else checks
+    checks = registry().checks if checks is None else checks
     limits = limits or Limits()
     path = Path(path)
     started = time.monotonic()
@@ -498,7 +401,7 @@ def grade_notebook(
     cells, notes = cells_to_run(source, submission)
     # Every wait on a worker (loading cells, restarts, probes) stops at this deadline.
     deadline = started + limits.submission_seconds
-    report = Report(submission=path.name, notes=notes)
+    report = Report(submission=path.name, notes=notes, lang=notebook_lang(submission))
     pool = ThreadPoolExecutor(max_workers=2)
     drawn = None
     try:

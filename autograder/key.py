@@ -23,19 +23,24 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import ASSIGNMENT, ROOT
-from .checks import DEFINITIONS, REGISTRY, Check, probe_digest
+from . import course
+from .checks import Check, probe_digest, registry
 from .compare import decode_answer
 from .notebook import (
     read_notebook,
     reference_cells,
     reference_sources,
     setup_cells,
-    source_path,
 )
 from .pool import Limits, Session
 
-KEY_PATH = Path(__file__).resolve().parent / "answer_key.json"
+#: The engine's own files the worker runs: what the key's answers also depend on.
+PACKAGE = Path(__file__).resolve().parent
+
+
+def key_path() -> Path:
+    """The current assignment's answer key: beside its checks, never released."""
+    return course.current().key_path
 
 
 #: The command that rebuilds the key, as every refusal names it.
@@ -84,17 +89,19 @@ def built_from(source=None, checks: list[Check] | None = None) -> dict[str, str]
     Not recorded: the versions of TensorFlow and NumPy (2.15 to 2.21 give the same
     answers; ``tests/test_reference.py`` recomputes the key and compares).
     """
-    source = read_notebook(source_path()) if source is None else source
-    checks = REGISTRY if checks is None else checks
-    notebook = source_path().relative_to(ROOT).as_posix()
+    here = course.current()
+    source = read_notebook(here.master) if source is None else source
+    checks = registry().checks if checks is None else checks
     probes = [probe_digest(p) for c in checks for p in c.probes]
     return {
-        "autograder/checks.toml": _sha256(_file_text(DEFINITIONS)),
-        "the probes autograder/checks.py makes": _sha256(_canonical(probes)),
-        "solutions/reference.py": _sha256(_canonical(reference_sources())),
-        f"the setup cells of {notebook}": _sha256(_canonical(setup_cells(source))),
-        "autograder/worker.py": _sha256(_file_text(ROOT / "autograder" / "worker.py")),
-        "autograder/wire.py": _sha256(_file_text(ROOT / "autograder" / "wire.py")),
+        here.relative(here.checks_path): _sha256(_file_text(here.checks_path)),
+        f"the probes {here.relative(here.module_path)} makes": _sha256(_canonical(probes)),
+        here.relative(here.reference): _sha256(_canonical(reference_sources())),
+        f"the setup cells of {here.relative(here.master)}": _sha256(
+            _canonical(setup_cells(source))
+        ),
+        "autograder/worker.py": _sha256(_file_text(PACKAGE / "worker.py")),
+        "autograder/wire.py": _sha256(_file_text(PACKAGE / "wire.py")),
     }
 
 
@@ -104,7 +111,7 @@ def stale_message(changed: list[str]) -> str:
     return f"the answer key is stale ({what} changed since it was built): run `{REBUILD}`"
 
 
-def ensure_current(path: Path = KEY_PATH, source=None) -> None:
+def ensure_current(path: Path | None = None, source=None) -> None:
     """Raise :class:`StaleKey` (one line, naming what changed and ``release``) unless the
     key at ``path`` was computed from the kit as it is now.
 
@@ -112,6 +119,7 @@ def ensure_current(path: Path = KEY_PATH, source=None) -> None:
     that only ship the key (the Gradescope zip).  ``source`` is the master notebook,
     when the caller has read it already.
     """
+    path = path or key_path()
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError) as exc:
@@ -132,8 +140,8 @@ def _check_current(recorded, source=None) -> None:
 
 def compute_answers(checks: list[Check] | None = None) -> dict[str, dict]:
     """Run every probe against the reference solution, in a worker process."""
-    checks = REGISTRY if checks is None else checks
-    source = read_notebook(source_path())
+    checks = registry().checks if checks is None else checks
+    source = read_notebook(course.current().master)
     session = Session(reference_cells(source), reference_sources(), Limits(memory_mb=0))
     answers: dict[str, dict] = {}
     try:
@@ -166,11 +174,16 @@ def digest_path(path: Path) -> Path:
     return path.with_suffix(".sha256")
 
 
-def build(path: Path = KEY_PATH) -> Path:
+def build(path: Path | None = None) -> Path:
     """Write the key, with what it was computed from, and beside it its SHA-256, which
     every grading checks first."""
     sources = built_from()  # before the answers: a file edited meanwhile makes the key stale
-    data = {"assignment": ASSIGNMENT, "answers": compute_answers(), "built_from": sources}
+    path = path or key_path()
+    data = {
+        "assignment": course.current().name,
+        "answers": compute_answers(),
+        "built_from": sources,
+    }
     raw = (json.dumps(data, sort_keys=True, indent=0) + "\n").encode()
     path.write_bytes(raw)
     digest_path(path).write_text(hashlib.sha256(raw).hexdigest() + "\n")
@@ -190,7 +203,7 @@ class AnswerKey:
         return decode_answer(self.answers[digest])
 
 
-def load(path: Path = KEY_PATH, source=None) -> AnswerKey:
+def load(path: Path | None = None, source=None) -> AnswerKey:
     """The key, read once and checked against its digest, and against what it was built
     from (:func:`ensure_current`), before any student code runs.
 
@@ -199,6 +212,7 @@ def load(path: Path = KEY_PATH, source=None) -> AnswerKey:
     that run, and the next run refuses the file instead of grading against it.
     ``source`` is the master notebook, when the caller has read it already.
     """
+    path = path or key_path()
     if not path.exists():
         raise StaleKey(f"no answer key at {path}: run `{REBUILD}`")
     raw = path.read_bytes()

@@ -1,6 +1,6 @@
 """nbgrader's hidden test cells: grade one function from inside the student's kernel.
 
-A hidden test cell ends with ``grade("layer")``.  Under ``nbgrader autograde``
+A hidden test cell ends with ``grade("<function>")``.  Under ``nbgrader autograde``
 the student's functions live in the kernel, so the kernel plays the worker:
 it starts the judge in a separate process (``python -m autograder
 judge-kernel``), answers its probes with plain numbers, and receives the

@@ -28,7 +28,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode, v4
 from traitlets import Bool
 
-from . import ASSIGNMENT
+from . import course
 from .verdicts import format_verdict
 
 
@@ -43,7 +43,7 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
     from .processes import usable_cores
 
     with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as tmp:
-        path = Path(tmp) / f"{ASSIGNMENT}.ipynb"
+        path = Path(tmp) / f"{course.current().name}.ipynb"
         nbformat.write(notebook, str(path))
         limits = Limits()
         if os.geteuid() == 0:
@@ -72,6 +72,13 @@ def verdict_lines(results: list) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _select(resources: dict) -> None:
+    """The assignment nbgrader is autograding (its name in ``resources``), in the course
+    nbgrader runs from."""
+    name = (resources.get("nbgrader") or {}).get("assignment")
+    course.select(str(name) if name else None)
+
+
 class KeyIsCurrent(Preprocessor):
     """Refuse to autograde with a stale or altered answer key, before ``Execute``.
 
@@ -86,6 +93,7 @@ class KeyIsCurrent(Preprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict):
         from . import key as answer_key
 
+        _select(resources)
         answer_key.load()
         return nb, resources
 
@@ -97,6 +105,7 @@ class JudgeOutsideKernel(Preprocessor):
     enabled = Bool(True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
+        _select(resources)
         verdicts = _verdicts(nb)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})

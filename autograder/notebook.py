@@ -22,8 +22,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ASSIGNMENT, ROOT
-from .checks import FUNCTIONS
+from . import course
 from .worker import defined_functions
 
 SETUP_TAG = "setup"
@@ -35,8 +34,9 @@ class NotANotebook(ValueError):
     """The submission cannot be read as a Jupyter notebook; ``str`` says why."""
 
 
-def source_path(assignment: str = ASSIGNMENT) -> Path:
-    return ROOT / "source" / assignment / f"{assignment}.ipynb"
+def source_path(assignment: str | None = None) -> Path:
+    """The master notebook of ``assignment`` (the current one: :mod:`autograder.course`)."""
+    return course.find(assignment).master
 
 
 def read_notebook(path: str | Path) -> Node:
@@ -175,7 +175,7 @@ def cells_to_run(source, submission) -> tuple[list[dict], list[str]]:
                 )
             continue
         gid = grade_id(cell)
-        if gid not in FUNCTIONS or not nbgrader_meta(cell).get("solution"):
+        if gid not in course.current().functions or not nbgrader_meta(cell).get("solution"):
             continue
         found = by_id.get(gid, [])
         if len(found) > 1:
@@ -214,13 +214,15 @@ def not_this_assignment(source, submission) -> str | None:
         shown = ", ".join(theirs[:4]) + (", ..." if len(theirs) > 4 else "")
         what = f"its nbgrader cells are another assignment's ({shown})"
     else:
-        what = f"it has none of its cells and defines none of {', '.join(FUNCTIONS)}"
-    return f"this is not {ASSIGNMENT}: {what}; was the right notebook submitted?"
+        what = (
+            f"it has none of its cells and defines none of {', '.join(course.current().functions)}"
+        )
+    return f"this is not {course.current().name}: {what}; was the right notebook submitted?"
 
 
 def _defines_any(source: str) -> bool:
     try:
-        return bool(set(FUNCTIONS).intersection(defined_functions(source)))
+        return bool(set(course.current().functions).intersection(defined_functions(source)))
     except (RecursionError, ValueError, MemoryError):
         return True  # unreadable here: let grading say what is wrong with it
 
@@ -243,14 +245,16 @@ def reference_sources(path: Path | None = None) -> dict[str, str]:
     The judge must not import TensorFlow (memory, start-up time), so the
     reference is read with :mod:`ast`; the worker compiles it.
     """
-    path = path or ROOT / "solutions" / "reference.py"
+    here = course.current()
+    path = path or here.reference
+    functions = here.functions
     text = path.read_text()
     tree = ast.parse(text)
     out = {}
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name in FUNCTIONS:
+        if isinstance(node, ast.FunctionDef) and node.name in functions:
             out[node.name] = ast.get_source_segment(text, node) + "\n"
-    missing = set(FUNCTIONS) - set(out)
+    missing = set(functions) - set(out)
     if missing:
         raise RuntimeError(f"the reference module lacks {sorted(missing)}")
     return out
@@ -306,11 +310,18 @@ def hand_graded(source) -> list[HandGraded]:
     return found
 
 
-@functools.cache
-def master_hand_graded(assignment: str = ASSIGNMENT) -> tuple[HandGraded, ...]:
+def master_hand_graded(assignment: str | None = None) -> tuple[HandGraded, ...]:
     """:func:`hand_graded` of the master notebook, read once; empty where it is missing
     (a kit without ``source/``): then nothing is said about points graded by hand."""
     try:
-        return tuple(hand_graded(read_notebook(source_path(assignment))))
+        return _hand_graded(source_path(assignment))
+    except course.CourseError:
+        return ()
+
+
+@functools.cache
+def _hand_graded(path: Path) -> tuple[HandGraded, ...]:
+    try:
+        return tuple(hand_graded(read_notebook(path)))
     except (OSError, NotANotebook):
         return ()

@@ -1,15 +1,16 @@
 """Public checks for this assignment: run them from the notebook, as often as you like.
 
     from public_checks import check
-    check("layer")          # the public checks of one function
+    check("<function>")     # the public checks of one function
     check_all()             # every function, with a summary
 
 Each check calls your function on small inputs and prints what was expected
 against what you got, with a hint.  Passing them does not guarantee full marks:
-the grader also runs hidden checks on other inputs (and trains your model).
+the grader also runs hidden checks on other inputs (and may train with your
+functions).
 
 Each function is checked on its own: where a function calls one written before it
-(``model`` calls ``layer``), the check answers those calls with the replies the
+(one function calls another), the check answers those calls with the replies the
 correct function gives, recorded in this folder.  Only when your function makes
 other calls than those does the check run your own earlier functions, and then only
 once they pass their own checks ("not checked yet" until they do).
@@ -148,3 +149,40 @@ def check_all(_ns: dict | None = None) -> None:
         print(f"{mark} {name:<20} {ok}/{total}" + (f"  {first}" if first else ""))
     print(f"{sum(r[1] for r in rows)} of {sum(r[2] for r in rows)} public checks passed.")
     return None
+
+
+# --------------------------------------------------------------------------- the edition's words
+# A translated edition's data.json carries ``words`` (autograder/editions.py writes them): its
+# hints and named mistakes with their translations, its labels, its summary lines.  Every
+# line the checks print goes through _say, so the checks speak the notebook's language;
+# the English edition has no words and prints as it always did.
+
+_WORDS = DATA.get("words") or {}
+_LABELS = (
+    ("hint", "hint"),
+    ("likely_cause", "likely cause"),
+    ("your_code_printed", "your code printed"),
+)
+
+
+def _say(text: str) -> str:
+    """``text`` in the edition's language; numbers, shapes and code stay as they are."""
+    import re
+
+    if not _WORDS:
+        return text
+    for english, translated in _WORDS.get("sentences", []):
+        text = text.replace(english, translated)
+    labels = _WORDS.get("labels", {})
+    for key, english in _LABELS:
+        word = labels.get(key, english)
+        text = re.sub(rf"(?m)^(\s*){english}: ", lambda m, w=word: f"{m[1]}{w}: ", text)
+    for pattern, template in _WORDS.get("summaries", []):
+        text = re.sub(pattern, lambda m, t=template: t.format(**m.groupdict()), text)
+    return text
+
+
+def print(*args, **kwargs):  # noqa: A001 - the module's own lines, in the edition's language
+    import builtins
+
+    builtins.print(*(_say(a) if isinstance(a, str) else a for a in args), **kwargs)

@@ -14,7 +14,8 @@
 4. runs ``nbgrader generate_assignment``, which strips solutions and hidden
    tests and copies the folder into ``release/``;
 5. writes the solved notebook ``solutions/<assignment>.ipynb`` (the release
-   with the reference code in its solution cells): what a perfect student submits.
+   with the reference code in its solution cells): what a perfect student submits;
+6. writes the translated editions and their solved twins (:mod:`autograder.editions`).
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from pathlib import Path
 
 import nbformat
 
-from . import ASSIGNMENT, ROOT, key, recorded
-from .checks import FUNCTIONS, REGISTRY, points_by_grade_id, probe_digest
+from . import course, key, recorded
+from .checks import points_by_grade_id, probe_digest, registry
+from .editions import write_editions
 from .notebook import grade_id, nbgrader_meta, read_notebook, source_path
+from .stated import write_stated
 
 PACKAGE = Path(__file__).resolve().parent
 #: Modules copied into the release: they must import nothing from the kit.
@@ -76,13 +79,15 @@ def public_data() -> dict:
     for probes that call earlier functions the replies recorded for those calls."""
     answer_key = key.load()
     entries = []
-    for c in REGISTRY:
+    checks = registry().checks
+    functions = registry().functions
+    for c in checks:
         if not c.public:
             continue
         probes = [{k: v for k, v in p.items() if k not in _REFERENCE_ONLY} for p in c.probes]
         expected = [answer_key.answers[probe_digest(p)] for p in c.probes]
         standins = [recorded.tables(p, e) for p, e in zip(c.probes, expected)]
-        uses = [n for n in FUNCTIONS if any(n in p.get("substitute", []) for p in c.probes)]
+        uses = [n for n in functions if any(n in p.get("substitute", []) for p in c.probes)]
         entries.append(
             {
                 "grade_id": c.grade_id,
@@ -96,10 +101,10 @@ def public_data() -> dict:
             }
         )
     hidden = {}
-    for c in REGISTRY:
+    for c in checks:
         if not c.public:
             hidden[c.grade_id] = hidden.get(c.grade_id, 0) + 1
-    return {"functions": list(FUNCTIONS), "checks": entries, "hidden_counts": hidden}
+    return {"functions": list(functions), "checks": entries, "hidden_counts": hidden}
 
 
 def write_public_package(folder: Path) -> Path:
@@ -182,8 +187,9 @@ def nbgrader_env() -> dict:
     return env
 
 
-def run_nbgrader(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def run_nbgrader(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run an nbgrader command; raise with its output when it fails."""
+    cwd = cwd or course.current().course
     command = [sys.executable, "-m", "nbgrader", *args]
     done = subprocess.run(
         command, cwd=cwd, env=nbgrader_env(), capture_output=True, text=True, check=False
@@ -195,15 +201,17 @@ def run_nbgrader(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return done
 
 
-def generate(release_dir: Path, db_url: str | None = None, assignment: str = ASSIGNMENT) -> Path:
+def generate(release_dir: Path, db_url: str | None = None) -> Path:
     """nbgrader generate_assignment into ``release_dir``, after writing the public checks
     package into the source folder (a build product, ignored by git) for nbgrader to copy."""
-    write_public_package(source_path(assignment).parent)
+    here = course.current()
+    assignment = here.name
+    write_public_package(here.folder)
     args = [
         "generate_assignment",
         assignment,
         "--force",
-        f"--CourseDirectory.root={ROOT}",
+        f"--CourseDirectory.root={here.course}",
         f"--CourseDirectory.release_directory={release_dir}",
     ]
     if db_url:
@@ -211,6 +219,12 @@ def generate(release_dir: Path, db_url: str | None = None, assignment: str = ASS
     run_nbgrader(*args)
     for junk in (release_dir / assignment).rglob("__pycache__"):
         shutil.rmtree(junk)
+    leaked = [n for n in course.KIT_FILES if (release_dir / assignment / n).exists()]
+    if leaked:
+        raise RuntimeError(
+            f"nbgrader copied the grader's {', '.join(leaked)} into {release_dir / assignment}: "
+            "add them to c.CourseDirectory.ignore in nbgrader_config.py (and delete them there)"
+        )
     return release_dir / assignment / f"{assignment}.ipynb"
 
 
@@ -228,18 +242,25 @@ def solved_notebook(release_nb: Path, source_nb: Path, out: Path) -> Path:
     return out
 
 
-def release(assignment: str = ASSIGNMENT, rebuild_key: bool = True) -> dict[str, Path]:
-    """Do the whole release; return the paths it wrote."""
-    src = source_path(assignment)
+def release(rebuild_key: bool = True) -> dict[str, Path]:
+    """Do the whole release of the current assignment; return the paths it wrote.
+
+    The settings its ``assignment.toml`` states in the master notebook are written there
+    first, so that the points, the key, the public checks and release/ all follow them."""
+    here = course.current()
+    src = here.master
+    write_stated(here, src)
     sync_points(src)
     written = {}
     if rebuild_key:
         written["answer key"] = key.build()
     written["public checks"] = write_public_package(src.parent)
     embed_public_checks(written["public checks"], src)
-    release_nb = generate(ROOT / "release")
+    release_nb = generate(here.course / "release")
     written["release"] = release_nb
-    written["solved notebook"] = solved_notebook(
-        release_nb, src, ROOT / "solutions" / f"{assignment}.ipynb"
+    written["solved notebook"] = solved_notebook(release_nb, src, here.solved)
+    # The translated editions (release/<lang>/, solutions/<assignment>/<assignment>.<lang>.ipynb).
+    written.update(
+        write_editions(release_nb, src, written["solved notebook"], embedded_public_checks)
     )
     return written

@@ -22,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import files
-from .checks import REGISTRY
+from .checks import registry
 from .judge import Report
 from .notebook import HandGraded, master_hand_graded
 
@@ -115,7 +115,7 @@ def write_results(out: Path, report: Report, folder: str | None = None) -> Path:
 
 def grade_columns() -> list[str]:
     """``student`` first (what a gradebook import matches on), then the notebook's name."""
-    return ["student", "submission", "score", "max_score"] + [c.name for c in REGISTRY]
+    return ["student", "submission", "score", "max_score"] + [c.name for c in registry().checks]
 
 
 def write_grades_csv(out: Path, reports: list[Report]) -> Path:
@@ -127,7 +127,7 @@ def write_grades_csv(out: Path, reports: list[Report]) -> Path:
         writer.writerow(
             [_cell(report.who), _cell(report.submission)]
             + [_num(report.score), _num(report.max_score)]
-            + [_num(scores.get(c.name, 0.0)) for c in REGISTRY]
+            + [_num(scores.get(c.name, 0.0)) for c in registry().checks]
         )
     path = out / GRADES_CSV
     write_atomic(path, buffer.getvalue())
@@ -145,18 +145,20 @@ def _cell(text: str) -> str:
 
 def summary_table(reports: list[Report]) -> str:
     """A plain-text table: one row a submission, one column per graded function."""
-    from .checks import GRADE_IDS
+    from .checks import registry
 
-    headers = ["student", *GRADE_IDS, "total"]
+    grade_ids = registry().grade_ids
+
+    headers = ["student", *grade_ids, "total"]
     rows = []
     for report in reports:
-        per: dict[str, tuple[float, float]] = {g: (0.0, 0.0) for g in GRADE_IDS}
+        per: dict[str, tuple[float, float]] = {g: (0.0, 0.0) for g in grade_ids}
         for r in report.results:
             got, out_of = per[r.grade_id]
             per[r.grade_id] = (got + r.score, out_of + r.max_score)
         rows.append(
             [report.who]
-            + [f"{_num(per[g][0])}/{_num(per[g][1])}" for g in GRADE_IDS]
+            + [f"{_num(per[g][0])}/{_num(per[g][1])}" for g in grade_ids]
             + [f"{_num(report.score)}/{_num(report.max_score)}"]
         )
     widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(headers)]
@@ -182,10 +184,15 @@ def fingerprint(path: Path, identity: str = "") -> str:
 
 
 def grader_files() -> list[Path]:
-    """What a grade depends on besides the submission and the answer key: the kit's
-    modules and its check definitions (points, hints, probes)."""
+    """What a grade depends on besides the submission and the answer key: the engine's
+    modules, and the assignment's settings, check definitions (points, hints, probes)
+    and module."""
+    from . import course
+
     package = Path(__file__).parent
-    return sorted([*package.glob("*.py"), *package.glob("*.toml")])
+    here = course.current()
+    kit = [here.settings_path, here.checks_path, here.module_path]
+    return sorted([*package.glob("*.py"), *package.glob("*.toml"), *(p for p in kit if p.exists())])
 
 
 @functools.cache
@@ -194,9 +201,9 @@ def _grader_digest() -> bytes:
     import hashlib
 
     from . import __version__
-    from .key import KEY_PATH
+    from .key import key_path
 
-    digest = hashlib.sha256(hashlib.sha256(KEY_PATH.read_bytes()).digest())
+    digest = hashlib.sha256(hashlib.sha256(key_path().read_bytes()).digest())
     for module in grader_files():
         digest.update(hashlib.sha256(module.read_bytes()).digest())
     digest.update(__version__.encode())

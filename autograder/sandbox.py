@@ -188,10 +188,9 @@ def _kept_below(folders: tuple[str, ...]) -> list[str]:
     """What a fresh tmpfs over ``folders`` must not hide: the worker's folder, and
     Python's and the kit's folders when they live there (a checkout in /tmp, say)."""
     import sys
+    from pathlib import Path
 
-    from . import ROOT
-
-    wanted = [os.getcwd(), sys.prefix, sys.base_prefix, str(ROOT)]
+    wanted = [os.getcwd(), sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parent.parent)]
     wanted += [p for p in sys.path if p and os.path.isabs(p)]
     real = []
     for path in wanted:
@@ -273,14 +272,11 @@ def _safe_to_hide(path: str) -> bool:
 def kit_secrets() -> tuple[str, ...]:
     """What student code must not read: the answer key, the check definitions (the hidden
     checks' probes and hints), the reference, the master notebook."""
-    from . import ROOT
+    from . import course
 
-    return (
-        str(ROOT / "autograder" / "answer_key.json"),
-        str(ROOT / "autograder" / "checks.toml"),
-        str(ROOT / "solutions"),
-        str(ROOT / "source"),
-    )
+    top = course.current().course
+    # The answer key and the checks are in source/<assignment>/, beside the master.
+    return (str(top / "solutions"), str(top / "source"))
 
 
 # --------------------------------------------------------------------------- user

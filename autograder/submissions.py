@@ -31,7 +31,7 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import ASSIGNMENT
+from . import course
 
 #: nbgrader's folder of submissions, inside the course folder.
 SUBMITTED = "submitted"
@@ -104,6 +104,11 @@ class Found:
 
 
 # --------------------------------------------------------------------------- finding
+
+
+def _assignment() -> str:
+    """The current assignment's name: its folder in nbgrader's layout, its notebook's stem."""
+    return course.current().name
 
 
 def find_submissions(paths: list[Path], out: Path | None = None) -> Found:
@@ -200,9 +205,9 @@ def _where(shown: Path, folder: Path, path: Path) -> str:
 
 
 def _has_student_folders(folder: Path) -> bool:
-    """Whether ``folder`` looks like nbgrader's ``submitted/``: ``<student>/<ASSIGNMENT>/``."""
+    """Whether ``folder`` looks like nbgrader's ``submitted/``: ``<student>/<assignment>/``."""
     try:
-        return any((child / ASSIGNMENT).is_dir() for child in _subfolders(folder))
+        return any((child / _assignment()).is_dir() for child in _subfolders(folder))
     except OSError:
         return False
 
@@ -221,21 +226,25 @@ def _from_nbgrader(submitted: Path, shown: Path, found: Found) -> list[Submissio
     students = _subfolders(submitted)
     for student in students:
         where = shown / student.name
-        folder = student / ASSIGNMENT
+        folder = student / _assignment()
         if not folder.is_dir() or folder.is_symlink():
             held = ", ".join(p.name for p in sorted(student.iterdir())[:5]) or "nothing"
-            problem = f"no {ASSIGNMENT}/ folder was submitted (the student's folder holds: {held})"
+            problem = (
+                f"no {_assignment()}/ folder was submitted (the student's folder holds: {held})"
+            )
             rows.append(Submission(None, printable(student.name), str(where), problem))
             continue
         notebook, note = choose_notebook(folder)
-        origin = str(where / ASSIGNMENT / notebook.relative_to(folder)) if notebook else str(where)
+        origin = (
+            str(where / _assignment() / notebook.relative_to(folder)) if notebook else str(where)
+        )
         rows.append(Submission(notebook, printable(student.name), origin, "" if notebook else note))
         if notebook and note:
             found.notes.append(f"{student.name}: {note}")
     if students and not any(r.path for r in rows):
         found.refused.append(
-            f"{shown}: no student folder holds a {ASSIGNMENT}/ folder: is this the "
-            f"submitted/ folder of {ASSIGNMENT}?"
+            f"{shown}: no student folder holds a {_assignment()}/ folder: is this the "
+            f"submitted/ folder of {_assignment()}?"
         )
         return []
     if not students:
@@ -278,10 +287,10 @@ def choose_notebook(folder: Path) -> tuple[Path | None, str]:
     if not notebooks:
         listing = ", ".join(sorted(others)[:20]) if others else "nothing"
         return None, f"No .ipynb file was found in your submission (it holds: {listing})."
-    named = [p for p in notebooks if p.name == f"{ASSIGNMENT}.ipynb"]
+    named = [p for p in notebooks if p.name == f"{_assignment()}.ipynb"]
     if named:
         return named[0], ""
-    note = f"Graded {notebooks[0].name}: the expected name is {ASSIGNMENT}.ipynb."
+    note = f"Graded {notebooks[0].name}: the expected name is {_assignment()}.ipynb."
     if len(notebooks) > 1:
         note += f" (Your submission has {len(notebooks)} notebooks; only this one was graded.)"
     return notebooks[0], note

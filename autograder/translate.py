@@ -12,7 +12,11 @@ same English text can be translated apart):
 * a markdown cell, whole (``markdown:<cell id>``): a paragraph split would
   let a translator reorder nothing, and Korean word order differs;
 * in a student's stubbed cell (nbgrader ``solution``), the docstring and each
-  comment line (``code:<grade_id>``), except nbgrader's ``YOUR CODE HERE``.
+  comment line (``code:<grade_id>``), except nbgrader's ``YOUR CODE HERE``;
+* in a provided cell that draws with matplotlib, the text of each title, axis
+  label and legend label (``plot:<grade_id>``; :data:`PLOT_STRING`): the reader sees
+  it in the figure.  Only the text between the quotes changes (an f-string keeps its
+  ``{fields}``), and the grader restores provided cells from the master anyway.
 
 Catalogues are gettext PO files, read and written with polib: PO is the
 format translators' tools (Poedit, Weblate, Lokalize) open, it records a
@@ -35,6 +39,12 @@ from pathlib import Path
 KEEP = ("YOUR CODE HERE",)
 _COMMENT = re.compile(r"^(?P<indent>\s*)# (?P<text>.+?)\s*$")
 _DOCSTRING = re.compile(r'^(?P<indent>\s*)"""(?P<text>.+?)"""\s*$')
+#: A figure's words in a provided plotting cell: the string given as a title, an axis
+#: label or a legend label (also the ``else`` branch of a conditional label).
+PLOT_STRING = re.compile(
+    r"(?:\blabel\s*=\s*|\b(?:set_)?[xy]label\(|\b(?:set_|sup)?title\(|\bplot_decision\("
+    r'|\belse\s+)f?"(?P<text>[^"]*[A-Za-z][^"]*)"'
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,25 @@ def _code_lines(cell) -> list[tuple[int, re.Match]]:
     return found
 
 
+def _is_plot(cell) -> bool:
+    """A provided (not stubbed) code cell that draws a figure."""
+    return cell["cell_type"] == "code" and not _is_solution(cell) and "plt." in _source(cell)
+
+
+def _plot_strings(cell) -> list[tuple[int, re.Match]]:
+    """(line number, match) of each figure string of a provided plotting cell."""
+    return [
+        (number, match)
+        for number, line in enumerate(_source(cell).split("\n"))
+        if not line.lstrip().startswith("#")
+        for match in PLOT_STRING.finditer(line)
+    ]
+
+
+def _context(cell, kind: str) -> str:
+    return f"{kind}:{cell.get('metadata', {}).get('nbgrader', {}).get('grade_id') or cell['id']}"
+
+
 def _source(cell) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else source
@@ -85,6 +114,9 @@ def messages(notebook) -> list[Message]:
         elif cell["cell_type"] == "code" and _is_solution(cell):
             context = f"code:{cell['metadata']['nbgrader']['grade_id']}"
             found.extend(Message(context, m["text"]) for _, m in _code_lines(cell))
+        elif _is_plot(cell):
+            context = _context(cell, "plot")
+            found.extend(Message(context, m["text"]) for _, m in _plot_strings(cell))
     return list(dict.fromkeys(found))
 
 
@@ -124,6 +156,8 @@ def translate(notebook, catalog, lang: str):
             cell["source"] = table[(f"markdown:{cell['id']}", _source(cell))]
         elif cell["cell_type"] == "code" and _is_solution(cell):
             _translate_code(cell, table)
+        elif _is_plot(cell) and _plot_strings(cell):
+            _translate_plot(cell, table)
         else:
             continue
         if "checksum" in cell["metadata"].get("nbgrader", {}):
@@ -144,8 +178,24 @@ def _translate_code(cell, table: dict) -> None:
     cell["source"] = "\n".join(lines)
 
 
+def _translate_plot(cell, table: dict) -> None:
+    """Each figure string replaced between its quotes, right to left within a line."""
+    context = _context(cell, "plot")
+    lines = _source(cell).split("\n")
+    for number, match in sorted(_plot_strings(cell), key=lambda nm: (nm[0], -nm[1].start())):
+        line = lines[number]
+        start, end = match.span("text")
+        lines[number] = line[:start] + table[(context, match["text"])] + line[end:]
+    cell["source"] = "\n".join(lines)
+
+
 def update_catalog(notebook, path: Path, lang: str) -> tuple[int, int]:
-    """Bring ``path`` up to date with ``notebook``'s messages, as gettext's msgmerge
+    """Bring ``path`` up to date with ``notebook``'s messages (:func:`update_messages`)."""
+    return update_messages(messages(notebook), path, lang)
+
+
+def update_messages(wanted: list[Message], path: Path, lang: str) -> tuple[int, int]:
+    """Bring ``path`` up to date with the messages ``wanted``, as gettext's msgmerge
     would: a new message is added empty; one whose English changed in a context that
     had a translation keeps that translation, marked fuzzy, with the old English as
     ``previous_msgid`` for the translator; messages gone from the notebook are
@@ -161,14 +211,13 @@ def update_catalog(notebook, path: Path, lang: str) -> tuple[int, int]:
     by_context: dict[str, list] = {}
     for entry in catalog:
         by_context.setdefault(entry.msgctxt or "", []).append(entry)
-    wanted = messages(notebook)
     new = fuzzy = 0
     for m in wanted:
         if (m.context, m.text) in known:
             continue
         old = [e for e in by_context.get(m.context, []) if e.msgstr and e.msgid != m.text]
         entry = polib.POEntry(msgctxt=m.context, msgid=m.text, msgstr="")
-        if len(old) == 1 and m.context.startswith("markdown:"):
+        if len(old) == 1 and not m.context.startswith("code:"):
             entry.msgstr, entry.previous_msgid = old[0].msgstr, old[0].msgid
             entry.flags.append("fuzzy")
             fuzzy += 1
@@ -184,3 +233,11 @@ def update_catalog(notebook, path: Path, lang: str) -> tuple[int, int]:
     path.parent.mkdir(parents=True, exist_ok=True)
     catalog.save(str(path))
     return new, fuzzy
+
+
+def notebook_lang(notebook) -> str:
+    """The language an edition was written in (``metadata.autograder.lang``, which
+    :func:`autograder.translate.translate` sets); English when it says none."""
+    meta = notebook.get("metadata", {}) if hasattr(notebook, "get") else {}
+    lang = (meta.get("autograder") or {}).get("lang") if isinstance(meta, dict) else None
+    return lang if isinstance(lang, str) and re.fullmatch(r"[a-z]{2,3}", lang) else "en"

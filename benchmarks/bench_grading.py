@@ -35,11 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import ASSIGNMENT  # noqa: E402
+from course_paths import ASSIGNMENT  # noqa: E402
+
 from autograder.processes import descendants  # noqa: E402
 from autograder.release import nbgrader_env, run_nbgrader  # noqa: E402
 
-SOLVED = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
+SOLVED = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 
 
 def memory_kb(pid: int) -> tuple[int, int]:

@@ -52,8 +52,8 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(__file__).resolve().parent / "corpus"
-SOLVED = ROOT / "solutions" / "three_layer_classifier.ipynb"
+CORPUS = Path(__file__).resolve().parent / "corpus" / "three_layer_classifier"
+SOLVED = ROOT / "solutions" / "three_layer_classifier" / "three_layer_classifier.ipynb"
 
 _SECTION = re.compile(r"^# %% (cell: (\w+)|new cell|delete cell: (\w+)|copy cell: (\w+))\s*$", re.M)
 RELEASED = ROOT / "release" / "three_layer_classifier" / "three_layer_classifier.ipynb"

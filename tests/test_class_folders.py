@@ -26,8 +26,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from corpus_tools import RELEASED, ROOT, SOLVED, run_grade
+from course_paths import ASSIGNMENT
 
-from autograder import ASSIGNMENT
 from autograder.checks import points_by_grade_id
 from autograder.demo import make_mistake
 from autograder.submissions import (

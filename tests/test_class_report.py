@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from browser_tools import chromium, rendered_dom, screenshot
 from corpus_tools import RELEASED, SOLVED, entries, materialize
+from course_paths import ASSIGNMENT, ROOT
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.batch import grade_paths
 from autograder.checks import REGISTRY
 from autograder.feedback import failures, report_markdown, write_feedback, write_report

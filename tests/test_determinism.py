@@ -6,8 +6,8 @@ import json
 
 import pytest
 from corpus_tools import entries, materialize
+from course_paths import ASSIGNMENT, ROOT
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.batch import grade_paths
 from autograder.pool import Limits
 
@@ -36,7 +36,7 @@ def test_scores_do_not_depend_on_jobs_or_runs(tmp_path):
     names = ("relu_on_output", "loss_sum_not_mean", "split_shuffles")
     paths = [materialize(chosen[n], subs) for n in names]
     solved = subs / "solved.ipynb"
-    solved.write_bytes((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
+    solved.write_bytes((ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes())
     junk = subs / "junk.ipynb"
     junk.write_text("{not json")
     paths += [solved, junk]
@@ -62,7 +62,7 @@ def test_training_check_gives_the_same_result_beside_the_others_or_after_them(tm
 
     chosen = {e.name: e for e in entries("mistakes")}
     paths = [materialize(chosen[n], tmp_path) for n in ("split_shuffles", "step_rebinds_globals")]
-    paths.append(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb")
+    paths.append(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     key, source, refs = answer_key.load(), read_notebook(source_path()), reference_sources()
     for path in paths:
         side = grade_notebook(path, key, source, refs, parallel=True).as_dict()
@@ -74,7 +74,7 @@ def test_resume_skips_unchanged_submissions_and_regrades_changed_ones(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     solved = subs / "solved.ipynb"
-    solved.write_bytes((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
+    solved.write_bytes((ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes())
     junk = subs / "junk.ipynb"
     junk.write_text("{not json")
     out = tmp_path / "out"

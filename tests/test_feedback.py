@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from browser_tools import chromium, screenshot
 from corpus_tools import entries, materialize
+from course_paths import ASSIGNMENT, ROOT
 from PIL import Image
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.batch import grade_paths
 from autograder.checks import BOUNDARY_STEPS
 from autograder.feedback import (
@@ -48,7 +48,7 @@ def graded(tmp_path_factory):
     chosen = {e.name: e for e in entries("mistakes")}
     paths = [materialize(chosen[n], subs) for n in ("relu_on_output", "loss_sum_not_mean")]
     solved = subs / "solved.ipynb"
-    solved.write_bytes((ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").read_bytes())
+    solved.write_bytes((ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes())
     entry = chosen["relu_on_output"]
     entry.cells = [("replace", "layer", PRINTS_MARKUP)]
     entry.path = entry.path.with_name("prints_markup.py")

@@ -22,6 +22,9 @@ from autograder.judge import forward_trained, grade_notebook
 from autograder.notebook import cells_to_run, read_notebook, reference_sources, source_path
 from autograder.pool import Limits, Session
 
+#: The assignment's own module (its probe makers and settings).
+grading = checks.registry().module
+
 pytestmark = pytest.mark.slow
 
 #: Draws each training run is measured on: DRAWS for the reference, ALTERNATIVE_DRAWS
@@ -44,7 +47,7 @@ def _draws(n: int) -> list[int]:
 
 def _accuracy(answer: dict, probe: dict) -> float:
     """As the judge scores it: the trained variables on the draw's held-out set."""
-    held_out = probe[checks.JUDGE_ONLY]
+    held_out = probe[grading.JUDGE_ONLY]
     out = forward_trained(answer, wire.from_plain(held_out["x_test"]))
     assert out is not None
     return float(np.mean((out > 0.5) == (wire.from_plain(held_out["y_test"]) > 0.5)))
@@ -58,7 +61,7 @@ def _session(notebook) -> Session:
 def _worst(session: Session, draws: list[int]) -> float:
     worst = 1.0
     for draw in draws:
-        probe = checks.fresh_train(draw)
+        probe = grading.fresh_train(draw)
         reply = session.ask(probe, timeout=120)
         assert reply["error"] is None, reply["error"]
         worst = min(worst, _accuracy(decode_answer(reply), probe))
@@ -75,10 +78,10 @@ def test_reference_passes_final_accuracy_on_every_draw_and_the_key_predicts_its_
         # The reference's trained weights for a draw, as the feedback shows them, are
         # the key's turned: a real run on that draw gives the same decisions.
         final = next(c for c in checks.REGISTRY if c.slow)
-        probe = checks.fresh_train(draws[0])
+        probe = grading.fresh_train(draws[0])
         real = decode_answer(session.ask(probe, timeout=120))
         predicted = turned_training(key.load(), final, draws[0])
-        grid = wire.from_plain(probe[checks.JUDGE_ONLY]["grid"])
+        grid = wire.from_plain(probe[grading.JUDGE_ONLY]["grid"])
         agree = np.mean(
             (forward_trained(real, grid) > 0.5) == (forward_trained(predicted, grid) > 0.5)
         )
@@ -107,11 +110,11 @@ def test_weights_for_the_documented_clouds_never_reach_the_threshold():
     """The boundary x0 = x1 between the notebook's clouds, on the draws' held-out sets:
     FINAL_TURN_DEGREES keeps every draw at least 60 degrees from it."""
     for draw in _draws(200):
-        probe = checks.fresh_train(draw)
-        held_out = probe[checks.JUDGE_ONLY]
+        probe = grading.fresh_train(draw)
+        held_out = probe[grading.JUDGE_ONLY]
         x, y = (wire.from_plain(held_out[k]) for k in ("x_test", "y_test"))
         accuracy = np.mean((x[:, 0] > x[:, 1]) == (y[:, 0] > 0.5))
-        assert accuracy < checks.FINAL_MIN_ACCURACY - 0.05, (draw, accuracy)
+        assert accuracy < grading.FINAL_MIN_ACCURACY - 0.05, (draw, accuracy)
 
 
 def test_lookup_of_published_answers_earns_no_more_than_the_release(tmp_path):

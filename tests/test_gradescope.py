@@ -17,8 +17,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from course_paths import ASSIGNMENT, ROOT
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.checks import REGISTRY
 from autograder.gradescope import STUDENT_USER, build_zip, ensure_student_user
 from autograder.notebook import master_hand_graded
@@ -32,9 +32,10 @@ def layer(inputs, W, b, activation=None):
     import os, sys
     kit = os.path.dirname(os.path.dirname(sys.modules["autograder"].__file__))
     stolen = []
-    for path in (os.path.join(kit, "autograder", "answer_key.json"),
-                 os.path.join(kit, "solutions", "reference.py"),
-                 "/autograder/source/autograder/answer_key.json"):
+    name = "three_layer_classifier"
+    for path in (os.path.join(kit, "source", name, "answer_key.json"),
+                 os.path.join(kit, "solutions", name, "reference.py"),
+                 f"/autograder/source/source/{name}/answer_key.json"):
         try:
             with open(path) as fh:
                 stolen.append(fh.read())
@@ -104,13 +105,18 @@ def test_zip_holds_the_kit_and_pinned_requirements(autograder_root):
     source = autograder_root / "source"
     requirements = (source / "requirements.txt").read_text()
     assert "tensorflow-cpu==2.21.0" in requirements
-    assert (source / "autograder" / "answer_key.json").exists()
-    assert (source / "solutions" / "reference.py").exists()
+    # the engine, and the course's assignment folder with its key (a course: its config)
+    assert (source / "autograder" / "judge.py").exists()
+    assert not (source / "autograder" / "answer_key.json").exists()
+    assert (source / "nbgrader_config.py").exists()
+    for name in ("answer_key.json", "assignment.toml", "checks.toml", "grading.py"):
+        assert (source / "source" / ASSIGNMENT / name).exists(), name
+    assert (source / "solutions" / ASSIGNMENT / "reference.py").exists()
     assert "useradd" in (source / "setup.sh").read_text()
 
 
 def test_solved_notebook_gets_full_marks(autograder_root):
-    solved = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
+    solved = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     data = run_autograder(autograder_root, {f"{ASSIGNMENT}.ipynb": _notebook(solved)})
     assert data["score"] == MAX
     assert all(t["status"] == "passed" for t in data["tests"])
@@ -143,7 +149,9 @@ def test_reading_the_hidden_tests_gains_nothing(autograder_root):
         pytest.skip("needs root to run student code as the unprivileged user, as on Gradescope")
     import nbformat
 
-    notebook = nbformat.read(str(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    notebook = nbformat.read(
+        str(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4
+    )
     for cell in notebook.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "layer":
             cell.source = CHEAT

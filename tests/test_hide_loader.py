@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 
 import nbformat
+from course_paths import ASSIGNMENT, ROOT
 from nbconvert import HTMLExporter
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.hide_loader import HideLoaderSource, is_loader
 
 RELEASE_NB = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"

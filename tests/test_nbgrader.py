@@ -17,8 +17,8 @@ import shutil
 import nbformat
 import pytest
 from corpus_tools import entries, materialize
+from course_paths import ASSIGNMENT, ROOT
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.batch import grade_paths
 from autograder.pool import Limits
 from autograder.release import run_nbgrader
@@ -34,7 +34,7 @@ def course(tmp_path_factory):
     mistake = next(e for e in entries("mistakes") if e.name == "relu_on_output")
     patched = next(e for e in entries("broken") if e.name == "patch_nbgrader_grade")
     students = {
-        "alice": ROOT / "solutions" / f"{ASSIGNMENT}.ipynb",
+        "alice": ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
         "bob": ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
         "carol": materialize(mistake, root),
         # a wrong model, and a cell that replaces the kernel's grade() and display hook

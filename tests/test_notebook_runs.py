@@ -24,16 +24,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from course_paths import ASSIGNMENT, ROOT
 from nbclient import NotebookClient
 from test_notebook_causal_claims import ROWS as CAUSAL_ROWS
 from test_notebook_causal_claims import claim_pattern
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.checks import REGISTRY
 
 pytestmark = pytest.mark.slow
 
-SOLVED = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
+SOLVED = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 N_PUBLIC = sum(c.public for c in REGISTRY)
 
 

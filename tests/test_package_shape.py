@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from autograder import ROOT
+from course_paths import ROOT
 
 PACKAGE = ROOT / "autograder"
 MAX_LINES = 65

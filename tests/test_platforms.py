@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from course_paths import ROOT
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from autograder import ROOT
 from autograder.gradescope import IMAGE_PYTHON, pinned_requirements
 
 try:

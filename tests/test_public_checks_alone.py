@@ -31,9 +31,9 @@ import shutil
 import nbformat
 import pytest
 from corpus_tools import SOLVED, Entry, entries, parse
+from course_paths import ASSIGNMENT
 from nbclient import NotebookClient
 
-from autograder import ASSIGNMENT
 from autograder.checks import FUNCTIONS, REGISTRY
 
 MISTAKES = entries("mistakes")

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
+from course_paths import ASSIGNMENT, ROOT
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.checks import REGISTRY
 from autograder.gradescope import pinned_requirements
 
@@ -72,7 +72,7 @@ def test_the_kit_installs_and_grades_on_python_310(tmp_path):
     assert versions[:2] == ["3", "10"], versions
 
     out = tmp_path / "out"
-    solved = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
+    solved = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     command = [venv / "bin" / "python", "-m", "autograder", "grade", solved, "--out", out]
     run([*command, "--quiet"], 900, cwd=ROOT)
     graded = time.monotonic()

@@ -11,6 +11,9 @@ from autograder.judge import forward_trained
 from autograder.notebook import read_notebook, reference_cells, reference_sources, source_path
 from autograder.pool import Limits, Session
 
+#: The assignment's own module (its probe makers and settings).
+grading = checks.registry().module
+
 
 @pytest.fixture(scope="module")
 def reference_session():
@@ -23,7 +26,7 @@ def reference_session():
 
 def _accuracy(reply: dict, probe: dict) -> float:
     """As the judge scores it: the trained variables, on the held-out set it keeps."""
-    held_out = probe[checks.JUDGE_ONLY]
+    held_out = probe[grading.JUDGE_ONLY]
     out = forward_trained(decode_answer(reply), wire.from_plain(held_out["x_test"]))
     y = np.asarray(wire.from_plain(held_out["y_test"]))
     return float(np.mean((out > 0.5) == (y > 0.5)))
@@ -35,18 +38,18 @@ def _blog_init(seed: int, width: int) -> dict:
     dims = (2, width, width, 1)
     values = {}
     for k in range(3):
-        values[f"W{k + 1}"] = checks.arr(r.uniform(0, 1, size=(dims[k], dims[k + 1])))
-        values[f"b{k + 1}"] = checks.arr(np.zeros(dims[k + 1]))
+        values[f"W{k + 1}"] = grading.arr(r.uniform(0, 1, size=(dims[k], dims[k + 1])))
+        values[f"b{k + 1}"] = grading.arr(np.zeros(dims[k + 1]))
     return values
 
 
 @pytest.mark.slow
 def test_reference_passes_every_grader_seed_with_a_margin(reference_session):
     """Not seed luck: the grader's training passes for 50 seeds, with accuracy >= 0.98."""
-    seeds = [checks.FINAL_SEED] + [1000 + 17 * k for k in range(49)]
+    seeds = [grading.FINAL_SEED] + [1000 + 17 * k for k in range(49)]
     accuracies = []
     for seed in seeds:
-        probe = checks.train_probe(seed)
+        probe = grading.train_probe(seed)
         reply = reference_session.ask(probe, timeout=120)
         assert reply["error"] is None, reply["error"]
         accuracies.append(_accuracy(reply, probe))
@@ -64,10 +67,10 @@ def test_the_blogs_uniform_init_would_make_grades_seed_luck(reference_session):
     passed = 0
     seeds = range(20)
     for seed in seeds:
-        probe = checks.train_probe(3000 + seed)
+        probe = grading.train_probe(3000 + seed)
         probe["variables"] = _blog_init(seed, width=2)
         reply = reference_session.ask(probe, timeout=120)
-        passed += _accuracy(reply, probe) >= checks.FINAL_MIN_ACCURACY
+        passed += _accuracy(reply, probe) >= grading.FINAL_MIN_ACCURACY
     print(f"blog init, width 2: {passed} of {len(seeds)} seeds reach 0.95")
     assert passed < len(seeds)
 

@@ -8,8 +8,8 @@ import re
 
 import nbformat
 import pytest
+from course_paths import ASSIGNMENT, ROOT
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.checks import FUNCTIONS, REGISTRY, points_by_grade_id
 from autograder.notebook import grade_id, nbgrader_meta, read_notebook, reference_sources
 from autograder.release import generate, public_data, solved_notebook
@@ -47,7 +47,7 @@ def test_committed_release_equals_a_fresh_generation(fresh):
 
 def test_committed_solved_notebook_is_fresh(fresh):
     _, solved = fresh
-    committed = ROOT / "solutions" / f"{ASSIGNMENT}.ipynb"
+    committed = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     assert _code(read_notebook(solved)) == _code(read_notebook(committed))
 
 

@@ -14,8 +14,9 @@ import tempfile
 import time
 
 import pytest
+from course_paths import ROOT
 
-from autograder import ROOT, sandbox
+from autograder import sandbox
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="cgroups and namespaces need root")
 
@@ -29,10 +30,13 @@ def test_never_hides_what_the_worker_needs(tmp_path):
 
 
 def test_secrets_are_the_key_the_checks_the_reference_and_the_master():
+    """The course's source/ (each assignment's master, settings, checks, module and answer
+    key) and solutions/ (references), and nothing of the engine: it holds no secret."""
     secrets = sandbox.kit_secrets()
-    assert str(ROOT / "autograder" / "answer_key.json") in secrets
-    assert str(ROOT / "autograder" / "checks.toml") in secrets
-    assert str(ROOT / "solutions") in secrets and str(ROOT / "source") in secrets
+    assert set(secrets) == {str(ROOT / "solutions"), str(ROOT / "source")}
+    for kit_file in ("answer_key.json", "checks.toml", "assignment.toml", "grading.py"):
+        path = ROOT / "source" / "three_layer_classifier" / kit_file
+        assert path.exists() and any(str(path).startswith(s + os.sep) for s in secrets)
 
 
 def test_uids_differ_per_submission_and_are_not_root():

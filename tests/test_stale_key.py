@@ -21,13 +21,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from course_paths import ASSIGNMENT, ROOT
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.checks import REGISTRY
 
 REBUILD = "python -m autograder release"
-SOLVED = Path("solutions") / f"{ASSIGNMENT}.ipynb"
+SOLVED = Path("solutions") / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 MASTER = Path("source") / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+#: How a refusal names the assignment's checks, and the probes its module makes.
+CHECKS_NAME = f"source/{ASSIGNMENT}/checks.toml"
+PROBES_NAME = f"the probes source/{ASSIGNMENT}/grading.py makes"
 
 
 def copy_kit(target: Path) -> Path:
@@ -60,7 +63,7 @@ def run_kit(kit: Path, *args: str) -> subprocess.CompletedProcess:
 
 def change_one_probe_seed(kit: Path) -> str:
     """Add 1000 to the first ``seed`` of a probe entry in the copy's checks.toml."""
-    path = kit / "autograder" / "checks.toml"
+    path = kit / "source" / ASSIGNMENT / "checks.toml"
     text = path.read_text()
     entry = re.search(r"\{ *make = [^}\n]*?\bseed = (\d+)", text)
     assert entry, "checks.toml has no probe entry with a seed"
@@ -91,7 +94,7 @@ def stale_kit(tmp_path_factory) -> Path:
 def test_a_changed_probe_seed_stops_grade_before_anything_is_written(stale_kit):
     out = stale_kit / "graded"
     done = run_kit(stale_kit, "grade", str(SOLVED), "--out", str(out), "--quiet")
-    line = assert_refused(done, "autograder/checks.toml")
+    line = assert_refused(done, CHECKS_NAME)
     assert done.returncode == 2, line
     assert not (out / "grades.csv").exists()
     assert not out.exists(), "grade wrote into --out before refusing"
@@ -100,7 +103,7 @@ def test_a_changed_probe_seed_stops_grade_before_anything_is_written(stale_kit):
 def test_a_changed_probe_seed_stops_gradescope_before_the_zip(stale_kit):
     archive = stale_kit / "autograder.zip"
     done = run_kit(stale_kit, "gradescope", "--out", str(archive))
-    assert_refused(done, "autograder/checks.toml")
+    assert_refused(done, CHECKS_NAME)
     assert not archive.exists()
 
 
@@ -127,7 +130,7 @@ def test_the_container_grades_nothing_against_a_stale_key(stale_kit, tmp_path):
     (root / "submission").mkdir(parents=True)
     shutil.copy(stale_kit / SOLVED, root / "submission" / f"{ASSIGNMENT}.ipynb")
     done = run_kit(stale_kit, "gradescope-run", "--root", str(root))
-    assert_refused(done, "autograder/checks.toml")
+    assert_refused(done, CHECKS_NAME)
     data = json.loads((root / "results" / "results.json").read_text())
     assert data["tests"] == [] and data["output"].startswith("Not graded")
 
@@ -165,21 +168,21 @@ STALE_EDITS = {
     # a graded function of the reference: the later definition is the one the worker gets
     "the reference solution": (
         lambda kit: _append(
-            kit / "solutions" / "reference.py",
+            kit / "solutions" / ASSIGNMENT / "reference.py",
             "\n\ndef square_loss(targets, predictions):\n"
             "    return tf.reduce_mean(tf.abs(targets - predictions))\n",
         ),
-        "solutions/reference.py",
+        f"solutions/{ASSIGNMENT}/reference.py",
     ),
-    "a setting in checks.py": (
-        lambda kit: _set_setting(kit / "autograder" / "checks.py", "FINAL_EPOCHS", "6"),
-        "the probes autograder/checks.py makes",
+    "a setting in assignment.toml": (
+        lambda kit: _set_setting(kit / "source" / ASSIGNMENT / "assignment.toml", "epochs", "6"),
+        PROBES_NAME,
     ),
     "a probe maker's fixed data": (
         lambda kit: _set_setting(
-            kit / "autograder" / "checks.py", "_LAYER_B", "np.array([0.5, -1.0, 2.5])"
+            kit / "source" / ASSIGNMENT / "grading.py", "_LAYER_B", "np.array([0.5, -1.0, 2.5])"
         ),
-        "the probes autograder/checks.py makes",
+        PROBES_NAME,
     ),
     "a setup cell of the master notebook": (
         lambda kit: _edit_setup_cell(kit / MASTER),
@@ -187,8 +190,8 @@ STALE_EDITS = {
     ),
     # no answer changes, but the public checks' hints do: any edit there needs release
     "a hint in checks.toml": (
-        lambda kit: _edit_first_hint(kit / "autograder" / "checks.toml"),
-        "autograder/checks.toml",
+        lambda kit: _edit_first_hint(kit / "source" / ASSIGNMENT / "checks.toml"),
+        CHECKS_NAME,
     ),
 }
 
@@ -207,8 +210,11 @@ def test_an_edit_the_answers_do_not_depend_on_leaves_the_key_current(tmp_path):
     """Only what reaches the answers counts: the reference module's other code and a
     comment in checks.py change nothing the worker runs or the probes hold."""
     kit = copy_kit(tmp_path / "kit")
-    _append(kit / "solutions" / "reference.py", "\n\nNOT_GRADED = 1  # used by no function\n")
-    _append(kit / "autograder" / "checks.py", "\n# a comment: the probes are the same\n")
+    _append(
+        kit / "solutions" / ASSIGNMENT / "reference.py",
+        "\n\nNOT_GRADED = 1  # used by no function\n",
+    )
+    _append(kit / "source" / ASSIGNMENT / "grading.py", "\n# a comment: the probes are the same\n")
     archive = tmp_path / "autograder.zip"
     done = run_kit(kit, "gradescope", "--out", str(archive))
     assert done.returncode == 0, done.stderr[-3000:]
@@ -234,7 +240,7 @@ import nbformat
 from autograder import key
 from autograder.nbgrader_judge import JudgeOutsideKernel, KeyIsCurrent
 
-nb = nbformat.read("solutions/three_layer_classifier.ipynb", as_version=4)
+nb = nbformat.read("solutions/three_layer_classifier/three_layer_classifier.ipynb", as_version=4)
 for step in (KeyIsCurrent(), JudgeOutsideKernel()):
     try:
         step.preprocess(nb, {})

@@ -14,9 +14,9 @@ import sys
 
 import nbformat
 import pytest
+from course_paths import ASSIGNMENT, ROOT
 from nbclient import NotebookClient
 
-from autograder import ASSIGNMENT, ROOT
 from autograder.checks import FUNCTIONS, REGISTRY
 
 RELEASE = ROOT / "release" / ASSIGNMENT
@@ -92,7 +92,7 @@ def test_untouched_release_runs_alone_and_says_not_implemented(student_folder, m
 def test_solved_notebook_passes_every_public_check_alone(student_folder, monkeypatch):
     folder, blocker = student_folder
     solved = folder / "solved.ipynb"
-    shutil.copy(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb", solved)
+    shutil.copy(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", solved)
     notebook = _execute(solved, folder, blocker, monkeypatch)
     for name, text in _check_cells(notebook).items():
         assert "FAILED" not in text, text
@@ -122,7 +122,7 @@ def _check(path) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 def test_check_command_exit_status(tmp_path):
-    solved = _check(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb")
+    solved = _check(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     assert solved.returncode == 0, solved.stdout
     assert f"{N_PUBLIC} of {N_PUBLIC} public checks passed" in solved.stdout
     untouched = _check(RELEASE / f"{ASSIGNMENT}.ipynb")

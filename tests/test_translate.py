@@ -8,7 +8,14 @@ import nbformat
 import polib
 import pytest
 
-from autograder.translate import Untranslated, messages, read_catalog, translate, update_catalog
+from autograder.translate import (
+    PLOT_STRING,
+    Untranslated,
+    messages,
+    read_catalog,
+    translate,
+    update_catalog,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASED = ROOT / "release" / "three_layer_classifier" / "three_layer_classifier.ipynb"
@@ -24,6 +31,14 @@ def _fill(path: Path) -> None:
     for entry in catalog:
         entry.msgstr = "[ko] " + entry.msgid
     catalog.save(str(path))
+
+
+def _code(source: str) -> list[str]:
+    return [
+        PLOT_STRING.sub("<text>", ln)
+        for ln in source.split("\n")
+        if not ln.strip().startswith(("#", '"'))
+    ]
 
 
 def test_every_markdown_cell_and_stub_comment_is_a_message():
@@ -49,17 +64,17 @@ def test_a_full_catalogue_translates_prose_and_keeps_every_code_line(tmp_path):
         ).get("grade_id")
         if english.cell_type == "markdown":
             assert korean.source == "[ko] " + english.source
-        else:  # the same code, line for line, once comments and docstrings are set aside
-            code = [
-                ln for ln in english.source.split("\n") if not ln.strip().startswith(("#", '"'))
-            ]
-            assert code == [
-                ln for ln in korean.source.split("\n") if not ln.strip().startswith(("#", '"'))
-            ]
+        else:  # the same code, line for line, once comments, docstrings and figure strings
+            assert _code(english.source) == _code(korean.source)  # are set aside
     stub = next(
         c for c in edition.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "layer"
     )
     assert '"""[ko] One dense layer' in stub.source and "# YOUR CODE HERE" in stub.source
+    figure = next(
+        c for c in edition.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "plot_data"
+    )
+    assert 'plt.xlabel("[ko] feature 0")' in figure.source
+    assert '(0, "tab:blue")' in figure.source and "[ko] tab" not in figure.source  # code strings
 
 
 def test_a_stub_checksum_matches_its_translated_source(tmp_path):

@@ -7,7 +7,8 @@ import json
 import subprocess
 import sys
 
-from autograder import ROOT
+from course_paths import ROOT
+
 from autograder.verdicts import format_verdict
 
 

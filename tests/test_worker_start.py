@@ -13,7 +13,8 @@ import json
 import subprocess
 import sys
 
-from autograder import ROOT
+from course_paths import ROOT
+
 from autograder.notebook import read_notebook, setup_cells, source_path
 
 PROBE = """

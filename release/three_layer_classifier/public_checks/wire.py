@@ -41,7 +41,7 @@ class ErrorInfo(TypedDict):
 
     type: str
     message: str
-    where: str  # "line 3 of your 'model' cell: ..." or ""
+    where: str  # "line 3 of your '<function>' cell: ..." or ""
     cell: str  # the grade_id of the cell that raised, or ""
 
 
@@ -59,12 +59,12 @@ class Probe(TypedDict, total=False):
     kwargs: dict
     substitute: list[str]  # reference functions swapped in for the student's
     references: dict[str, str]  # their sources, added by checks.for_worker
-    variables: dict[str, dict]  # W1..b3 set before the call
+    variables: dict[str, dict]  # the notebook's variables, set before the call
     learning_rate: float
     after: list[str]  # variables read back after the call
     args_after: list[int]  # arguments read back after the call
-    loss_after: bool
-    model_outputs: bool
+    loss_after: list[str]  # reference loss and forward function: the loss after the call
+    model_outputs: str  # a reference forward function: its outputs on the inputs come back
     keep_value: bool  # False: the answer key stores no value (judged by properties)
     judge: dict  # stays with the judge (checks.for_worker strips it)
 
@@ -148,7 +148,7 @@ def to_plain(value, depth: int = 0):
     """Turn a student's return value into plain data, or raise :class:`WireError`.
 
     Tensors, variables, NumPy arrays and Python numbers become arrays; lists and
-    tuples become lists (for ``split_mini_batches``); ``None`` stays ``None``.
+    tuples become lists (a function returning a pair of batch lists); ``None`` stays ``None``.
     """
     if value is None:
         return None

@@ -1,7 +1,7 @@
 """Where student code runs: load a submission's cells and answer the judge's probes.
 
 A *probe* is one question the judge asks: "set the variables to these values,
-call ``layer`` with these arrays, and tell me what it returned".  The worker
+call this function with these arrays, and tell me what it returned".  The worker
 answers with plain numbers (see :mod:`wire`); it never sees the expected values
 and never decides a grade.
 
@@ -26,8 +26,6 @@ import numpy as np
 
 from . import wire
 
-#: The six model variables, in the order the notebook creates them.
-VARIABLES = ("W1", "b1", "W2", "b2", "W3", "b3")
 #: How much printed output of a probe is kept for the message.
 OUTPUT_TAIL = 2000
 
@@ -131,7 +129,7 @@ def bind_references(ns: dict, sources: dict[str, str]) -> dict:
     """Reference versions of some functions, reading their globals from ``ns``.
 
     They stand in for the student's own versions while another function is
-    graded (``training_step`` is graded with the reference ``model``), so that
+    graded (a training step is graded with the reference forward pass), so that
     one mistake costs the points of one function only.
     """
     bound = {}
@@ -239,11 +237,13 @@ def _as_float(value) -> float:
 
 
 def _train(ns: dict, spec: dict) -> dict:
-    """Train with the student's own functions under the grader's control."""
+    """Train with the student's own functions under the grader's control: each epoch,
+    ``split(x, y, batches)`` makes the batches and ``step(bx, by)`` trains on each (the
+    probe names both functions)."""
     x = wire.from_plain(spec["x"])
     y = wire.from_plain(spec["y"])
-    split = _function(ns, "split_mini_batches")
-    step = _function(ns, "training_step")
+    split = _function(ns, spec["split"])
+    step = _function(ns, spec["step"])
     losses = []
     for _ in range(int(spec["epochs"])):
         batches_x, batches_y = split(x, y, int(spec["batches"]))
@@ -270,14 +270,16 @@ def _reference_extras(probe: wire.Probe, references: dict) -> wire.Reply:
     """What the reference functions say about the probe's batch, after the call."""
     extras: wire.Reply = {}
     if probe.get("loss_after"):
-        # The loss on the same batch after the update, with the reference
-        # model: lets the judge recognise "returned the loss after the step".
+        # The loss on the same batch after the update, with the reference loss and
+        # forward function the probe names: lets the judge recognise "returned the
+        # loss after the step".
+        loss_name, model_name = probe["loss_after"]
         bx, by = (_argument(a) for a in probe["args"][:2])
-        loss = references["square_loss"](by, references["model"](bx))
+        loss = references[loss_name](by, references[model_name](bx))
         extras["loss_after"] = wire.to_plain(loss)
     if probe.get("model_outputs"):
         bx = _argument(probe["args"][0])
-        extras["model_outputs"] = wire.to_plain(references["model"](bx))
+        extras["model_outputs"] = wire.to_plain(references[probe["model_outputs"]](bx))
     return extras
 
 
@@ -286,7 +288,7 @@ def answer(ns: dict, probe: wire.Probe, references: dict | None = None) -> wire.
 
     The reply holds ``value`` (what the function returned, as plain data), the
     variables listed in ``after`` read back after the call, ``extra`` (the
-    reference model's outputs or loss where the probe asks for them), and
+    reference's outputs or loss where the probe asks for them), and
     ``error`` when the student's code raised.
     """
     references = dict(references or {})

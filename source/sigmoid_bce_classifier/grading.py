@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
 from autograder.toolkit import (
     FRESH_BASE,
     Context,
@@ -139,7 +140,8 @@ def _bce_loss(seed: int, n: int, saturated: str | None = None) -> wire.Probe:
 
 def _training_step(seed: int, n: int, learning_rate: float, scale: float = 1.0) -> wire.Probe:
     """One training_step on a shuffled batch of the two clouds, with the reference sigmoid
-    and bce_loss; the variables and the loss after it come back."""
+    and bce_loss; the variables after it come back (the judge computes the loss after the
+    step from them, in float64: the model is a locked cell, no graded function)."""
     x, y = two_clouds(seed, n // 2)
     order = rng(seed).permutation(n)
     return call(
@@ -150,7 +152,6 @@ def _training_step(seed: int, n: int, learning_rate: float, scale: float = 1.0) 
         variables=random_weights(seed + 1, scale=scale),
         learning_rate=learning_rate,
         after=list(VARIABLES),
-        loss_after=["bce_loss", "model"],
     )
 
 
@@ -214,6 +215,11 @@ def assert_sigmoid(ctx: Context, a: dict, reveal: bool, what: str) -> None:
 
 def _bce_mistake(got: np.ndarray, y: np.ndarray, p: np.ndarray) -> str | None:
     """The catalogue's name for a wrong bce_loss value, or None."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # a swapped form may be inf: no match
+        return _bce_candidate(got, y, p)
+
+
+def _bce_candidate(got: np.ndarray, y: np.ndarray, p: np.ndarray) -> str | None:
     per_sample = bce64(y, p, mean=False)
     swapped = [bce64(p, y, epsilon=e) for e in (EPSILON, 1e-6, 1e-8, 1e-12)]
     for e in (EPSILON, 1e-6, 1e-8):  # clipped in float32: 1 - e rounds
@@ -330,6 +336,18 @@ def assert_bce_gradient(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     )
 
 
+def _afters(ctx: Context, i: int) -> list[dict]:
+    """The variables after the step: the student's, then the reference's (where complete)."""
+    start = _start(ctx, i)
+    out = []
+    for reply in (ctx.answers[i], ctx.expected[i]):
+        after = reply.get("after") or {}
+        values = {n: after.get(n) for n in VARIABLES}
+        if all(v is not None and np.shape(v) == start[n].shape for n, v in values.items()):
+            out.append({n: np.asarray(v, dtype=np.float64) for n, v in values.items()})
+    return out
+
+
 def assert_bce_loss_before(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     """The returned loss is the binary cross-entropy before the step; the MSE is named."""
     i = a.get("probe", 0)
@@ -342,8 +360,10 @@ def assert_bce_loss_before(ctx: Context, a: dict, reveal: bool, what: str) -> No
         return
     if np.isclose(value, _loss_of("mse", v, x, y), rtol=1e-3, atol=1e-5):
         raise Failure(f"{what} returned the mean squared error: {_named('step_mse')}")
-    after = ctx.expected[i].get("loss_after")
-    if after is not None and np.isclose(value, float(np.asarray(after)), rtol=1e-3, atol=1e-5):
+    if any(
+        np.isclose(value, _loss_of("bce", moved_to, x, y), rtol=1e-3, atol=1e-5)
+        for moved_to in _afters(ctx, i)
+    ):
         raise Failure(
             f"{what} returned the loss after the update: return the loss computed inside the "
             "tape, before the variables change"

@@ -1,8 +1,9 @@
 """Gradescope: build the autograder zip, and grade one submission inside its container.
 
 ``python -m autograder gradescope --out autograder.zip`` writes a zip with, at
-its root, what Gradescope needs (``setup.sh``, ``run_autograder``) and the kit
-itself (``autograder/``, ``solutions/reference.py``, the master notebook), so
+its root, what Gradescope needs (``setup.sh``, ``run_autograder``), the engine
+(``autograder/``) and the course's assignment (``nbgrader_config.py``,
+``source/<assignment>/`` without its public checks, ``solutions/<assignment>/reference.py``), so
 every submission is graded in its own container by the same code as the
 grading command.
 

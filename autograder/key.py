@@ -4,8 +4,9 @@ The judge compares plain numbers and must not import TensorFlow (it would
 double the memory of a grading and add seconds to every start), so the
 reference's answers are computed once, by a worker running the reference
 solution exactly as a worker runs a submission, and stored in
-``autograder/answer_key.json``.  ``python -m autograder release`` rebuilds it,
-and a test fails when it no longer matches a fresh computation.
+``source/<assignment>/answer_key.json`` (beside its checks; never released).
+``python -m autograder release`` rebuilds it, and a test fails when it no longer
+matches a fresh computation.
 
 The key also records what it was computed from (:func:`built_from`), and every
 front end calls :func:`load` (or :func:`ensure_current`) before any student
@@ -72,16 +73,16 @@ def built_from(source=None, checks: list[Check] | None = None) -> dict[str, str]
     :func:`build` records these in the key and :func:`ensure_current` compares them with
     the kit's.  Why these:
 
-    * ``autograder/checks.toml`` as a file: the probes' seeds and arguments are there,
+    * the assignment's ``checks.toml`` as a file: the probes' seeds and arguments are there,
       and every other edit there (points, hints, titles) also needs ``release`` (the
       notebook's points, the public checks), so any edit counts;
-    * the probes as ``autograder/checks.py`` makes them: its probe makers and settings
-      (``FINAL_SEED``, ``FINAL_EPOCHS``, ``NOTEBOOK_WIDTH``...) count through what they
+    * the probes as the assignment's ``grading.py`` makes them: its probe makers and the
+      settings of ``assignment.toml`` (seeds, epochs, the hidden width...) count through what they
       produce, so a changed maker or setting makes the key stale, and a comment or an
       error message there does not;
     * the reference's graded functions as the worker gets them
       (:func:`autograder.notebook.reference_sources`), and the master notebook's setup
-      cells: what the worker runs to answer (the rest of ``solutions/reference.py``
+      cells: what the worker runs to answer (the rest of ``solutions/<assignment>/reference.py``
       never reaches it, and the master notebook's other cells change at every release);
     * ``autograder/worker.py`` and ``autograder/wire.py``: how the worker runs those
       cells and how probes and answers are encoded.

@@ -20,7 +20,7 @@ from course_paths import ASSIGNMENT, ROOT
 from PIL import Image
 
 from autograder.batch import grade_paths
-from autograder.checks import BOUNDARY_STEPS
+from autograder.checks import registry
 from autograder.feedback import (
     CLASS_COLOURS,
     NBGRADER_COLUMNS,
@@ -75,7 +75,7 @@ def test_feedback_files_name_the_mistake_and_escape_output(graded):
 
 
 def _grid(f):
-    axis = np.linspace(*SPAN, BOUNDARY_STEPS)
+    axis = np.linspace(*SPAN, registry().module.BOUNDARY_STEPS)
     x, y = np.meshgrid(axis, axis)  # row i is y = axis[i], as the probe's grid
     return f(x, y).ravel()
 

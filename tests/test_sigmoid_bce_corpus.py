@@ -12,6 +12,7 @@ other submission of the same function.
 
 from __future__ import annotations
 
+import ast
 import os
 
 import pytest
@@ -110,3 +111,15 @@ def test_named_mistake_is_the_diagnosis(graded, entry):
         assert catalogue()[other.diagnosis].lower() not in said, (
             f"{entry.name} makes {entry.diagnosis!r} but is told {other.diagnosis!r}:\n{said}"
         )
+
+
+def test_assignment_module_functions_are_short():
+    """The assignment's code keeps the engine's bar (tests/test_package_shape.py): about 60
+    lines a function at most."""
+    path = course.find(NAME).module_path
+    long = [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 65
+    ]
+    assert not long, long

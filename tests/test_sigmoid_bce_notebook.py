@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 import time
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -88,6 +89,11 @@ def test_the_solution_cells_are_the_reference_functions():
         assert _functions(text)[name] == reference[name], name
 
 
+def _with_public_checks() -> set[str]:
+    checks = tomllib.loads((MASTER.parent / "checks.toml").read_text())["check"]
+    return {c["grade_id"] for c in checks if c["public"]}
+
+
 def test_nbgrader_metadata_marks_solutions_tests_and_locked_setup():
     master = nbformat.read(str(MASTER), as_version=4)
     ids = [gid(c) for c in master.cells if gid(c)]
@@ -96,7 +102,9 @@ def test_nbgrader_metadata_marks_solutions_tests_and_locked_setup():
         test = next(c for c in master.cells if gid(c) == f"test_{name}")
         meta = test.metadata.nbgrader
         assert meta["grade"] and meta["locked"] and meta["points"] > 0
-        assert f'check("{name}")' in test.source and "### BEGIN HIDDEN TESTS" in test.source
+        assert "### BEGIN HIDDEN TESTS" in test.source
+        # the student's cell runs the function's public checks where it has any (checks.toml)
+        assert (f'check("{name}")' in test.source) == (name in _with_public_checks()), name
     for cell in master.cells:
         if "setup" in cell.metadata.get("tags", []):
             assert cell.metadata.nbgrader["locked"] and not cell.metadata.nbgrader["solution"]

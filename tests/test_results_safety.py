@@ -77,8 +77,8 @@ def test_a_submission_that_is_a_link_is_not_followed(tmp_path):
 
 def test_a_changed_answer_key_is_refused(tmp_path):
     key = tmp_path / "answer_key.json"
-    shutil.copy(answer_key.KEY_PATH, key)
-    shutil.copy(answer_key.digest_path(answer_key.KEY_PATH), answer_key.digest_path(key))
+    shutil.copy(answer_key.key_path(), key)
+    shutil.copy(answer_key.digest_path(answer_key.key_path()), answer_key.digest_path(key))
     assert answer_key.load(key).answers  # an intact copy loads
     data = json.loads(key.read_text())
     digest, answer = next(iter(data["answers"].items()))

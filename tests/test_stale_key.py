@@ -320,7 +320,7 @@ def test_the_committed_key_is_current_and_records_every_source():
     (otherwise every grading refuses; run release and commit the key)."""
     from autograder import key
 
-    recorded = json.loads(key.KEY_PATH.read_text())["built_from"]
+    recorded = json.loads(key.key_path().read_text())["built_from"]
     assert set(recorded) == set(key.built_from())
     key.ensure_current()  # raises StaleKey, naming what changed
 

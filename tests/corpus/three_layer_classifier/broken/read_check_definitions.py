@@ -1,15 +1,18 @@
 # score: full
 # needs: root
-# why: layer reads the kit's check definitions (autograder/checks.toml: every hidden check's probes, seeds and hints) and raises if it can; run by root, the grader covers that file in the worker as it covers the answer key, so layer finds nothing and keeps its points
+# why: layer reads the kit's check definitions (source/three_layer_classifier/checks.toml in the course: every hidden check's probes, seeds and hints) and raises if it can; run by root, the grader covers that file in the worker as it covers the answer key, so layer finds nothing and keeps its points
 # %% cell: layer
+import os
 import sys
 from pathlib import Path
 
 
 def _read_the_checks():
-    kit = Path(sys.modules["autograder"].__file__).parent
+    # the course the grader names in its environment, else the checkout the engine is in
+    checkout = Path(sys.modules["autograder"].__file__).parent.parent
+    course = Path(os.environ.get("AUTOGRADER_COURSE", checkout))
     try:
-        return "[[check]]" in (kit / "checks.toml").read_text()
+        return "[[check]]" in (course / "source/three_layer_classifier/checks.toml").read_text()
     except OSError:
         return False
 

@@ -80,6 +80,11 @@ class Entry:
     def name(self) -> str:
         return self.path.stem
 
+    @property
+    def assignment(self) -> str:
+        """The assignment the entry was written for: its folder under tests/corpus/."""
+        return self.path.parent.parent.name
+
 
 def parse(path: Path) -> Entry:
     text = path.read_text()
@@ -125,8 +130,9 @@ def parse(path: Path) -> Entry:
     return entry
 
 
-def entries(kind: str) -> list[Entry]:
-    return [parse(p) for p in sorted((CORPUS / kind).glob("*.py"))]
+def entries(kind: str, assignment: str = CORPUS.name) -> list[Entry]:
+    folder = CORPUS.parent / assignment / kind
+    return [parse(p) for p in sorted(folder.glob("*.py"))]
 
 
 #: Stands, in an entry's code, for the release's public data (what a student can read):
@@ -140,7 +146,10 @@ def _public_data() -> str:
 
 
 def materialize(entry: Entry, out_dir: Path) -> Path:
-    notebook = nbformat.read(str(RELEASED if entry.base == "release" else SOLVED), as_version=4)
+    name = entry.assignment
+    released = ROOT / "release" / name / f"{name}.ipynb"
+    solved = ROOT / "solutions" / name / f"{name}.ipynb"
+    notebook = nbformat.read(str(released if entry.base == "release" else solved), as_version=4)
     for op, gid, code in entry.cells:
         if PUBLIC_DATA in code:
             code = code.replace(PUBLIC_DATA, _public_data())

@@ -26,7 +26,13 @@ import json
 import os
 import warnings
 
-from . import compare, standins, verdicts, worker
+from . import compare, mistakes, standins, verdicts, worker
+
+try:  # the assignment's catalogue of typical mistakes (its catalogue.py), when it has one
+    from . import typical_mistakes
+except ImportError:
+    typical_mistakes = None
+mistakes.use(typical_mistakes)
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(_HERE, "data.json"), encoding="utf-8") as _fh:

@@ -26,6 +26,17 @@ class Context:
     def variable(self, i: int, name: str) -> np.ndarray:
         return np.asarray(wire.from_plain(self.probes[i]["variables"][name]), dtype=np.float64)
 
+    def reference(self, i: int, key: str = "value") -> "np.ndarray | None":
+        """The reference's answer to probe ``i`` (its ``key``), as a float64 array, or None."""
+        value = self.expected[i].get(key)
+        return None if value is None else np.asarray(value, dtype=np.float64)
+
+    @staticmethod
+    def close(got, want, rtol: float = RTOL, atol: float = ATOL) -> bool:
+        """Whether two answers agree (:func:`close`): for an assignment's catalogue, which
+        imports nothing of the kit."""
+        return close(got, want, rtol, atol)
+
 
 def decode_argument(spec):
     """A probe's argument as the judge reads it: its array (or int), without the worker's types."""

@@ -1,5 +1,5 @@
 # Two entry points, each doing all set-up first (a virtual environment in .venv):
-#   make demo   release the assignment and grade three example notebooks
+#   make demo   for each assignment: release it and grade three example notebooks
 #   make test   run the whole test suite (what CI runs)
 #   make test-fast  the tests not marked slow, for a quick loop while editing
 PYTHON ?= python3
@@ -19,8 +19,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[course,dev]"
 	touch $@
 
+# One demo per assignment of the course (each folder under source/).
 demo: setup
-	$(RUN) -m autograder demo
+	for folder in source/*/; do \
+	  $(RUN) -m autograder demo --assignment "$$(basename "$$folder")" || exit 1; \
+	done
 
 test: setup
 	$(BIN)/ruff check .

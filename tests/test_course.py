@@ -40,9 +40,14 @@ def copy_course(target: Path) -> Path:
     return target
 
 
-def run_engine(cwd: Path, *args: str, code: str | None = None) -> subprocess.CompletedProcess:
-    """This checkout's engine, run in ``cwd`` (no AUTOGRADER_* settings inherited)."""
+def run_engine(
+    cwd: Path, *args: str, code: str | None = None, assignment: str | None = None
+) -> subprocess.CompletedProcess:
+    """This checkout's engine, run in ``cwd`` (no AUTOGRADER_* settings inherited; with
+    ``assignment``, that one named, as a course of several needs)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
+    if assignment:
+        env[course.ASSIGNMENT_ENV] = assignment
     env.update(PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "autograder"]
@@ -157,17 +162,22 @@ def test_a_changed_hidden_width_reaches_master_key_checks_and_release(tmp_path):
     settings.write_text(text.replace("hidden_width = 8\n", "hidden_width = 6\n"))
     old_key = (folder / "answer_key.json").read_bytes()
 
-    stale = run_engine(kit, "check", str(kit / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"))
+    stale = run_engine(
+        kit,
+        "check",
+        str(kit / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
+        assignment=ASSIGNMENT,
+    )
     assert stale.returncode == 2 and "stale" in stale.stderr, stale.stderr[-2000:]
 
-    done = run_engine(kit, "release")
+    done = run_engine(kit, "release", assignment=ASSIGNMENT)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     # the master states it, and so does the student release
     assert _cell(folder / f"{ASSIGNMENT}.ipynb", "setup_variables").startswith("hidden_units = 6")
     released = kit / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     assert _cell(released, "setup_variables").startswith("hidden_units = 6")
     # the checks' probes are made at the new width, and the new key answers them
-    shapes = run_engine(kit, code=PROBES)
+    shapes = run_engine(kit, code=PROBES, assignment=ASSIGNMENT)
     assert shapes.returncode == 0, shapes.stderr[-3000:]
     made = json.loads(shapes.stdout)
     assert made["final_accuracy"] == [[2, 6]], made
@@ -183,5 +193,10 @@ def test_a_changed_hidden_width_reaches_master_key_checks_and_release(tmp_path):
     ]
     assert (2, 6) in published, published
     # and the solved notebook, released at the new width, still gets full marks
-    graded = run_engine(kit, "check", str(kit / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"))
+    graded = run_engine(
+        kit,
+        "check",
+        str(kit / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
+        assignment=ASSIGNMENT,
+    )
     assert graded.returncode == 0, graded.stdout[-2000:] + graded.stderr[-2000:]

@@ -237,14 +237,25 @@ def _assignment(name: str, root: Path) -> Assignment:
     return Assignment(name, root)
 
 
+#: The last assignment :func:`select` chose in this process.  The environment carries it
+#: to the processes this one starts, but a thread may read the environment while
+#: autograder.pool has it emptied for a moment (the fork server starts with a worker's
+#: environment, built from nothing): :func:`current` then falls back on this.
+_selected: Assignment | None = None
+
+
 def select(assignment: str | None = None, course: Path | str | None = None) -> Assignment:
     """Make an assignment the current one, for this process and those it starts."""
+    global _selected
     chosen = find(assignment, course)
     os.environ[COURSE_ENV] = str(chosen.course)
     os.environ[ASSIGNMENT_ENV] = chosen.name
+    _selected = chosen
     return chosen
 
 
 def current() -> Assignment:
     """The current assignment (:func:`select`'s, or found as :func:`find` finds it)."""
+    if _selected is not None and ASSIGNMENT_ENV not in os.environ:
+        return _selected
     return find()

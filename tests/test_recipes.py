@@ -101,13 +101,15 @@ def course_with_recipes(tmp_path_factory):
     reference = kit / "solutions" / ASSIGNMENT / "reference.py"
     reference.write_text(reference.read_text() + REFERENCE)
     _add_function_cells(folder / f"{ASSIGNMENT}.ipynb")
-    done = run_engine(kit, "release")
+    done = run_engine(kit, "release", assignment=ASSIGNMENT)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     return kit
 
 
 def _grade(kit, notebook, out) -> dict:
-    done = run_engine(kit, "grade", str(notebook), "--out", str(out), "--quiet")
+    done = run_engine(
+        kit, "grade", str(notebook), "--out", str(out), "--quiet", assignment=ASSIGNMENT
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     (result,) = out.glob("*/results.json")
     return {t["name"]: t for t in json.loads(result.read_text())["tests"]}

@@ -106,7 +106,10 @@ def _start_clean(spawn):
             saved = dict(os.environ)
             os.environ.clear()
             os.environ.update(view.worker_environment())
-            os.environ.update({k: saved[k] for k in ("LD_LIBRARY_PATH",) if k in saved})
+            # The course and assignment chosen (no secret: names a student knows) stay, so
+            # that a thread of the judge reading them in this moment still finds them.
+            kept = ("LD_LIBRARY_PATH", "AUTOGRADER_COURSE", "AUTOGRADER_ASSIGNMENT")
+            os.environ.update({k: saved[k] for k in kept if k in saved})
             # Python 3.11's fork server imports its preload before it applies the judge's
             # sys.path: it must find this very kit, not another install of it.
             os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)

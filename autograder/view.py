@@ -42,6 +42,8 @@ import signal
 import struct
 import sys
 
+from .sandbox import _check, _libc
+
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUTS = 0x04000000
 _CLONE_NEWIPC = 0x08000000
@@ -69,16 +71,6 @@ HOME = "/tmp"
 DEVICES = ("null", "zero", "full", "random", "urandom")
 #: Files from /etc: the dynamic loader's cache, the time zone.
 ETC = ("ld.so.cache", "localtime")
-
-
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:

@@ -34,8 +34,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from course_paths import ASSIGNMENT  # noqa: E402
+
+# The course has more than one assignment: every command below grades this one.
+os.environ["AUTOGRADER_ASSIGNMENT"] = ASSIGNMENT
 
 from autograder.processes import descendants  # noqa: E402
 from autograder.release import nbgrader_env, run_nbgrader  # noqa: E402
@@ -109,6 +113,7 @@ def main() -> int:
         shutil.copytree(
             ROOT / "source", course / "source", ignore=shutil.ignore_patterns("__pycache__")
         )
+        shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
         shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
         paths = []
         for k in range(args.n):

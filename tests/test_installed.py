@@ -140,6 +140,18 @@ def test_the_installed_engine_grades_every_solved_notebook_from_a_course_without
             name,
             [t["name"] for t in data["tests"] if t["status"] != "passed"],
         )
+        if notebook.suffixes == [".ko", ".ipynb"]:
+            _speaks_korean(result.parent, course / "source" / name / "locale" / "checks.ko.po")
+
+
+def _speaks_korean(graded: Path, words: Path) -> None:
+    """A Korean edition's feedback: the installed engine's labels and the course's own
+    check titles (its checks.ko.po), both in Korean."""
+    from autograder.translate import read_catalog
+
+    feedback = (graded / "feedback.md").read_text(encoding="utf-8")
+    titles = [e.msgstr for e in read_catalog(words) if e.msgctxt.endswith(":title")]
+    assert "피드백" in feedback and titles and titles[0] in feedback, feedback[:2000]
 
 
 def _names(settings: dict, name: str) -> set[str]:

@@ -9,6 +9,8 @@ assignment is a folder of its own under ``source/``, named as nbgrader names it:
     source/<assignment>/grading.py           its probe makers and judge-side assertions
     source/<assignment>/catalogue.py         its typical mistakes (shipped in the public checks)
     source/<assignment>/answer_key.json      built by ``release`` (never released)
+    source/<assignment>/locale/<lang>.po     its notebook's prose in another language
+    source/<assignment>/locale/checks.<lang>.po  its checks' titles and hints, its mistakes
     solutions/<assignment>/reference.py      the reference solution
     solutions/<assignment>/<assignment>.ipynb  the solved notebook (built by ``release``)
     release/<assignment>/                    the student release (built by nbgrader)
@@ -102,6 +104,16 @@ class Assignment:
         if not self.catalogue_path.is_file():
             return None
         return load_module(self.catalogue_path, f"_catalogue_{self.name}")
+
+    @property
+    def locale(self) -> Path:
+        """The folder of its translations (nbgrader_config.py's ignore keeps it from students)."""
+        return self.folder / "locale"
+
+    def words_catalogue(self, lang: str) -> Path:
+        """The ``lang`` text of what its checks and catalogue say (titles, hints, named
+        mistakes): the assignment's words, so the engine's own catalogue names none of them."""
+        return self.locale / f"checks.{lang}.po"
 
     @property
     def solutions(self) -> Path:

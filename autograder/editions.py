@@ -1,8 +1,10 @@
 """Translated editions of the release: ``release/<lang>/<assignment>/`` and a solved twin.
 
 ``release`` writes the English student notebook with nbgrader, then calls
-:func:`write_editions`, which writes one edition per catalogue in
-``source/<assignment>/locale/<lang>.po`` (today: Korean, ``ko``):
+:func:`write_editions`, which writes one edition per catalogue of the notebook's prose,
+``source/<assignment>/locale/<lang>.po`` (today: Korean, ``ko``), with the words of its
+checks and mistakes from ``locale/checks.<lang>.po`` beside it and the engine's labels
+(:mod:`autograder.i18n`):
 
 * ``release/<lang>/<assignment>/<assignment>.ipynb``: the English release with its
   prose translated (:func:`autograder.translate.translate`), and ``public_checks/``
@@ -33,7 +35,8 @@ provided cells from the master anyway):
   setup cell" note.
 
 Everything is prepared in memory first: a catalogue missing any message (the
-notebook's or the kit's) raises :class:`autograder.translate.Untranslated` before a
+notebook's, the assignment's checks' or the engine's) raises
+:class:`autograder.translate.Untranslated`, naming its catalogue, before a
 file of any edition is written, so no half-translated edition ever exists.
 """
 
@@ -97,8 +100,9 @@ del _hangul_font""",
 
 
 def edition_langs(source_nb: Path) -> list[str]:
-    """The languages with a catalogue beside the master notebook."""
-    return sorted(p.stem for p in (source_nb.parent / "locale").glob("*.po"))
+    """The languages with a catalogue of the notebook's prose beside the master notebook:
+    ``locale/<lang>.po``, not ``checks.<lang>.po`` (the checks' words, :mod:`autograder.i18n`)."""
+    return sorted(p.stem for p in (source_nb.parent / "locale").glob("*.po") if "." not in p.stem)
 
 
 def _grade_id(cell) -> str | None:

@@ -1,23 +1,28 @@
 """The kit's own words in the notebook's language: check titles, hints, named mistakes, labels.
 
 The notebook's prose is translated by :mod:`autograder.translate` from the
-catalogue beside the master notebook.  What the *kit* says (a check's title and
-hint, the sentence naming a typical mistake, the feedback's and the class
-report's labels) comes from a second catalogue, ``autograder/locale/<lang>.po``,
-in the same gettext format, one entry per message id:
+catalogue beside the master notebook.  What the *kit* says comes from two more
+catalogues in the same gettext format, one entry per message id, because its words
+belong to two owners:
 
-* ``check:<grade_id>:title`` and ``check:<grade_id>:hint``: each check's title and hint
-  (the English text is the msgid, so two checks of one function stay apart);
-* ``mistake:<id>``: a sentence of :data:`autograder.mistakes.MISTAKES`;
-* ``ui:<key>``: a label of the feedback, the report or the public checks (:data:`UI`),
-  with ``{placeholders}`` filled in after translation.
+* the engine's, ``autograder/locale/<lang>.po``: ``ui:<key>``, a label of the
+  feedback, the report or the public checks (:data:`UI`), with ``{placeholders}``
+  filled in after translation.  Words every assignment shares, so it names no
+  assignment, function or variable (``tests/test_installed.py`` greps it);
+* the assignment's, ``source/<assignment>/locale/checks.<lang>.po``
+  (:meth:`autograder.course.Assignment.words_catalogue`): ``check:<grade_id>:title``
+  and ``check:<grade_id>:hint``, each check's title and hint (the English text is the
+  msgid, so two checks of one function stay apart), and ``mistake:<id>``, a sentence
+  of its mistake catalogue's ``MISTAKES``.
 
 Results stay English on disk (``results.json``, ``grades.csv``: one class, one set
 of column names whatever edition each student used); the language is applied when
 a person reads them: :class:`Language` turns a check's name, its output (hint and
-named mistake included) and the labels into the notebook's language.  A catalogue
-missing any message is refused whole (:class:`autograder.translate.Untranslated`),
-like a notebook edition.
+named mistake included) and the labels into the notebook's language.  A language is
+spoken for an assignment only when both catalogues hold every message: a missing one
+(or the assignment's catalogue missing whole) is refused, naming the catalogue
+(:class:`autograder.translate.Untranslated`), like a notebook edition; feedback then
+falls back on English (:func:`speaking`).
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ import functools
 import re
 from pathlib import Path
 
+from . import course
 from .translate import Message, Untranslated, catalog_table, notebook_lang, read_catalog
 
 __all__ = ["Language", "kit_messages", "kit_table", "language", "notebook_lang"]
 
-#: Where the kit's catalogues are: ``<lang>.po``.
+#: Where the engine's catalogues are: ``<lang>.po`` (its labels; an assignment's words are
+#: in its own folder, :meth:`autograder.course.Assignment.words_catalogue`).
 LOCALE = Path(__file__).resolve().parent / "locale"
 #: The language results are written in, and the master notebook's.
 SOURCE_LANG = "en"
@@ -111,55 +118,90 @@ PUBLIC_LINES = (
 )
 
 
-def kit_messages() -> list[Message]:
-    """Every message of the kit's catalogue, in a stable order."""
-    from .checks import REGISTRY
-    from .mistakes import MISTAKES
+def engine_messages() -> list[Message]:
+    """The engine's messages (its labels), in a stable order."""
+    return [Message(f"ui:{key}", text) for key, text in UI.items()]
+
+
+def assignment_messages(assignment: course.Assignment) -> list[Message]:
+    """What ``assignment``'s checks and mistakes say, in a stable order."""
+    from .checks import registry
 
     found = []
-    for check in REGISTRY:
+    for check in registry(assignment).checks:
         found.append(Message(f"check:{check.grade_id}:title", check.name.split(": ", 1)[1]))
         if check.hint:
             found.append(Message(f"check:{check.grade_id}:hint", check.hint))
-    found += [Message(f"mistake:{name}", text) for name, (text, _) in MISTAKES.items()]
-    found += [Message(f"ui:{key}", text) for key, text in UI.items()]
+    said = getattr(assignment.catalogue, "MISTAKES", {})
+    found += [Message(f"mistake:{name}", text) for name, (text, _) in said.items()]
     return list(dict.fromkeys(found))
 
 
+def current() -> course.Assignment | None:
+    """The current assignment, or None where no course is found (the engine's words only)."""
+    try:
+        return course.current()
+    except course.CourseError:
+        return None
+
+
+def kit_messages(assignment: course.Assignment | None = None) -> list[Message]:
+    """Every message of the kit: the engine's and ``assignment``'s (default the current)."""
+    chosen = assignment or current()
+    return engine_messages() + (assignment_messages(chosen) if chosen else [])
+
+
 def catalog_path(lang: str) -> Path:
+    """The engine's catalogue of ``lang``."""
     return LOCALE / f"{lang}.po"
 
 
 def available() -> tuple[str, ...]:
-    """The languages the kit speaks: English and each catalogue's."""
+    """The languages the engine speaks: English and each of its catalogues'."""
     return (SOURCE_LANG, *sorted(p.stem for p in LOCALE.glob("*.po")))
 
 
-def kit_table(lang: str) -> dict[tuple[str, str], str]:
-    """(context, English) -> ``lang`` text for every kit message; :class:`Untranslated`
-    when the catalogue lacks (or has only fuzzy) text for any of them."""
+def kit_catalogues(
+    lang: str, assignment: course.Assignment | None = None
+) -> list[tuple[Path, list[Message]]]:
+    """Each catalogue of the kit's words in ``lang``, with the messages it must hold: the
+    engine's labels, then ``assignment``'s checks and mistakes (what translators update)."""
+    found = [(catalog_path(lang), engine_messages())]
+    if assignment is not None:
+        found.append((assignment.words_catalogue(lang), assignment_messages(assignment)))
+    return found
+
+
+def kit_table(lang: str, assignment: course.Assignment | None = None) -> dict[tuple[str, str], str]:
+    """(context, English) -> ``lang`` text for every kit message of ``assignment`` (default
+    the current one); :class:`Untranslated`, naming the catalogue, when one lacks (or has
+    only fuzzy) text for any of them, or is missing while it has messages to hold."""
+    chosen = assignment or current()
     if lang == SOURCE_LANG:
-        return {(m.context, m.text): m.text for m in kit_messages()}
-    path = catalog_path(lang)
-    if not path.exists():
-        raise ValueError(f"no catalogue for language {lang!r} (looked for {path})")
-    table = catalog_table(read_catalog(path))
-    lacking = [m for m in kit_messages() if (m.context, m.text) not in table]
-    if lacking:
-        raise Untranslated(lang, lacking)
+        return {(m.context, m.text): m.text for m in kit_messages(chosen)}
+    if not catalog_path(lang).exists():
+        raise ValueError(f"no catalogue for language {lang!r} (looked for {catalog_path(lang)})")
+    table = {}
+    for path, wanted in kit_catalogues(lang, chosen):
+        held = catalog_table(read_catalog(path)) if path.is_file() else {}
+        lacking = [m for m in wanted if (m.context, m.text) not in held]
+        if lacking:
+            raise Untranslated(lang, lacking, chosen.relative(path) if chosen else path)
+        table.update({(m.context, m.text): held[(m.context, m.text)] for m in wanted})
     return table
 
 
 class Language:
     """What a reader of ``lang`` sees of the kit's English words."""
 
-    def __init__(self, lang: str = SOURCE_LANG):
+    def __init__(self, lang: str = SOURCE_LANG, assignment: course.Assignment | None = None):
         self.lang = lang
-        self.table = kit_table(lang)
+        self.assignment = assignment or current()
+        self.table = kit_table(lang, self.assignment)
         self._replace = sorted(
             (
                 (m.text, self.table[(m.context, m.text)])
-                for m in kit_messages()
+                for m in kit_messages(self.assignment)
                 if m.context.startswith("mistake:") or m.context.endswith(":hint")
             ),
             key=lambda pair: -len(pair[0]),
@@ -220,10 +262,20 @@ def _number(value):
     return f"{value:g}" if isinstance(value, float) else value
 
 
-@functools.cache
 def language(lang: str | None) -> Language:
-    """The (cached) :class:`Language` of ``lang``; None is English."""
-    return Language(lang or SOURCE_LANG)
+    """The (cached) :class:`Language` of ``lang`` for the current assignment (each has its
+    own words); None is English."""
+    return _language(lang or SOURCE_LANG, current())
+
+
+@functools.cache
+def _language(lang: str, assignment: course.Assignment | None) -> Language:
+    return Language(lang, assignment)
+
+
+def forget() -> None:
+    """Forget the languages read so far (a catalogue was edited in this process)."""
+    _language.cache_clear()
 
 
 def speaking(lang: str | None) -> Language:

@@ -58,12 +58,13 @@ class Message:
 class Untranslated(ValueError):
     """Some messages have no (or only a fuzzy) translation: no edition is written."""
 
-    def __init__(self, lang: str, messages: list[Message]):
-        self.lang, self.messages = lang, messages
+    def __init__(self, lang: str, messages: list[Message], where: str | Path | None = None):
+        self.lang, self.messages, self.where = lang, messages, where
         first = messages[0]
         super().__init__(
             f"{len(messages)} message(s) lack their {lang} text (first: {first.context}, "
-            f"{first.text[:60]!r}): translate them in the catalogue, then release again"
+            f"{first.text[:60]!r}): translate them in {where or 'the catalogue'}, "
+            "then release again"
         )
 
 
@@ -146,7 +147,7 @@ def translate(notebook, catalog, lang: str):
     again, so ``nbgrader validate`` accepts the edition as it is."""
     lacking = missing(notebook, catalog)
     if lacking:
-        raise Untranslated(lang, lacking)
+        raise Untranslated(lang, lacking, getattr(catalog, "fpath", None))
     from nbgrader.utils import compute_checksum
 
     table = catalog_table(catalog)

@@ -140,6 +140,18 @@ def test_the_installed_engine_grades_every_solved_notebook_from_a_course_without
             name,
             [t["name"] for t in data["tests"] if t["status"] != "passed"],
         )
+        if notebook.suffixes == [".ko", ".ipynb"]:
+            _speaks_korean(result.parent, course / "source" / name / "locale" / "checks.ko.po")
+
+
+def _speaks_korean(graded: Path, words: Path) -> None:
+    """A Korean edition's feedback: the installed engine's labels and the course's own
+    check titles (its checks.ko.po), both in Korean."""
+    from autograder.translate import read_catalog
+
+    feedback = (graded / "feedback.md").read_text(encoding="utf-8")
+    titles = [e.msgstr for e in read_catalog(words) if e.msgctxt.endswith(":title")]
+    assert "피드백" in feedback and titles and titles[0] in feedback, feedback[:2000]
 
 
 def _names(settings: dict, name: str) -> set[str]:
@@ -147,17 +159,12 @@ def _names(settings: dict, name: str) -> set[str]:
     return {name, *graded["functions"], *graded.get("variables", ()), *graded.get("whole", ())}
 
 
-#: The engine's Korean catalogue still holds the translations of the first assignment's
-#: check titles, hints and mistakes (locale/ko.po, from branch korean): not yet moved
-#: into the assignment's locale/ (issue 20, unfinished).
-NOT_YET_MOVED = ("ko.po",)
-
-
 def _mentions(engine: Path, files: list[Path]) -> list[str]:
     found = []
     for name, settings in assignments().items():
         for word in sorted(_names(settings, name)):
-            pattern = re.compile(rf"\b{re.escape(word)}\b")
+            # whole words in ASCII terms: \b would miss "b3" before Hangul ("b3을")
+            pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])")
             for path in files:
                 for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
                     if pattern.search(line):
@@ -173,18 +180,21 @@ def _engine_files(installed: Path) -> tuple[Path, list[Path]]:
 
 
 def test_the_installed_engine_names_no_assignment_function_or_variable(installed):
-    """Every file of the installed package but the three not yet moved: code, TOML,
-    JSON and templates (whole words: an assignment's names, functions and variables)."""
+    """Every file of the installed package: code, TOML, JSON, templates and catalogues
+    (whole words: an assignment's names, functions and variables)."""
     engine, files = _engine_files(installed)
-    found = _mentions(engine, [p for p in files if p.name not in NOT_YET_MOVED])
+    found = _mentions(engine, files)
     assert not found, f"{len(found)} mentions, e.g.\n" + "\n".join(found[:40])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Korean translations of the first assignment's checks are still the engine's",
-)
 def test_the_kits_translations_name_no_function_either(installed):
+    """The engine's catalogues ship (package-data) and hold its labels only: an
+    assignment's check titles, hints and mistakes are in its source/<a>/locale/."""
     engine, files = _engine_files(installed)
-    found = _mentions(engine, [p for p in files if p.name in NOT_YET_MOVED])
+    catalogues = [p for p in files if p.suffix == ".po"]
+    assert "locale/ko.po" in [p.relative_to(engine).as_posix() for p in catalogues]
+    for path in catalogues:
+        contexts = re.findall(r'^msgctxt "([a-z]+):', path.read_text(encoding="utf-8"), re.M)
+        assert len(contexts) > 30 and set(contexts) == {"ui"}, path
+    found = _mentions(engine, catalogues)
     assert not found, f"{len(found)} mentions, e.g.\n" + "\n".join(found[:40])

@@ -10,6 +10,7 @@ import base64
 import json
 import re
 import shutil
+import sys
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -18,8 +19,14 @@ import nbformat
 import pytest
 from course_paths import ASSIGNMENT, ROOT
 
-from autograder import i18n
-from autograder.editions import LOADER_ID, LOADER_LINES, edition_notebook, write_editions
+from autograder import course, i18n
+from autograder.editions import (
+    LOADER_ID,
+    LOADER_LINES,
+    edition_langs,
+    edition_notebook,
+    write_editions,
+)
 from autograder.i18n import Language, kit_messages, kit_table
 from autograder.release import embedded_public_checks
 from autograder.translate import (
@@ -34,6 +41,8 @@ ENGLISH = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 KOREAN = ROOT / "release" / "ko" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 SOURCE = ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 CATALOG = SOURCE.parent / "locale" / "ko.po"
+#: The Korean of the assignment's checks and mistakes (the engine's has its labels only).
+WORDS = SOURCE.parent / "locale" / "checks.ko.po"
 SOLVED = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 SOLVED_KO = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ko.ipynb"
 #: A number as the text states it: the typographic minus is a sign, a hyphen is not
@@ -190,19 +199,60 @@ def test_a_message_without_korean_text_refuses_the_whole_edition(tmp_path):
     assert written["release (ko)"] == tmp_path / "release" / "ko" / ASSIGNMENT / KOREAN.name
 
 
-def test_a_kit_message_without_korean_text_refuses_too(tmp_path, monkeypatch):
-    catalog = read_catalog(i18n.catalog_path("ko"))
-    hint = next(e for e in catalog if e.msgctxt.endswith(":hint"))
-    hint.msgstr = ""
-    catalog.save(str(tmp_path / "ko.po"))
-    monkeypatch.setattr(i18n, "LOCALE", tmp_path)
-    i18n.language.cache_clear()
-    try:
-        with pytest.raises(Untranslated, match="check:"):
-            _write(tmp_path, _course(tmp_path, None))
-        assert not (tmp_path / "release").exists()
-    finally:
-        i18n.language.cache_clear()
+@pytest.fixture
+def course_copy(tmp_path, monkeypatch):
+    """A course of the assignment's folder alone, made current; the assignment modules it
+    loads by path (under the same names as the checkout's) are put back afterwards."""
+    root = tmp_path / "course"
+    skip = shutil.ignore_patterns("public_checks", "__pycache__")
+    shutil.copytree(SOURCE.parent, root / "source" / ASSIGNMENT, ignore=skip)
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    for name in [n for n in sys.modules if n.startswith(("_assignment_", "_catalogue_"))]:
+        monkeypatch.setitem(sys.modules, name, sys.modules[name])
+    course.select(ASSIGNMENT, root)  # conftest restores the environment after the test
+    i18n.forget()
+    yield root / "source" / ASSIGNMENT
+    i18n.forget()
+
+
+def test_a_kit_message_without_korean_text_refuses_too(course_copy):
+    """A check's hint lacking its Korean in the assignment's checks.ko.po: no edition, and
+    the one-line error names that catalogue."""
+    words = course_copy / "locale" / "checks.ko.po"
+    catalog = read_catalog(words)
+    next(e for e in catalog if e.msgctxt.endswith(":hint")).msgstr = ""
+    catalog.save(str(words))
+    root = course_copy.parent.parent
+    master = course_copy / SOURCE.name
+    with pytest.raises(Untranslated, match="check:") as refused:
+        write_editions(ENGLISH, master, SOLVED, embedded_public_checks, root=root)
+    message = str(refused.value)
+    assert f"source/{ASSIGNMENT}/locale/checks.ko.po" in message and "\n" not in message
+    assert not (root / "release").exists() and not (root / "solutions").exists()
+
+
+def test_an_assignment_without_its_checks_catalogue_has_no_korean_words(course_copy):
+    """The notebook's ko.po alone is half an edition: refused, naming the missing file; and
+    feedback in Korean for such an assignment falls back on English whole."""
+    (course_copy / "locale" / "checks.ko.po").unlink()
+    root = course_copy.parent.parent
+    with pytest.raises(Untranslated, match=r"checks\.ko\.po") as refused:
+        write_editions(ENGLISH, course_copy / SOURCE.name, SOLVED, embedded_public_checks, root)
+    assert refused.value.messages[0].context.startswith("check:")
+    assert not (root / "release").exists()
+    assert i18n.speaking("ko").lang == "en"
+
+
+def test_the_engine_catalogue_holds_labels_only_and_the_assignments_its_words():
+    """Each catalogue holds its own messages: the engine's its labels (nothing of an
+    assignment), the assignment's its checks' titles and hints and its mistakes."""
+    engine = {e.msgctxt for e in read_catalog(i18n.catalog_path("ko"))}
+    assert engine == {m.context for m in i18n.engine_messages()}
+    words = {(e.msgctxt, e.msgid) for e in read_catalog(WORDS)}
+    wanted = {(m.context, m.text) for m in i18n.assignment_messages(course.current())}
+    assert words == wanted
+    assert {c.split(":")[0] for c, _ in wanted} == {"check", "mistake"}
+    assert edition_langs(SOURCE) == ["ko"]  # checks.ko.po is no edition of its own
 
 
 def test_korean_check_output_names_title_hint_and_mistake():
@@ -305,3 +355,26 @@ def test_report_command_takes_lang(tmp_path):
         check=False,
     )
     assert refused.returncode == 2 and "invalid choice: 'xx'" in refused.stderr
+
+
+def test_an_assignment_with_no_korean_catalogue_stays_english(monkeypatch, tmp_path):
+    """sigmoid_bce_classifier has no locale/: no edition, and a Korean notebook's feedback
+    is English whole (the engine's Korean labels beside English titles would be half)."""
+    from autograder.checks import registry
+    from autograder.feedback import write_feedback
+    from autograder.judge import CheckResult, Report
+
+    monkeypatch.setenv(course.ASSIGNMENT_ENV, "sigmoid_bce_classifier")
+    try:
+        other = course.current()
+        assert not other.words_catalogue("ko").exists() and edition_langs(other.master) == []
+        with pytest.raises(Untranslated, match=r"sigmoid_bce_classifier/locale/checks\.ko\.po"):
+            i18n.language("ko")
+        check = registry(other).checks[0]
+        result = CheckResult(check.name, check.grade_id, 1.0, 1.0, True, "passed", True)
+        write_feedback(tmp_path, Report("s.ipynb", [result], lang="ko"), b"")
+        feedback = (tmp_path / "feedback.md").read_text(encoding="utf-8")
+        assert "# Feedback for s.ipynb" in feedback and check.title in feedback
+        assert not HANGUL.search(feedback)
+    finally:
+        registry(course.find(ASSIGNMENT))  # its mistake catalogue is the one in use again

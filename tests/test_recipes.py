@@ -88,7 +88,7 @@ def course_with_recipes(tmp_path_factory):
     kit = copy_course(tmp_path_factory.mktemp("recipes"))
     folder = kit / "source" / ASSIGNMENT
     # A course without a translated edition: with one, the new titles and hints need their
-    # translation too (release refuses an edition that lacks any), in the kit's catalogue.
+    # translation too (release refuses an edition that lacks any), in locale/checks.ko.po.
     shutil.rmtree(folder / "locale")
     checks = folder / "checks.toml"
     checks.write_text(checks.read_text() + ADDED_CHECK + FUNCTION_CHECK)

@@ -27,8 +27,8 @@ pytestmark = pytest.mark.slow
 NAME = "sigmoid_bce_classifier"
 SOLVED = ROOT / "solutions" / NAME / f"{NAME}.ipynb"
 RELEASED = ROOT / "release" / NAME / f"{NAME}.ipynb"
-#: sigmoid 4, bce_loss 4, training_step 5 (checks.toml); a test below sums them again.
-MAX = 13
+#: sigmoid 4, bce_loss 4, training_step 7 (checks.toml); a test below sums them again.
+MAX = 15
 #: A mistake of sigmoid's: 1 / (1 + e^z). Its shape and dtype are right (1 point kept); its
 #: values cost sigmoid's other 3 points, and nothing else.
 WRONG_SIGN = next(e for e in entries("mistakes", NAME) if e.name == "sigmoid_wrong_sign")
@@ -44,7 +44,7 @@ def selected(monkeypatch):
 def test_points_are_the_checks(selected):
     from autograder.checks import points_by_grade_id
 
-    assert points_by_grade_id() == {"sigmoid": 4.0, "bce_loss": 4.0, "training_step": 5.0}
+    assert points_by_grade_id() == {"sigmoid": 4.0, "bce_loss": 4.0, "training_step": 7.0}
     assert sum(points_by_grade_id().values()) == MAX
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import tomllib
 import zipfile
 
 import nbformat
@@ -27,8 +28,10 @@ pytestmark = pytest.mark.slow
 NAME = "sigmoid_bce_classifier"
 SOLVED = ROOT / "solutions" / NAME / f"{NAME}.ipynb"
 RELEASED = ROOT / "release" / NAME / f"{NAME}.ipynb"
-#: sigmoid 4, bce_loss 4, training_step 5 (checks.toml); a test below sums them again.
-MAX = 13
+#: sigmoid 4, bce_loss 4, training_step 7 (checks.toml); a test below sums them again.
+MAX = 15
+#: One Gradescope test per check: 3 of sigmoid, 3 of bce_loss, 7 of training_step.
+N_CHECKS = 13
 #: A mistake of sigmoid's: 1 / (1 + e^z). Its shape and dtype are right (1 point kept); its
 #: values cost sigmoid's other 3 points, and nothing else.
 WRONG_SIGN = next(e for e in entries("mistakes", NAME) if e.name == "sigmoid_wrong_sign")
@@ -44,8 +47,9 @@ def selected(monkeypatch):
 def test_points_are_the_checks(selected):
     from autograder.checks import points_by_grade_id
 
-    assert points_by_grade_id() == {"sigmoid": 4.0, "bce_loss": 4.0, "training_step": 5.0}
+    assert points_by_grade_id() == {"sigmoid": 4.0, "bce_loss": 4.0, "training_step": 7.0}
     assert sum(points_by_grade_id().values()) == MAX
+    assert len(tomllib.loads(selected.checks_path.read_text())["check"]) == N_CHECKS
 
 
 def test_grade_command(tmp_path):
@@ -99,7 +103,9 @@ def test_gradescope_zip_grades_the_solved_notebook_and_a_mistake(gradescope_root
     monkeypatch.delenv(course.ASSIGNMENT_ENV, raising=False)
     solved = run_autograder(gradescope_root, {f"{NAME}.ipynb": SOLVED.read_bytes()})
     assert solved["score"] == MAX
-    assert len(solved["tests"]) == 11 and all(t["status"] == "passed" for t in solved["tests"])
+    assert len(solved["tests"]) == N_CHECKS and all(
+        t["status"] == "passed" for t in solved["tests"]
+    )
     notebook = materialize(WRONG_SIGN, gradescope_root.parent)
     wrong = run_autograder(gradescope_root, {"mine.ipynb": notebook.read_bytes()})
     failed = [t for t in wrong["tests"] if t["status"] == "failed"]

@@ -19,6 +19,7 @@ from autograder.toolkit import (
     arr,
     call,
     close,
+    decode_argument,
     moved,
     rng,
     settings_beside,
@@ -67,6 +68,13 @@ MISTAKES = {
 # --------------------------------------------------------------------------- float64 model
 
 
+def logits64(values: dict, x: np.ndarray) -> np.ndarray:
+    """The notebook's logits in float64: ReLU, ReLU, then the linear output layer."""
+    h = np.maximum(x @ values["W1"] + values["b1"], 0.0)
+    h = np.maximum(h @ values["W2"] + values["b2"], 0.0)
+    return h @ values["W3"] + values["b3"]
+
+
 def sigmoid64(z: np.ndarray) -> np.ndarray:
     """The logistic function in float64, without overflow."""
     small = np.exp(-np.abs(z))
@@ -82,9 +90,7 @@ def bce64(y: np.ndarray, p: np.ndarray, epsilon: float = EPSILON, mean: bool = T
 
 def forward64(values: dict, x: np.ndarray) -> np.ndarray:
     """The notebook's model in float64: ReLU, ReLU, then the sigmoid of the linear output."""
-    h = np.maximum(x @ values["W1"] + values["b1"], 0.0)
-    h = np.maximum(h @ values["W2"] + values["b2"], 0.0)
-    return sigmoid64(h @ values["W3"] + values["b3"])
+    return sigmoid64(logits64(values, x))
 
 
 def random_weights(seed: int, width: int = NOTEBOOK_WIDTH, scale: float = 1.0) -> dict:
@@ -378,3 +384,56 @@ JUDGE_ASSERTIONS = {
     "bce_gradient": (assert_bce_gradient, {"probe"}),
     "bce_loss_before": (assert_bce_loss_before, {"probe"}),
 }
+
+
+# --------------------------------------------------------------------------- recorded replies
+# A public check runs in the student's kernel, where the grader's reference functions are
+# not (the release carries none of their code).  So that a wrong ``sigmoid`` or
+# ``bce_loss`` cannot make a correct ``training_step`` fail its public check, that check
+# answers the step's calls to them from tables: the logits the locked ``model`` passes to
+# ``sigmoid`` on the probe's batch, with σ and its slope σ(1 - σ) there, and ``bce_loss``'s
+# value on those probabilities with its derivative with respect to them (zero where the
+# reference's clipping holds a probability still).  The stand-ins of catalogue.py (shipped
+# with the public checks) turn the tables into functions that are linear around the
+# recorded point, so the student's own GradientTape finds the reference's gradient.
+# Numbers only, computed here in float64 from the probe's own inputs: the reference's, to
+# float32's precision.
+
+
+def _step_calls(probe: dict) -> dict[str, list[dict]]:
+    """training_step's calls: sigmoid on the batch's logits, bce_loss on what it returned."""
+    x = np.asarray(decode_argument(probe["args"][0]), dtype=np.float64)
+    y = np.asarray(decode_argument(probe["args"][1]), dtype=np.float64)
+    values = {
+        k: np.asarray(wire.from_plain(v), dtype=np.float64) for k, v in probe["variables"].items()
+    }
+    z = logits64(values, x)
+    # the probabilities as the stand-in returns them (float32), so bce_loss's call matches
+    s = sigmoid64(z)
+    p = s.astype(np.float32).astype(np.float64)
+    inside = (p > EPSILON) & (p < 1.0 - EPSILON)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(inside, -(y / p - (1.0 - y) / (1.0 - p)) / y.size, 0.0)
+    sigmoid = {"z": arr(z), "value": arr(p), "slope": arr(s * (1.0 - s))}
+    loss = {
+        "targets": arr(y),
+        "probabilities": arr(p),
+        "loss": arr(bce64(y, p)),
+        "gradient": arr(slope),
+    }
+    return {"sigmoid": [sigmoid], "bce_loss": [loss]}
+
+
+def recorded_tables(probe: dict, expected: dict) -> dict[str, list[dict]]:
+    """For each function the probe substitutes, the calls recorded for it (none for a probe
+    of another function: its stand-ins then say a call was not recorded)."""
+    names = probe.get("substitute", [])
+    recorded: dict[str, list[dict]] = {name: [] for name in names}
+    if probe.get("call") == "training_step":
+        recorded.update(_step_calls(probe))
+    unknown = set(recorded) - set(names)
+    if unknown:
+        raise ValueError(
+            f"a training_step probe records calls to {sorted(unknown)} it does not make"
+        )
+    return recorded

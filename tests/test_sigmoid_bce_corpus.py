@@ -123,3 +123,13 @@ def test_assignment_module_functions_are_short():
         if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 65
     ]
     assert not long, long
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", MISTAKES, ids=lambda e: e.name)
+def test_no_mistake_here_is_told_its_learning_rate_is_off(graded, entry):
+    """None of these mistakes touches the learning rate: a step of another loss (MSE) moves
+    the one-element b3 by some multiple of the reference's step, as any two single numbers
+    are, and was told "took a step of 0.0149 x gradient, but learning_rate is 0.1"."""
+    said = _failures(graded[f"mistakes-{entry.name}"])
+    assert "but learning_rate is" not in said, said

@@ -243,15 +243,23 @@ def draws_fresh(check: Check) -> bool:
 
 def fresh_probes(check: Check, draw: int) -> list[wire.Probe]:
     """The check's probes on the draw's inputs (the next draw where a maker refuses
-    one, such as weights whose outputs are constant on the probe's inputs)."""
+    one, such as weights whose outputs are constant on the probe's inputs).
+
+    A maker refuses by raising ValueError; a course that cannot be read (CourseError,
+    a ValueError too) is not a refusal and is raised at once, and when every draw is
+    refused the last maker's reason is said.
+    """
+    refused: ValueError | None = None
     for attempt in range(100):
         try:
             return [
                 make_probe(fresh_spec(s, draw + attempt), check.makers) for s in check.probe_specs
             ]
-        except ValueError:
-            continue
-    raise RuntimeError(f"no usable fresh draw for check {check.name!r} near {draw}")
+        except course.CourseError:
+            raise
+        except ValueError as exc:
+            refused = exc
+    raise RuntimeError(f"no usable fresh draw for check {check.name!r} near {draw}: {refused}")
 
 
 # --------------------------------------------------------------------------- checks.toml

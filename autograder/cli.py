@@ -216,6 +216,9 @@ def cmd_demo(args) -> int:
     from .key import StaleKey, TamperedKey
 
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="autograder-demo-"))
+    refused = _refuse_out(out)
+    if refused:
+        return _usage(f"--out {out}: {refused}")
     try:
         return run_demo(out, _limits(args))
     except (StaleKey, TamperedKey) as exc:

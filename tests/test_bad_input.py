@@ -373,3 +373,23 @@ def test_an_unwritable_out_is_refused_before_grading(tmp_path, case):
     assert len(done.stderr.splitlines()) == 1 and f"--out {tmp_path / out}" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list(tmp_path.rglob("grades.csv")) and not list(tmp_path.rglob("results.json"))
+
+
+def test_demo_refuses_an_out_that_is_a_file_in_one_line(tmp_path):
+    """``demo --out FILE`` was an internal error (exit 3, FileExistsError); it is a usage
+    error, said in one line, like grade's."""
+    import subprocess
+    import sys
+
+    from corpus_tools import ROOT
+
+    target = tmp_path / "file"
+    target.write_text("mine")
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "demo", "--assignment", "three_layer_classifier",
+         "--out", str(target)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"error: --out {target}: is a file, not a folder"
+    assert target.read_text() == "mine"

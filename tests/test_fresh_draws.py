@@ -141,3 +141,42 @@ def test_lookup_of_published_answers_earns_no_more_than_the_release(tmp_path):
     assert sum(r.score for r in public.results if r.public) >= 14
     unturned = grade_notebook(handmade, *args, fresh=False)
     assert sum(r.score for r in unturned.results if r.grade_id == "final_accuracy") == 3
+
+
+def _with_maker(maker) -> "checks.Check":
+    from dataclasses import replace
+
+    from autograder import checks
+
+    check = next(c for c in checks.registry().checks if checks.draws_fresh(c))
+    return replace(check, makers={s["make"]: maker for s in check.probe_specs})
+
+
+def test_a_course_that_cannot_be_read_is_not_taken_for_a_refused_draw():
+    """CourseError is a ValueError, the makers' way to refuse a draw; it must not be tried
+    a hundred times and then reported as 'no usable fresh draw'."""
+    import pytest
+
+    from autograder import checks, course
+
+    calls = []
+
+    def broken(**_):
+        calls.append(1)
+        raise course.CourseError("the course /x has 2 assignments")
+
+    with pytest.raises(course.CourseError):
+        checks.fresh_probes(_with_maker(broken), 7)
+    assert len(calls) == 1
+
+
+def test_a_maker_refusing_every_draw_is_named_with_its_reason():
+    import pytest
+
+    from autograder import checks
+
+    def refuses(**_):
+        raise ValueError("random_weights give a constant output")
+
+    with pytest.raises(RuntimeError, match="constant output"):
+        checks.fresh_probes(_with_maker(refuses), 7)

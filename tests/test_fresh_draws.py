@@ -143,7 +143,7 @@ def test_lookup_of_published_answers_earns_no_more_than_the_release(tmp_path):
     assert sum(r.score for r in unturned.results if r.grade_id == "final_accuracy") == 3
 
 
-def _with_maker(maker) -> "checks.Check":
+def _with_maker(maker) -> checks.Check:
     from dataclasses import replace
 
     from autograder import checks

@@ -324,7 +324,7 @@ def _scaled_steps(scaled: dict[str, tuple[float, int]], lr: float) -> list[tuple
 
     A wrong learning rate scales every variable's step by one and the same factor, so the
     step size is named only when the factors agree and more than one number shows it: any
-    two single numbers (a one-element bias such as b3) are proportional, and a step of
+    two single numbers (a one-element bias) are proportional, and a step of
     another loss would otherwise be misnamed as a wrong learning rate.
     """
     if not scaled:

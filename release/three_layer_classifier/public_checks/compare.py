@@ -273,15 +273,12 @@ def _join_problems(problems: list[tuple[str, str, str]]) -> str:
 def assert_update(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     """Every variable moved by -learning_rate * gradient, like the reference."""
     i = a.get("probe", 0)
-    answer = ctx.answers[i]
-    after = answer.get("after") or {}
-    want_after = ctx.expected[i]["after"]
+    after = ctx.answers[i].get("after") or {}
     lr = float(ctx.probes[i]["learning_rate"])
     problems: list[tuple[str, str, str]] = []
-    wrong_amount = ("was updated by the wrong amount", "were updated by the wrong amount")
-    for name, want in want_after.items():
+    scaled: dict[str, tuple[float, int]] = {}  # name -> (step / reference step, elements)
+    for name, want in ctx.expected[i]["after"].items():
         got = after.get(name)
-        start = ctx.variable(i, name)
         if got is None or isinstance(got, list):
             problems.append((name, "is missing after the step", "are missing after the step"))
             continue
@@ -290,31 +287,57 @@ def assert_update(ctx: Context, a: dict, reveal: bool, what: str) -> None:
         if got.shape != want.shape:
             changed = f"changed shape to {got.shape}"
             problems.append((name, changed, changed))
-            continue
-        if close(got, want, a.get("rtol", 1e-3), a.get("atol", 1e-5)):
-            continue
-        d_got, d_want = got - start, want - start
-        scale = float(np.sum(d_want * d_want))
-        if np.allclose(d_got, 0, atol=1e-7):
-            fix = " (include it in tape.gradient and assign_sub)"
-            problems.append((name, "was not updated" + fix, "were not updated" + fix))
-        elif scale > 0 and np.allclose(d_got, -d_want, rtol=1e-3, atol=1e-6):
-            fix = ": subtract learning_rate * gradient (assign_sub), do not add it"
-            problems.append((name, "moved uphill" + fix, "moved uphill" + fix))
-        elif scale > 0:
-            ratio = float(np.sum(d_got * d_want)) / scale
-            if ratio > 0 and np.allclose(d_got, ratio * d_want, rtol=1e-3, atol=1e-6):
-                used = ratio * lr
-                text = f"of {used:.4g} x gradient, but learning_rate is {lr:g}"
-                if math.isclose(used, 0.1, rel_tol=1e-3) and not math.isclose(lr, 0.1):
-                    text += ": read the global learning_rate inside the function, do not fix 0.1"
-                problems.append((name, "took a step " + text, "took steps " + text))
+        elif not close(got, want, a.get("rtol", 1e-3), a.get("atol", 1e-5)):
+            start = ctx.variable(i, name)
+            problem = _step_problem(got - start, want - start)
+            if isinstance(problem, float):
+                scaled[name] = (problem, got.size)
             else:
-                problems.append((name, *wrong_amount))
-        else:
-            problems.append((name, *wrong_amount))
+                problems.append((name, *problem))
+    problems += _scaled_steps(scaled, lr)
     if problems:
         raise Failure(f"{what}: " + _join_problems(problems))
+
+
+_WRONG_AMOUNT = ("was updated by the wrong amount", "were updated by the wrong amount")
+
+
+def _step_problem(d_got: np.ndarray, d_want: np.ndarray) -> tuple[str, str] | float:
+    """What is wrong with one variable's step: words, or the factor by which the step is
+    the reference's step scaled (judged across variables by :func:`_scaled_steps`)."""
+    scale = float(np.sum(d_want * d_want))
+    if np.allclose(d_got, 0, atol=1e-7):
+        fix = " (include it in tape.gradient and assign_sub)"
+        return "was not updated" + fix, "were not updated" + fix
+    if scale > 0 and np.allclose(d_got, -d_want, rtol=1e-3, atol=1e-6):
+        fix = ": subtract learning_rate * gradient (assign_sub), do not add it"
+        return "moved uphill" + fix, "moved uphill" + fix
+    if scale > 0:
+        ratio = float(np.sum(d_got * d_want)) / scale
+        if ratio > 0 and np.allclose(d_got, ratio * d_want, rtol=1e-3, atol=1e-6):
+            return ratio
+    return _WRONG_AMOUNT
+
+
+def _scaled_steps(scaled: dict[str, tuple[float, int]], lr: float) -> list[tuple[str, str, str]]:
+    """Steps along the right direction but of the wrong length.
+
+    A wrong learning rate scales every variable's step by one and the same factor, so the
+    step size is named only when the factors agree and more than one number shows it: any
+    two single numbers (a one-element bias) are proportional, and a step of
+    another loss would otherwise be misnamed as a wrong learning rate.
+    """
+    if not scaled:
+        return []
+    ratios = [r for r, _ in scaled.values()]
+    elements = sum(n for _, n in scaled.values())
+    if elements < 2 or not all(math.isclose(r, ratios[0], rel_tol=1e-2) for r in ratios):
+        return [(name, *_WRONG_AMOUNT) for name in scaled]
+    used = ratios[0] * lr
+    text = f"of {used:.4g} x gradient, but learning_rate is {lr:g}"
+    if math.isclose(used, 0.1, rel_tol=1e-3) and not math.isclose(lr, 0.1):
+        text += ": read the global learning_rate inside the function, do not fix 0.1"
+    return [(name, "took a step " + text, "took steps " + text) for name in scaled]
 
 
 def assert_kept(ctx: Context, a: dict, reveal: bool, what: str) -> None:

@@ -4,8 +4,9 @@ CI runs as root, so these tests create an ordinary user (``useradd``) and run th
 grader as that user (``runuser``): ``python -m autograder grade`` on the second
 round of attacks (issue 19) beside an honest twin, and the whole hostile corpus
 of ``tests/corpus/<assignment>/broken/`` through :func:`autograder.batch.grade_paths` (its
-entries carry their own limits).  Each is checked as ``test_bad_input.py``
-checks it, and: the grader's secret reaches no file, the honest twin keeps full
+entries carry their own limits); and real ``nbgrader autograde`` with the
+kernel's attack (``write_the_kit_from_the_kernel``) beside an honest notebook.
+Each is checked as ``test_bad_input.py`` checks it, and: the grader's secret reaches no file, the honest twin keeps full
 marks, no process of that user survives, nothing is left in /tmp, /var/tmp or
 /dev/shm.
 """
@@ -271,7 +272,9 @@ def test_nbgrader_kernel_contained_as_an_ordinary_user(user):
     best = {cell: most for cell, (_, most) in autograded["honest"].items()}
     assert got and got == best and sum(best.values()) > 0, "the honest student lost points"
     # the root test's measure: the attack's autograded points equal its honest twin's
-    assert autograded["trudy"] == autograded["honest"], "the attack lost points: it wrote somewhere"
+    assert autograded["trudy"] == autograded["honest"], (
+        "the attack's autograded points differ from its honest twin's"
+    )
     for student in autograded:
         graded = root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         assert graded.is_file(), f"no autograded notebook for {student}"

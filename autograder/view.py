@@ -293,7 +293,10 @@ def build_view(folders: list[str], late: tuple[str, ...] = ()) -> None:
     for folder in late:
         _bind("/oldroot" + folder, new + folder)
     os.makedirs(f"{new}/var", mode=0o755, exist_ok=True)
-    os.symlink("/tmp", f"{new}/var/tmp")
+    if not os.path.lexists(f"{new}/var/tmp"):
+        os.symlink("/tmp", f"{new}/var/tmp")
+    # else a granted folder lies below /var/tmp (a course or a venv there): /var/tmp is
+    # then the read-only path to it, and /tmp alone is scratch.
     os.makedirs(f"{new}/proc", mode=0o555)
     _mount("proc", f"{new}/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
     os.chdir(new)

@@ -4,8 +4,9 @@ CI runs as root, so these tests create an ordinary user (``useradd``) and run th
 grader as that user (``runuser``): ``python -m autograder grade`` on the second
 round of attacks (issue 19) beside an honest twin, and the whole hostile corpus
 of ``tests/corpus/<assignment>/broken/`` through :func:`autograder.batch.grade_paths` (its
-entries carry their own limits).  Each is checked as ``test_bad_input.py``
-checks it, and: the grader's secret reaches no file, the honest twin keeps full
+entries carry their own limits); and real ``nbgrader autograde`` with the
+kernel's attack (``write_the_kit_from_the_kernel``) beside an honest notebook.
+Each is checked as ``test_bad_input.py`` checks it, and: the grader's secret reaches no file, the honest twin keeps full
 marks, no process of that user survives, nothing is left in /tmp, /var/tmp or
 /dev/shm.
 """
@@ -67,7 +68,13 @@ def _folder_of(user: pwd.struct_passwd) -> Path:
     return folder
 
 
-def _run_as(user: pwd.struct_passwd, folder: Path, argv: list[str], timeout: float):
+def _run_as(
+    user: pwd.struct_passwd,
+    folder: Path,
+    argv: list[str],
+    timeout: float,
+    extra: dict[str, str] | None = None,
+):
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(folder),
@@ -77,6 +84,7 @@ def _run_as(user: pwd.struct_passwd, folder: Path, argv: list[str], timeout: flo
         "AUTOGRADER_COURSE": str(ROOT),
         "AUTOGRADER_ASSIGNMENT": ASSIGNMENT,
         "AUTOGRADER_TEST_TOKEN": SECRET,
+        **(extra or {}),
     }
     command = ["runuser", "-u", user.pw_name, "--", "env", "-i"]
     command += [f"{k}={v}" for k, v in env.items()] + [sys.executable, *argv]
@@ -191,4 +199,95 @@ def test_whole_corpus_contained_as_an_ordinary_user(user):
     assert set(reports) == {e.name for e in AS_USER}, "a row is missing"
     _assert_contained(user, folder / "out", reports, {e.name for e in AS_USER})
     assert not (folder / "tmp" / "grades.csv").exists(), "fake_results.py wrote outside its view"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _nbgrader_course(user: pwd.struct_passwd) -> tuple[Path, Path, dict[str, str]]:
+    """A course copy (not below /tmp, where the kernel's own scratch is and the attack
+    does not write) with an honest solved notebook and the kernel's attack submitted,
+    its assignment generated as root, then handed to ``user``."""
+    from autograder.release import run_nbgrader
+
+    folder = Path(tempfile.mkdtemp(prefix="autograder-as-user-", dir="/var/tmp"))
+    root = folder / "course"
+    root.mkdir()
+    shutil.copytree(ROOT / "source", root / "source", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copytree(ROOT / "solutions", root / "solutions")
+    writer = next(e for e in entries("broken") if e.name == "write_the_kit_from_the_kernel")
+    students = {"honest": SOLVED, "trudy": materialize(writer, folder)}
+    for student, notebook in students.items():
+        target = root / "submitted" / student / ASSIGNMENT
+        target.mkdir(parents=True)
+        shutil.copy(notebook, target / f"{ASSIGNMENT}.ipynb")
+    run_nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=root)
+    _chown_tree(folder, user)
+    folder.chmod(0o755)
+    env = {
+        "AUTOGRADER_COURSE": str(root),
+        "HOME": str(folder),
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+    }
+    return folder, root, env
+
+
+def _digests(root: Path) -> dict[str, bytes]:
+    """Every file of the course copy that nbgrader's autograde has no reason to change
+    (the byte code the judge's own process compiles from source/ aside)."""
+    kept = [root / "nbgrader_config.py", *(root / d for d in ("source", "solutions", "submitted"))]
+    files = [p for k in kept for p in ([k] if k.is_file() else k.rglob("*")) if p.is_file()]
+    files = [p for p in files if "__pycache__" not in p.parts]
+    return {str(p): p.read_bytes() for p in files}
+
+
+def _autograded_points(root: Path) -> dict[str, dict[str, tuple[float, float]]]:
+    """Each student's autograded cells in the course's gradebook: (points, of how many).
+    Cells a person grades (the written answer) have no autograded points and are left out."""
+    from nbgrader.api import Gradebook
+
+    points: dict[str, dict[str, tuple[float, float]]] = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        for student in gradebook.students:
+            submitted = gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student.id)
+            points[student.id] = {
+                g.name: (g.auto_score, g.max_score)
+                for g in submitted.grades
+                if g.auto_score is not None
+            }
+    return points
+
+
+def test_nbgrader_kernel_contained_as_an_ordinary_user(user):
+    """Real ``nbgrader autograde`` run by an ordinary user: write_the_kit_from_the_kernel
+    (trudy) runs in the confined kernel and gains nothing over its honest twin, and
+    writes nothing in the course copy, the kit, or the user's home."""
+    folder, root, env = _nbgrader_course(user)
+    before = _digests(root)
+    nbgrader = ["-m", "nbgrader"]
+    done = _run_as(user, root, [*nbgrader, "autograde", ASSIGNMENT, "--create"], 900, env)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    autograded = _autograded_points(root)
+    assert set(autograded) == {"honest", "trudy"}, "a student is missing from the gradebook"
+    got = {cell: score for cell, (score, _) in autograded["honest"].items()}
+    best = {cell: most for cell, (_, most) in autograded["honest"].items()}
+    assert got and got == best and sum(best.values()) > 0, "the honest student lost points"
+    # the root test's measure: the attack's autograded points equal its honest twin's
+    assert autograded["trudy"] == autograded["honest"], (
+        "the attack's autograded points differ from its honest twin's"
+    )
+    for student in autograded:
+        graded = root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert graded.is_file(), f"no autograded notebook for {student}"
+    # the course copy and the user's home (both below folder), the kit, /tmp
+    written = list(folder.rglob("autograder-kernel-wrote-*"))
+    for place in (ROOT, ROOT / "autograder", Path("/tmp"), Path("/var/tmp")):
+        written += place.glob("autograder-kernel-wrote-*")
+    assert not written, f"the kernel wrote {written}"
+    after = _digests(root)
+    assert after == before, [
+        k for k in before.keys() | after.keys() if before.get(k) != after.get(k)
+    ]
+    assert not _processes_of(user.pw_uid), "a process of the user outlived nbgrader"
+    assert not _left_behind()
+    assert not list(Path("/tmp").glob("autograder-nbgrader-*")), "the judge's copy stayed"
     shutil.rmtree(folder, ignore_errors=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -28,8 +29,18 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
+def course():
+    # Below /var/tmp, not pytest's /tmp: write_the_kit_from_the_kernel leaves folders
+    # under /tmp alone (its own scratch there is allowed), so only a course outside /tmp
+    # shows the course folder out of the kernel's reach.
+    root = Path(tempfile.mkdtemp(prefix="autograder-nbgrader-course-", dir="/var/tmp"))
+    try:
+        yield _graded_course(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _graded_course(root: Path):
     shutil.copytree(ROOT / "source", root / "source", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     # the course's reference solutions: the judge grades against them (answer key) and
@@ -148,4 +159,4 @@ def test_the_students_kernel_wrote_nothing_outside_its_view(course):
     for path in written:
         path.unlink()  # a failing run must not leave them for the next one
     assert not written, f"the kernel wrote {written}"
-    assert totals["trudy"] == totals["alice"], "its layer lost points: it wrote somewhere"
+    assert totals["trudy"] == totals["alice"], "the kernel's writes changed its points"

@@ -180,7 +180,15 @@ def _child(
         sandbox.join_cgroup(cgroup)  # before any student code, and before the view
     if limits.view:
         # From here on this is process 1 of the worker's own PID namespace, in its view.
-        view.enter(str(ENGINE_ROOT), as_root=limits.run_as is not None, nproc=sandbox.PIDS_MAX)
+        # As root the worker's cgroup limits its processes' memory together; without
+        # one, the outer worker watches their sum (view.enter).
+        together = 0 if limits.run_as else max(0, limits.memory_mb) * 1024 * 1024
+        view.enter(
+            str(ENGINE_ROOT),
+            as_root=limits.run_as is not None,
+            nproc=sandbox.PIDS_MAX,
+            memory_bytes=together,
+        )
         os.environ.clear()
         os.environ.update(view.worker_environment())
     # Past the output limit, writes fail with "File too large" instead of a signal.

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import select
 import signal
 import struct
 import sys
@@ -62,6 +63,9 @@ _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 _SYS_CAPSET = {"x86_64": 126, "aarch64": 91}
 _SYS_SETSID = {"x86_64": 112, "aarch64": 157}
 _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+
+#: How often the outer worker sums its namespace's memory where no cgroup holds it (s).
+WATCH_SECONDS = 0.1
 
 #: Size of the worker's writable tmpfs (/tmp, /var/tmp, /dev/shm and the home).
 SCRATCH_SIZE = "256m"
@@ -143,11 +147,15 @@ def granted(kit_root: str) -> list[str]:
 # --------------------------------------------------------------------------- entering
 
 
-def enter(kit_root: str, as_root: bool, nproc: int) -> None:
+def enter(kit_root: str, as_root: bool, nproc: int, memory_bytes: int = 0) -> None:
     """Enter the worker's namespaces and view; returns in process 2 of the new PID
     namespace (the caller's process only waits and never returns, nor does process 1).
 
-    Raises OSError where the kernel refuses (checked beforehand by :func:`available`).
+    ``memory_bytes`` (0: none) limits the memory of every process in the namespace
+    together, where no cgroup does (an ordinary user's grader): the outer worker sums
+    their proportional set sizes every :data:`WATCH_SECONDS` and ends the namespace
+    past it.  Raises OSError where the kernel refuses (checked beforehand by
+    :func:`available`).
     """
     _unshare(as_root, network=False)
     import resource
@@ -155,10 +163,16 @@ def enter(kit_root: str, as_root: bool, nproc: int) -> None:
     # In a user namespace of its own, this counts the worker's processes only.
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     read, write = os.pipe()
-    if os.fork():
+    # The machine's /proc, opened before process 1 pivots the mount namespace (the outer
+    # worker's too) onto the view, whose /proc shows the new PID namespace only.
+    proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if memory_bytes else -1
+    init = os.fork()
+    if init:
         os.close(write)
-        _wait_and_pass_on(read)
+        _wait_and_pass_on(read, init, memory_bytes, proc)
     # Process 1 of the namespace: builds the view, then only reaps and waits.
+    if proc >= 0:
+        os.close(proc)  # never in the worker's reach
     os.close(read)
     _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
     build_view(granted(kit_root))
@@ -189,9 +203,9 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-def _close_all_but(keep: int) -> None:
+def _close_all_but(*keep: int) -> None:
     for fd in range(3, 1024):
-        if fd != keep:
+        if fd not in keep:
             try:
                 os.close(fd)
             except OSError:
@@ -214,23 +228,22 @@ def _init(worker: int, status_pipe: int) -> None:  # pragma: no cover - process 
             os._exit(0)
 
 
-def _wait_and_pass_on(status_pipe: int) -> None:  # pragma: no cover - the outer worker
-    """Hold nothing of the judge's, wait, and end as the worker (process 2) ended."""
-    _close_all_but(status_pipe)
-    data = b""
-    while len(data) < 4:
-        try:
-            chunk = os.read(status_pipe, 4 - len(data))
-        except InterruptedError:
-            continue
-        if not chunk:
-            break
-        data += chunk
+def _wait_and_pass_on(  # pragma: no cover - the outer worker
+    status_pipe: int, init: int, memory_bytes: int, proc: int = -1
+) -> None:
+    """Hold nothing of the judge's, wait, and end as the worker (process 2) ended; with
+    ``memory_bytes``, end the namespace (and this process, by SIGKILL, as an
+    out-of-memory kill ends it under a cgroup) when its processes hold more together,
+    as the machine's /proc (the descriptor ``proc``) shows them."""
+    _close_all_but(status_pipe, proc)
+    data = _read_status(status_pipe, init, memory_bytes, proc)
     # Process 1 is this process's child: reap it (it exits right after writing).
     try:
         os.wait()
     except ChildProcessError:
         pass
+    if data is None:
+        os.kill(os.getpid(), signal.SIGKILL)
     if len(data) < 4:
         os._exit(1)
     (status,) = struct.unpack("i", data)
@@ -241,6 +254,63 @@ def _wait_and_pass_on(status_pipe: int) -> None:  # pragma: no cover - the outer
         os.kill(os.getpid(), sig)
         os._exit(128 + sig)  # a signal whose default is to be ignored
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def _read_status(status_pipe: int, init: int, memory_bytes: int, proc: int) -> bytes | None:
+    """The worker's wait status as process 1 sends it (fewer bytes if it died first), or
+    None when the namespace's processes went past ``memory_bytes`` and were ended.
+
+    Student code cannot reach this process: it is outside the worker's PID namespace.
+    """
+    data = b""
+    while len(data) < 4:
+        if memory_bytes:
+            ready, _, _ = select.select([status_pipe], [], [], WATCH_SECONDS)
+            if not ready:
+                if _tree_pss(proc, init) > memory_bytes:
+                    os.kill(init, signal.SIGKILL)  # the kernel ends the whole namespace
+                    return None
+                continue
+        try:
+            chunk = os.read(status_pipe, 4 - len(data))
+        except InterruptedError:
+            continue
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _read_at(folder: int, path: str) -> str:
+    """A small /proc file read relative to the descriptor ``folder`` ("" when gone)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC, dir_fd=folder)
+    except OSError:
+        return ""
+    try:
+        return os.read(fd, 1 << 16).decode("ascii", "replace")
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+
+
+def _tree_pss(proc: int, root: int) -> int:
+    """Bytes of the proportional set sizes of ``root`` and every process below it."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir(proc):
+        if name.isdigit():
+            fields = _read_at(proc, f"{name}/stat").rpartition(")")[2].split()
+            if len(fields) > 1:
+                children.setdefault(int(fields[1]), []).append(int(name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        for line in _read_at(proc, f"{pid}/smaps_rollup").splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1]) * 1024
+    return total
 
 
 def _bind(source: str, target: str, readonly: bool = True) -> None:
@@ -435,9 +505,10 @@ def confine_kernel(cmd: list[str]) -> None:  # pragma: no cover - replaces this 
         connection = fh.read()
     _unshare(as_root, network=True)
     read, write = os.pipe()
-    if os.fork():
+    init = os.fork()
+    if init:
         os.close(write)
-        _wait_and_pass_on(read)
+        _wait_and_pass_on(read, init, 0)
     os.close(read)
     _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
     build_view(granted(str(ENGINE_ROOT)), late=(where,))

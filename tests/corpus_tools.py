@@ -30,7 +30,8 @@ one full points, and each ``message`` must appear in a check of ``loses``:
 * ``# limits: check_seconds=3, load_seconds=10`` - :class:`autograder.pool.Limits`
   fields for this entry (keeps time-outs short in the tests).
 * ``# needs: root`` - the containment this entry shows needs the grader to run as
-  root (CI does): a memory limit for a whole process tree needs a cgroup.
+  root (CI does); no entry needs it today (a process tree's memory limit, once a
+  cgroup's only, is the outer worker's watch for an ordinary user).
 
 ``__PUBLIC_DATA__`` in an entry's code is replaced by the release's public data
 (``public_checks/data.json``, compressed, base64), which every student can read.

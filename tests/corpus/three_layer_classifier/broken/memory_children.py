@@ -1,6 +1,5 @@
 # loses: training_step, final_accuracy
-# needs: root
-# why: on its first call, three child processes each take 1.2 GB: under the per-process limit, but 3.6 GB together against 2048 MB for the whole worker; the cgroup's limit holds for the tree, so the step fails (had all three finished, every step would be correct)
+# why: on its first call, three child processes each take 1.2 GB: under the per-process limit, but 3.6 GB together against 2048 MB for the whole worker; the limit holds for the tree (as root the worker's cgroup; as an ordinary user the outer worker's watch of its namespace), so the step fails (had all three finished, every step would be correct)
 # %% cell: training_step
 import os
 import time

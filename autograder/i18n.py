@@ -239,7 +239,7 @@ class Language:
 
     def points(self, autograded: float) -> str:
         """:func:`autograder.results.points_sentence` in this language."""
-        from .notebook import master_hand_graded
+        from .notebook import edition_sections, master_hand_graded
         from .results import points_sentence
 
         if self.lang == SOURCE_LANG:
@@ -248,7 +248,9 @@ class Language:
         manual = sum(h.points for h in hand)
         if not manual:
             return ""
-        parts = " / ".join(f'"{h.section}"' if h.section else h.grade_id for h in hand)
+        titled = edition_sections(self.lang)
+        sections = [titled.get(h.grade_id, h.section) for h in hand]
+        parts = " / ".join(f'"{s}"' if s else h.grade_id for s, h in zip(sections, hand))
         return self.t(
             "points_sentence",
             autograded=autograded,

@@ -319,6 +319,18 @@ def master_hand_graded(assignment: str | None = None) -> tuple[HandGraded, ...]:
         return ()
 
 
+def edition_sections(lang: str) -> dict[str, str]:
+    """grade_id -> the heading above each hand-graded answer in the ``lang`` edition of
+    the release (``release/<lang>/<assignment>/``), empty where there is none: a Korean
+    feedback names the section as the student's notebook titles it."""
+    try:
+        here = course.current()
+    except course.CourseError:
+        return {}
+    path = here.course / "release" / lang / here.name / f"{here.name}.ipynb"
+    return {h.grade_id: h.section for h in _hand_graded(path) if h.section}
+
+
 @functools.cache
 def _hand_graded(path: Path) -> tuple[HandGraded, ...]:
     try:

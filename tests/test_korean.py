@@ -378,3 +378,19 @@ def test_an_assignment_with_no_korean_catalogue_stays_english(monkeypatch, tmp_p
         assert not HANGUL.search(feedback)
     finally:
         registry(course.find(ASSIGNMENT))  # its mistake catalogue is the one in use again
+
+
+def test_the_korean_points_sentence_names_the_section_as_the_korean_notebook_titles_it():
+    """The sentence on hand-graded points named the English heading ("16. Your turn")
+    inside Korean feedback; it names the Korean release's heading of the same cell."""
+    from autograder.i18n import language
+    from autograder.notebook import edition_sections, master_hand_graded
+
+    hand = master_hand_graded()
+    assert hand, "the master has a hand-graded answer"
+    korean = edition_sections("ko")
+    said = language("ko").points(31)
+    for h in hand:
+        assert korean.get(h.grade_id), f"no Korean heading above {h.grade_id}"
+        assert f'"{korean[h.grade_id]}"' in said, said
+        assert h.section not in said, said

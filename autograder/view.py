@@ -492,6 +492,22 @@ def available(kit_root: str) -> str | None:
 
 #: Set to 1 to let nbgrader's kernel run unconfined where no view can be made.
 UNCONFINED_VARIABLE = "AUTOGRADER_ACCEPT_UNCONFINED_STUDENT_CODE"
+#: Where the memory of nbgrader's kernel and all it starts is set (MB; 0 for none).
+KERNEL_MEMORY_VARIABLE = "AUTOGRADER_KERNEL_MEMORY_MB"
+#: Its default: the solved notebook's kernel peaked at 455 MB (PSS, measured), and a
+#: student's own experiments may need more; a runaway allocation stops here, not at the
+#: machine's end.
+KERNEL_MEMORY_MB = 4096
+
+
+def kernel_memory_bytes() -> int:
+    """The kernel's memory limit from :data:`KERNEL_MEMORY_VARIABLE`, in bytes (0: none)."""
+    text = os.environ.get(KERNEL_MEMORY_VARIABLE, "").strip()
+    try:
+        mb = int(text) if text else KERNEL_MEMORY_MB
+    except ValueError:
+        sys.exit(f"{KERNEL_MEMORY_VARIABLE}={text!r}: give a whole number of MB (0 for none)")
+    return max(0, mb) * 1024 * 1024
 
 
 def confine_kernel(cmd: list[str]) -> None:  # pragma: no cover - replaces this process
@@ -501,7 +517,9 @@ def confine_kernel(cmd: list[str]) -> None:  # pragma: no cover - replaces this 
     read-only; as root, a fresh uid.  It keeps the network namespace: the kernel
     talks to nbgrader over TCP on the loopback interface.  So student code run by
     ``nbgrader autograde`` can write neither the kit, nor the course folder (the
-    gradebook, other submissions, ``source/``), nor the instructor's home.
+    gradebook, other submissions, ``source/``), nor the instructor's home.  Its processes'
+    memory together is limited as a worker's is (:func:`kernel_memory_bytes`): past it
+    the kernel is killed, as by the machine's out-of-memory killer, and nbgrader says it died.
     """
     from . import ENGINE_ROOT, sandbox
 
@@ -520,12 +538,16 @@ def confine_kernel(cmd: list[str]) -> None:  # pragma: no cover - replaces this 
     at = cmd.index("-f") + 1
     with open(cmd[at]) as fh:
         connection = fh.read()
+    memory = kernel_memory_bytes()
     _unshare(as_root, network=True)
     read, write = os.pipe()
+    proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if memory else -1
     init = os.fork()
     if init:
         os.close(write)
-        _wait_and_pass_on(read, init, 0)
+        _wait_and_pass_on(read, init, memory, proc)
+    if proc >= 0:
+        os.close(proc)
     os.close(read)
     _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
     build_view(granted(str(ENGINE_ROOT)), late=(where,))

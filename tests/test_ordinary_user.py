@@ -6,9 +6,9 @@ round of attacks (issue 19) beside an honest twin, and the whole hostile corpus
 of ``tests/corpus/<assignment>/broken/`` through :func:`autograder.batch.grade_paths` (its
 entries carry their own limits); and real ``nbgrader autograde`` with the
 kernel's attack (``write_the_kit_from_the_kernel``) beside an honest notebook.
-Each is checked as ``test_bad_input.py`` checks it, and: the grader's secret reaches no file, the honest twin keeps full
-marks, no process of that user survives, nothing is left in /tmp, /var/tmp or
-/dev/shm.
+Each is checked as ``test_bad_input.py`` checks it, and: the grader's secret
+reaches no file, the honest twin keeps full marks, no process of that user
+survives, nothing is left in /tmp, /var/tmp or /dev/shm.
 """
 
 from __future__ import annotations

@@ -100,7 +100,11 @@ def test_a_worker_sees_only_its_view(tmp_path):
     inside = os.path.relpath(os.path.realpath(sys.prefix), os.path.realpath(ROOT))
     venv = [] if inside.startswith("..") else [inside.split(os.sep)[0]]
     assert f"kit {venv or None} False" in out
-    assert "tmp [] []" in out
+    # Nothing of the machine's /tmp either: only the way to the venv where it lives there
+    # (a checkout below /tmp), bound read-only after the private /tmp.
+    below_tmp = os.path.relpath(os.path.realpath(sys.prefix), "/tmp")
+    way = [] if below_tmp.startswith("..") else [below_tmp.split(os.sep)[0]]
+    assert f"tmp {way} {way}" in out
     assert "net closed" in out and "usr read-only" in out and "setsid refused" in out
     assert "'work'" not in out.split("root", 1)[1].splitlines()[0] or ".venv" in str(sys.prefix)
     assert not os.path.exists("/tmp/autograder-left-by-view")

@@ -204,7 +204,7 @@ def test_whole_corpus_contained_as_an_ordinary_user(user):
 
 def _nbgrader_course(user: pwd.struct_passwd) -> tuple[Path, Path, dict[str, str]]:
     """A course copy (not below /tmp, where the kernel's own scratch is and the attack
-    does not write) with an honest solved notebook and the kernel's attack submitted,
+    does not write) with the kernel's attack (a solved notebook and its cell) submitted,
     its assignment generated as root, then handed to ``user``."""
     from autograder.release import run_nbgrader
 
@@ -215,7 +215,9 @@ def _nbgrader_course(user: pwd.struct_passwd) -> tuple[Path, Path, dict[str, str
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     shutil.copytree(ROOT / "solutions", root / "solutions")
     writer = next(e for e in entries("broken") if e.name == "write_the_kit_from_the_kernel")
-    students = {"honest": SOLVED, "trudy": materialize(writer, folder)}
+    # The attack is the solved notebook plus its cell: full marks are its honest twin's
+    # (the root test, tests/test_nbgrader.py, grades the honest notebook beside it).
+    students = {"trudy": materialize(writer, folder)}
     for student, notebook in students.items():
         target = root / "submitted" / student / ASSIGNMENT
         target.mkdir(parents=True)
@@ -259,22 +261,21 @@ def _autograded_points(root: Path) -> dict[str, dict[str, tuple[float, float]]]:
 
 def test_nbgrader_kernel_contained_as_an_ordinary_user(user):
     """Real ``nbgrader autograde`` run by an ordinary user: write_the_kit_from_the_kernel
-    (trudy) runs in the confined kernel and gains nothing over its honest twin, and
-    writes nothing in the course copy, the kit, or the user's home."""
+    (trudy: the solved notebook and the attack's cell) runs in the confined kernel, gets
+    the solved notebook's points, and writes nothing in the course copy, the kit, or the
+    user's home."""
     folder, root, env = _nbgrader_course(user)
     before = _digests(root)
     nbgrader = ["-m", "nbgrader"]
     done = _run_as(user, root, [*nbgrader, "autograde", ASSIGNMENT, "--create"], 900, env)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     autograded = _autograded_points(root)
-    assert set(autograded) == {"honest", "trudy"}, "a student is missing from the gradebook"
-    got = {cell: score for cell, (score, _) in autograded["honest"].items()}
-    best = {cell: most for cell, (_, most) in autograded["honest"].items()}
-    assert got and got == best and sum(best.values()) > 0, "the honest student lost points"
-    # the root test's measure: the attack's autograded points equal its honest twin's
-    assert autograded["trudy"] == autograded["honest"], (
-        "the attack's autograded points differ from its honest twin's"
-    )
+    assert set(autograded) == {"trudy"}, "the student is missing from the gradebook"
+    got = {cell: score for cell, (score, _) in autograded["trudy"].items()}
+    best = {cell: most for cell, (_, most) in autograded["trudy"].items()}
+    # the solved notebook's points: the attack gained nothing, and the confined kernel ran
+    # every honest cell of it
+    assert got and got == best and sum(best.values()) > 0, "the attack's points are not its twin's"
     for student in autograded:
         graded = root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         assert graded.is_file(), f"no autograded notebook for {student}"

@@ -76,18 +76,33 @@ def usable_cores() -> int:
     return max(1, min(cores, quota or cores))
 
 
-def proc_stat(pid: int) -> list[str] | None:
+def _read_proc(proc: str | int, relative: str) -> str | None:
+    """``proc/relative`` as text, or None when it is gone or unreadable.  ``proc`` is a
+    /proc path, or an open descriptor of one: the outer worker keeps the machine's /proc
+    open once its mount namespace has pivoted onto a worker's view."""
+    try:
+        if isinstance(proc, int):
+            fd = os.open(relative, os.O_RDONLY | os.O_CLOEXEC, dir_fd=proc)
+        else:
+            fd = os.open(f"{proc}/{relative}", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 1 << 16).decode("ascii", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def proc_stat(pid: int, proc: str | int = "/proc") -> list[str] | None:
     """Fields of /proc/<pid>/stat after the command name (state first), or None.
 
     The command name is skipped up to its last ")": a student may name a process
     anything, spaces and parentheses included.
     """
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            text = fh.read().decode("ascii", "replace")
-    except OSError:
-        return None
-    return text.rsplit(")", 1)[-1].split()
+    text = _read_proc(proc, f"{pid}/stat")
+    return None if text is None else text.rsplit(")", 1)[-1].split()
 
 
 def running(pid: int) -> bool:
@@ -96,16 +111,16 @@ def running(pid: int) -> bool:
     return fields is not None and fields[0] not in ("Z", "X")
 
 
-def descendants(root: int) -> list[int]:
+def descendants(root: int, proc: str | int = "/proc") -> list[int]:
     """Every process below ``root`` (from /proc; empty where there is none)."""
     children: dict[int, list[int]] = {}
     try:
-        names = os.listdir("/proc")
+        names = os.listdir(proc)
     except OSError:
         return []
     for name in names:
         if name.isdigit():
-            fields = proc_stat(int(name))
+            fields = proc_stat(int(name), proc)
             if fields is not None and len(fields) > 1:
                 children.setdefault(int(fields[1]), []).append(int(name))
     found, todo = [], [root]
@@ -115,6 +130,22 @@ def descendants(root: int) -> list[int]:
                 found.append(pid)
                 todo.append(pid)
     return found
+
+
+def resident_bytes(pid: int, proc: str | int = "/proc") -> int:
+    """A process's resident set (statm: cheap to read), 0 when it is gone."""
+    fields = (_read_proc(proc, f"{pid}/statm") or "").split()
+    return int(fields[1]) * os.sysconf("SC_PAGE_SIZE") if len(fields) > 1 else 0
+
+
+def pss_bytes(pid: int, proc: str | int = "/proc") -> int:
+    """A process's proportional set size (a page shared by n processes counts 1/n), 0 when
+    it is gone.  ``smaps_rollup`` walks the process's page tables under its memory-map
+    lock: milliseconds for a process with TensorFlow mapped."""
+    for line in (_read_proc(proc, f"{pid}/smaps_rollup") or "").splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def kill_tree(pid: int) -> None:

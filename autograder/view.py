@@ -43,6 +43,7 @@ import signal
 import struct
 import sys
 
+from .processes import descendants, pss_bytes, resident_bytes
 from .sandbox import _check, _libc
 
 _CLONE_NEWNS = 0x00020000
@@ -281,53 +282,17 @@ def _read_status(status_pipe: int, init: int, memory_bytes: int, proc: int) -> b
     return data
 
 
-def _read_at(folder: int, path: str) -> str:
-    """A small /proc file read relative to the descriptor ``folder`` ("" when gone)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC, dir_fd=folder)
-    except OSError:
-        return ""
-    try:
-        return os.read(fd, 1 << 16).decode("ascii", "replace")
-    except OSError:
-        return ""
-    finally:
-        os.close(fd)
-
-
 def _tree_memory(proc: int, root: int, limit: int) -> int:
     """Bytes that ``root`` and every process below it hold, as far as ``limit`` needs.
 
     The sum of resident sets first: a cheap read, and never below the truth (it counts a
     page shared by several processes in each, TensorFlow's included), so at or under the
     limit it settles the question.  Past it, the sum of proportional set sizes (a shared
-    page split among its sharers), which ``smaps_rollup`` computes by walking each
-    process's page tables: milliseconds for a worker with TensorFlow mapped.
+    page split among its sharers), dearer to read.
     """
-    children: dict[int, list[int]] = {}
-    for name in os.listdir(proc):
-        if name.isdigit():
-            fields = _read_at(proc, f"{name}/stat").rpartition(")")[2].split()
-            if len(fields) > 1:
-                children.setdefault(int(fields[1]), []).append(int(name))
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo += children.get(pid, [])
-    page = os.sysconf("SC_PAGE_SIZE")
-    resident = 0
-    for pid in tree:
-        fields = _read_at(proc, f"{pid}/statm").split()
-        resident += int(fields[1]) * page if len(fields) > 1 else 0
-    if resident <= limit:
-        return resident
-    total = 0
-    for pid in tree:
-        for line in _read_at(proc, f"{pid}/smaps_rollup").splitlines():
-            if line.startswith("Pss:"):
-                total += int(line.split()[1]) * 1024
-    return total
+    tree = [root, *descendants(root, proc)]
+    resident = sum(resident_bytes(pid, proc) for pid in tree)
+    return resident if resident <= limit else sum(pss_bytes(pid, proc) for pid in tree)
 
 
 def _bind(source: str, target: str, readonly: bool = True) -> None:

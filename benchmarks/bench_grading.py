@@ -45,25 +45,10 @@ from course_paths import ASSIGNMENT  # noqa: E402
 # The course has more than one assignment: every command below grades this one.
 os.environ["AUTOGRADER_ASSIGNMENT"] = ASSIGNMENT
 
-from autograder.processes import descendants  # noqa: E402
+from autograder.processes import descendants, pss_bytes, resident_bytes  # noqa: E402
 from autograder.release import nbgrader_env, run_nbgrader  # noqa: E402
 
 SOLVED = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-
-
-def memory_kb(pid: int) -> tuple[int, int]:
-    """(PSS, RSS) of one process in kB, from smaps_rollup."""
-    pss = rss = 0
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    pss = int(line.split()[1])
-                elif line.startswith("Rss:"):
-                    rss = int(line.split()[1])
-    except OSError:
-        pass
-    return pss, rss
 
 
 def run_measured(command: list[str], cwd: Path, memory: bool = False) -> tuple[float, int, int]:
@@ -84,8 +69,7 @@ def run_measured(command: list[str], cwd: Path, memory: bool = False) -> tuple[f
         while not done.is_set():
             pss = rss = 0
             for p in [proc.pid, *descendants(proc.pid)]:
-                a, b = memory_kb(p)
-                pss, rss = pss + a, rss + b
+                pss, rss = pss + pss_bytes(p) // 1024, rss + resident_bytes(p) // 1024
             peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
             time.sleep(0.05)
 

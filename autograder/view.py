@@ -154,8 +154,8 @@ def enter(kit_root: str, as_root: bool, nproc: int, memory_bytes: int = 0) -> No
 
     ``memory_bytes`` (0: none) limits the memory of every process in the namespace
     together, where no cgroup does (an ordinary user's grader): the outer worker sums
-    their proportional set sizes every :data:`WATCH_SECONDS` and ends the namespace
-    past it.  Raises OSError where the kernel refuses (checked beforehand by
+    their memory (:func:`_tree_memory`) every :data:`WATCH_SECONDS` and ends the
+    namespace past it.  Raises OSError where the kernel refuses (checked beforehand by
     :func:`available`).
     """
     _unshare(as_root, network=False)
@@ -163,19 +163,8 @@ def enter(kit_root: str, as_root: bool, nproc: int, memory_bytes: int = 0) -> No
 
     # In a user namespace of its own, this counts the worker's processes only.
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-    read, write = os.pipe()
-    # The machine's /proc, opened before process 1 pivots the mount namespace (the outer
-    # worker's too) onto the view, whose /proc shows the new PID namespace only.
-    proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if memory_bytes else -1
-    init = os.fork()
-    if init:
-        os.close(write)
-        _wait_and_pass_on(read, init, memory_bytes, proc)
     # Process 1 of the namespace: builds the view, then only reaps and waits.
-    if proc >= 0:
-        os.close(proc)  # never in the worker's reach
-    os.close(read)
-    _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    write = _fork_init(memory_bytes)
     build_view(granted(kit_root))
     worker = os.fork()
     if worker:
@@ -184,6 +173,25 @@ def enter(kit_root: str, as_root: bool, nproc: int, memory_bytes: int = 0) -> No
     # Process 2 is the worker: signals reach it as anywhere (process 1 ignores those it
     # has no handler for, SIGKILL from inside included).
     _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+
+
+def _fork_init(memory_bytes: int) -> int:
+    """Fork process 1 of the new PID namespace and return, in it, the pipe on which it
+    reports how the worker ended.  The calling process stays outside as the outer
+    worker: it waits (watching ``memory_bytes``, 0 for none) and never returns."""
+    read, write = os.pipe()
+    # The machine's /proc, opened before process 1 pivots the mount namespace (the outer
+    # worker's too) onto the view, whose /proc shows the new PID namespace only.
+    proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if memory_bytes else -1
+    init = os.fork()
+    if init:
+        os.close(write)
+        _wait_and_pass_on(read, init, memory_bytes, proc)
+    if proc >= 0:
+        os.close(proc)  # never in the worker's reach
+    os.close(read)
+    _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    return write
 
 
 def _unshare(as_root: bool, network: bool) -> None:
@@ -505,16 +513,7 @@ def confine_kernel(cmd: list[str]) -> None:  # pragma: no cover - replaces this 
         connection = fh.read()
     memory = kernel_memory_bytes()
     _unshare(as_root, network=True)
-    read, write = os.pipe()
-    proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if memory else -1
-    init = os.fork()
-    if init:
-        os.close(write)
-        _wait_and_pass_on(read, init, memory, proc)
-    if proc >= 0:
-        os.close(proc)
-    os.close(read)
-    _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    write = _fork_init(memory)
     build_view(granted(str(ENGINE_ROOT)), late=(where,))
     kernel = os.fork()
     if kernel:

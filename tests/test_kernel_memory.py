@@ -45,7 +45,8 @@ def folder():
     shutil.rmtree(made, ignore_errors=True)
 
 
-def _kernel(tmp_path, code: str, limit_mb: int) -> subprocess.CompletedProcess:
+def _kernel(tmp_path, code: str, limit_mb: int | str) -> subprocess.CompletedProcess:
+    """``code`` run as nbgrader's kernel is, with ``limit_mb`` as the kernel's memory."""
     connection = tmp_path / "connection.json"
     connection.write_text("{}")
     env = dict(os.environ, **{view.KERNEL_MEMORY_VARIABLE: str(limit_mb)})
@@ -70,14 +71,7 @@ def test_a_kernel_whose_processes_take_more_together_is_ended(folder):
 
 
 def test_a_limit_that_is_not_a_number_is_refused_in_one_line(folder):
-    connection = folder / "connection.json"
-    connection.write_text("{}")
-    env = dict(os.environ, **{view.KERNEL_MEMORY_VARIABLE: "lots"})
-    done = subprocess.run(
-        [sys.executable, "-m", "autograder.view", sys.executable, "-c", "print(1)",
-         "-f", str(connection)],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    done = _kernel(folder, "print(1)", limit_mb="lots")
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
         f"{view.KERNEL_MEMORY_VARIABLE}='lots': give a whole number of MB (0 for none)"

@@ -269,6 +269,7 @@ class _Batch:
         for a grading the grader itself failed, which ``--resume`` must do again)."""
         from .feedback import boundary_png, write_feedback
         from .results import write_fingerprint, write_results
+        from .submissions import shown
 
         picture = boundary_png(report)
         self.done[sub.folder] = (value, picture)
@@ -278,12 +279,16 @@ class _Batch:
             if value:
                 write_fingerprint(self.out, sub.folder, value)
         except OSError as exc:  # written again at the end
-            print(f"note: could not write the results of {sub.origin} yet: {exc}", file=sys.stderr)
+            print(
+                shown(f"note: could not write the results of {sub.origin} yet: {exc}"),
+                file=sys.stderr,
+            )
 
     def write_all(self, rows: list[Submission], reports: list[Report]) -> None:
         """Every file again, once no worker is left: results, feedback, fingerprints, grades.csv."""
         from .feedback import report_after_batch, write_feedback
         from .results import write_fingerprint, write_grades_csv, write_results
+        from .submissions import shown
 
         for sub, report in zip(rows, reports):
             try:  # one submission's files; a failure here costs its files, not the batch
@@ -295,7 +300,9 @@ class _Batch:
                         write_fingerprint(self.out, sub.folder, value)
             except OSError as exc:
                 print(
-                    f"error: the results of {sub.origin} were not written: {exc}", file=sys.stderr
+                    shown(f"error: the results of {sub.origin} were not written: {exc}"),
+                    file=sys.stderr,
                 )
-        write_grades_csv(self.out, reports)  # every row, whatever happened to the files above
+        # every row, whatever happened to the files above; rows of one student flagged
+        write_grades_csv(self.out, reports, [sub.folder for sub in rows])
         report_after_batch(self.out, self.lang)  # report.html, report.md, nbgrader_export.csv

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import logging
 import os
 import sys
 import tempfile
@@ -95,14 +96,22 @@ def cmd_grade(args) -> int:
 
     with find_submissions([Path(p) for p in args.submissions], out) as found:
         for line in found.missing:
-            print(f"error: {line}", file=sys.stderr)
+            _say(f"error: {line}")
         for note in found.notes:
-            print(f"note: {note}", file=sys.stderr)
+            _say(f"note: {note}")
         if not found.submissions:
             return _usage("nothing to grade: " + "; ".join(found.refused or ["no notebook found"]))
         for line in found.refused:
-            print(f"error: {line}", file=sys.stderr)
+            _say(f"error: {line}")
         return _grade_found(args, out, found)
+
+
+def _say(line: str, file=None) -> None:
+    """Print one line on stderr (or ``file``), controls shown escaped: file names, zip
+    members and folder names are the students', and a terminal would run their ESC codes."""
+    from .submissions import printable
+
+    print(printable(line), file=file or sys.stderr)
 
 
 def _grade_found(args, out: Path, found) -> int:
@@ -120,21 +129,40 @@ def _grade_found(args, out: Path, found) -> int:
         lang=args.lang,
         unconfined_ok=args.unconfined_ok,
     )
-    print(summary_table(outcome.reports))
+    for line in summary_table(outcome.reports).splitlines():
+        _say(line, sys.stdout)
     print(f"\nwrote {out / 'grades.csv'} and one results.json per submission", end="")
     print(f" ({outcome.resumed} read back from an earlier run)" if args.resume else "")
+    _warn_duplicates(found.submissions)
     if outcome.crashed:
-        print(
+        _say(
             f"error: the grader failed on {len(outcome.crashed)} submission(s) "
-            f"({', '.join(outcome.crashed[:3])}); the traceback is in {args.log_path}",
-            file=sys.stderr,
+            f"({', '.join(outcome.crashed[:3])}); the traceback is in {args.log_path}"
         )
         return EXIT_INTERNAL
     return EXIT_MISSING if found.missing or found.refused else EXIT_GRADED
 
 
+def _warn_duplicates(rows) -> None:
+    """A warning per student that several submissions resolve to: each was graded and
+    kept (grades.csv, nbgrader_export.csv and the report flag them); a person decides."""
+    from .results import student_key
+
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(student_key(row.student), []).append(row)
+    for same in groups.values():
+        if len(same) > 1:
+            each = "; ".join(f"{r.origin} (folder {r.folder})" for r in same)
+            _say(
+                f"warning: {len(same)} submissions resolve to student {same[0].student}: "
+                f"{each}: all graded and kept, flagged in grades.csv, nbgrader_export.csv and "
+                "the report: decide which counts"
+            )
+
+
 def _usage(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    _say(f"error: {message}")
     return EXIT_USAGE
 
 
@@ -167,17 +195,30 @@ def _refuse_out(out: Path) -> str | None:
 
 def _start_log(out: Path) -> Path:
     """Send the batch's record (autograder.batch's log) to ``out/grader.log``."""
-    import logging
-
     path = out / LOG_NAME
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     handler = logging.StreamHandler(open(fd, "a", encoding="utf-8", errors="backslashreplace"))  # noqa: SIM115
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(_Shown("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("autograder")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.info("grade %s", " ".join(sys.argv[1:]))
     return path
+
+
+class _Shown(logging.Formatter):
+    """grader.log's lines with controls shown escaped: a message (it names origins) on one
+    line, a traceback on its own lines; a file name cannot forge a line or run ESC codes."""
+
+    def formatMessage(self, record) -> str:  # noqa: N802 - logging's name
+        from .submissions import printable
+
+        return printable(super().formatMessage(record))
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        from .submissions import shown
+
+        return shown(super().formatException(ei), keep="\n")
 
 
 def cmd_release(args) -> int:
@@ -241,6 +282,7 @@ def cmd_check(args) -> int:
     from .i18n import speaking
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
+    from .submissions import shown
     from .verdicts import format_verdict
 
     public = checks_for(public_only=True)
@@ -260,15 +302,16 @@ def cmd_check(args) -> int:
         fresh=False,  # the published probes, as the student's notebook asks them
     )
     if report.error:
-        print(f"{args.notebook}: {report.error}")
+        _say(f"{args.notebook}: {report.error}", sys.stdout)
         return 2
     say = speaking(args.lang or report.lang)
     for note in report.notes:
-        print(f"note: {note}")
+        _say(f"note: {note}", sys.stdout)
     for function in registry().functions:
         results = [r for r in report.results if r.grade_id == function]
         for r in results:
-            print(format_verdict(say.check_name(r.name), r.passed, say.text(r.output)))
+            verdict = format_verdict(say.check_name(r.name), r.passed, say.text(r.output))
+            print(shown(verdict, keep="\n\t"))
         passed = sum(r.passed for r in results)
         print(say.t("function_summary", function=function, passed=passed, total=len(results)))
         print()
@@ -302,7 +345,7 @@ def cmd_report(args) -> int:
     try:
         path = write_report(Path(args.folder), lang=args.lang)
     except FileNotFoundError as exc:
-        print(exc, file=sys.stderr)
+        _say(str(exc))
         return 2
     print(f"wrote {path} and {path.parent / 'nbgrader_export.csv'}")
     return 0
@@ -509,7 +552,7 @@ def _internal_error(args, exc: Exception) -> int:
         path = None
     first = (str(exc).splitlines() or [""])[0][:200]
     where = f"the traceback is in {path}" if path else "no log could be written"
-    print(f"internal error: {type(exc).__name__}: {first} ({where})", file=sys.stderr)
+    _say(f"internal error: {type(exc).__name__}: {first} ({where})")
     return EXIT_INTERNAL
 
 

@@ -93,6 +93,13 @@ UI = {
     "every_check": "every check",
     "none": "none",
     "pass_rate": "Pass rate of each check",
+    "duplicates": "Students with more than one submission",
+    "duplicates_text": (
+        "These submissions resolve to one student. Every one was graded and kept; grades.csv "
+        "and the export flag each in their flag column. Decide which counts before importing "
+        "the grades."
+    ),
+    "folders_column": "folders (score)",
     "files": (
         "Per-submission grades: grades.csv; nbgrader's export columns: {export}; this report "
         "as markdown: report.md."

@@ -53,15 +53,19 @@ def cmd_grade(args) -> int:
       LMS file names                    Canvas lastname_firstname[_LATE]_<id>_<id>_<file>,
                                         Moodle <Full Name>_<id>_assignsubmission_file_/,
                                         Blackboard <hw>_<user>_attempt_<date>_<file>:
-                                        named by the student
+                                        named by the student (the outermost LMS name
+                                        wins; none inside an upload counts)
     Notebooks sharing a name are told apart by their folders. Every submission gets a
     row in DIR/grades.csv (student, submission, score, max_score, a column per check)
     and DIR/<student>/results.json (Gradescope's schema) with feedback.md and
-    feedback.html, whatever is wrong with it. DIR/grader.log records each grading.
+    feedback.html, whatever is wrong with it; submissions that resolve to one student are
+    all kept, flagged in the flag column and by a warning. DIR/grader.log records each
+    grading. Names are printed and written with control characters escaped.
 
     Exit status:
       0  every submission was graded
-      1  some paths given were missing or unreadable (named on stderr; the rest graded)
+      1  some paths given were missing or unreadable, or a zip member was refused or not
+         extracted whole (named on stderr; the rest graded)
       2  usage error: bad options, a DIR that cannot be written, nothing to grade
       3  internal error of the grader (one line on stderr, the traceback in DIR/grader.log)
 

@@ -116,7 +116,7 @@ def test_report_has_histogram_pass_rates_failures_and_nbgrader_csv(graded):
     assert (out / "report.md").read_text().count("the last layer applies ReLU") == 1
     with open(out / "nbgrader_export.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == NBGRADER_COLUMNS
+    assert list(rows[0]) == [*NBGRADER_COLUMNS, "flag"]  # the kit's flag last
     assert {r["student_id"] for r in rows} == {Path(r.submission).stem for r in reports}
     scores = {r["student_id"]: float(r["score"]) for r in rows}
     assert scores["solved"] == reports[2].max_score

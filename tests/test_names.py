@@ -72,6 +72,10 @@ LONG_MEMBER = f"kim_minjun_12345_67890_{KOREAN}.ipynb"
 #: A member whose bytes do not match its CRC: it cannot be extracted.
 CORRUPT_MEMBER = "lee_jin_23456_78901_hw.ipynb"
 
+#: A file a note names, and a zip member an error: line names: each rewrites the line.
+SKIPPED = "\x1b[2K\x1b[1Gnotes.txt"
+REFUSED = "../\x1b[2K\x1b[1Gall fine.ipynb"
+
 #: What no file the kit writes and nothing it prints may hold: C0 controls but the line
 #: ends and the tab, DEL, C1 controls, the bidirectional overrides and isolates.
 RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -281,8 +285,10 @@ def _build_class(base: Path) -> list[Path]:
     shutil.copy(SOLVED, alice / NOTEBOOK)
     shutil.copy(RELEASED, mallory / "Alice Example_1234_x.ipynb")
     shutil.copy(RELEASED, mallory / alice.name / NOTEBOOK)
+    (mallory / SKIPPED).write_text("not a notebook: a note names it")
     archive = base / "canvas.zip"
     with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(REFUSED, "{}")  # an error: line names it
         zf.write(SOLVED, LONG_MEMBER)
         zf.write(RELEASED, f"{FORMULA}.ipynb")
         zf.write(RELEASED, f"{CONTROL}.ipynb")
@@ -350,6 +356,9 @@ def _check_class(out: Path, done: subprocess.CompletedProcess) -> None:
     assert printable(CONTROL) in feedback.splitlines()[0]
     # finding 4: the long member named, graded under its LMS name; the corrupt one has a row
     assert "kim_minjun_12345_67890_" in done.stderr and CORRUPT_MEMBER in done.stderr
+    # the error: and note: lines name the refused member and the skipped file escaped
+    assert f"canvas.zip: {printable(REFUSED)}: refused (a path with ..)" in done.stderr
+    assert f"({printable(SKIPPED)})" in done.stderr
     assert (out / "kim_minjun" / "results.json").is_file()
     lee = json.loads((out / "lee_jin" / "results.json").read_text())
     assert "could not be extracted" in lee["output"]

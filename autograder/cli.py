@@ -525,7 +525,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)  # each writes its own results whatever happens
     try:
         if hasattr(args, "assignment"):
-            course.select(args.assignment, args.course)
+            groups = _assignments(args)
+            if len(groups) > 1:
+                return _per_assignment(args, groups)
+            course.select(next(iter(groups), None) or args.assignment, args.course)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -536,6 +539,86 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - no traceback reaches the console
         return _internal_error(args, exc)
+
+
+def _assignments(args) -> dict[str, list[Path]]:
+    """The assignment(s) a command is about when the course has several and neither
+    ``--assignment`` nor the environment names one (README: "A course of many
+    assignments"): ``release``, ``demo`` and ``gradescope`` do each; ``grade`` and
+    ``check`` tell it from the paths, else the notebooks (:mod:`autograder.infer`);
+    ``report`` from the graded folder (or each assignment's folder in it).  Empty: nothing
+    to infer (``course.select`` decides, or asks)."""
+    if args.assignment or os.environ.get(course.ASSIGNMENT_ENV):
+        return {}
+    root = _root(args)
+    names = course.assignment_names(root)
+    if len(names) <= 1 or course._folder_named(names):
+        return {}
+    from . import infer
+
+    if args.command in ("release", "demo", "gradescope"):
+        return {name: [] for name in names}
+    if args.command == "grade":
+        return infer.for_paths([Path(p) for p in args.submissions], root)
+    if args.command == "check":
+        return {infer.for_notebook(Path(args.notebook), root): []}
+    if args.command == "report":
+        return infer.for_graded(Path(args.folder), root)
+    return {}
+
+
+def _root(args) -> Path:
+    return course._checked_course(Path(args.course)) if args.course else course.find_course()
+
+
+def _per_assignment(args, groups: dict[str, list[Path]]) -> int:
+    """Run the command once per assignment, each in a process of its own (each loads its
+    own assignment's checks and workers); ``grade`` writes each into ``--out/<name>/``.
+    The exit status is the worst of them."""
+    import subprocess
+
+    if args.command == "grade":
+        refused = _refuse_out(Path(args.out))
+        if refused:
+            return _usage(f"--out {args.out}: {refused}")
+    worst = 0
+    for name, paths in groups.items():
+        argv = _argv_for(args, name, paths)
+        print(f"== {name}: python -m autograder {' '.join(argv)}", flush=True)
+        code = subprocess.run([sys.executable, "-m", "autograder", *argv]).returncode
+        worst = max(worst, code)
+        print(flush=True)
+    return worst
+
+
+def _argv_for(args, name: str, paths: list[Path]) -> list[str]:
+    """The command line that does ``args``'s work for one assignment."""
+    argv = [args.command, "--assignment", name]
+    if args.course:
+        argv += ["--course", str(args.course)]
+    if hasattr(args, "check_timeout"):
+        for flag, _kind, _default, _metavar, _text in LIMITS:
+            argv += [flag, str(getattr(args, flag[2:].replace("-", "_")))]
+    if args.command == "release" and args.keep_key:
+        argv.append("--keep-key")
+    if args.command == "demo" and args.out:
+        argv += ["--out", str(Path(args.out) / name)]
+    if args.command == "gradescope":  # one zip per assignment: autograder-<name>.zip
+        out = Path(args.out)
+        argv += ["--out", str(out.with_name(f"{out.stem}-{name}{out.suffix or '.zip'}"))]
+        argv += ["--hidden-visibility", args.hidden_visibility]
+    if args.command == "report":
+        argv += ["--lang", args.lang] if args.lang else []
+        argv += ["--", *[str(p) for p in paths]]
+    if args.command == "grade":
+        argv += ["--out", str(Path(args.out) / name)]
+        argv += ["--jobs", str(args.jobs)] if args.jobs else []
+        argv += ["--lang", args.lang] if args.lang else []
+        for flag in ("quiet", "resume"):
+            argv += [f"--{flag}"] if getattr(args, flag) else []
+        argv += ["--i-accept-unconfined-student-code"] if args.unconfined_ok else []
+        argv += ["--", *[str(p) for p in paths]]
+    return argv
 
 
 def _internal_error(args, exc: Exception) -> int:

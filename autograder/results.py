@@ -113,7 +113,11 @@ def write_results(out: Path, report: Report, folder: str | None = None) -> Path:
     the points graded by hand, and the report for ``--resume``."""
     path = _folder(out, report.submission, folder) / "results.json"
     hand = [asdict(h) for h in master_hand_graded()]
-    data = gradescope_json(report) | {"hand_graded": hand, "report": report.as_dict()}
+    data = gradescope_json(report) | {
+        "assignment": registry().assignment.name,  # what `report DIR` grades it as
+        "hand_graded": hand,
+        "report": report.as_dict(),
+    }
     write_atomic(path, json.dumps(data, indent=2) + "\n")
     return path
 

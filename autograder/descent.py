@@ -70,8 +70,9 @@ def _f64(values) -> dict[str, np.ndarray] | None:
     return out
 
 
-def _batches(answer: dict, n: int) -> list[np.ndarray] | str:
-    """The rows of the training inputs each step was handed, or why they are unusable."""
+def _batches(answer: dict, n: int, spec: dict) -> list[np.ndarray] | str:
+    """The rows of the training inputs each step was handed, or why they are unusable
+    (``spec``, the probe's ``train``, names the student's split and step functions)."""
     rows, sizes = answer.get("rows"), answer.get("sizes")
     usable = isinstance(rows, np.ndarray) and isinstance(sizes, np.ndarray)
     if not usable or rows.ndim != 1 or sizes.ndim != 1 or sizes.dtype.kind not in "iu":
@@ -80,8 +81,8 @@ def _batches(answer: dict, n: int) -> list[np.ndarray] | str:
         return "the worker did not say which rows each training step was handed"
     if np.any(rows < 0) or np.any(rows >= n):
         return (
-            "training_step was handed inputs that are not rows of the training data: "
-            "split_mini_batches must split the x and y it is given"
+            f"{spec['step']} was handed inputs that are not rows of the training data: "
+            f"{spec['split']} must split the x and y it is given"
         )
     return np.split(rows.astype(np.int64), np.cumsum(sizes)[:-1])
 
@@ -118,7 +119,7 @@ def check(probe: wire.Probe, answer: dict, gradient: Gradient, what: str) -> str
     start32 = {n: np.asarray(wire.from_plain(v)) for n, v in probe["variables"].items()}
     start = {n: v.astype(np.float64) for n, v in start32.items()}
     lead = f"{what}: the steps taken were not gradient steps of the loss times the learning rate"
-    batches = _batches(answer, len(x))
+    batches = _batches(answer, len(x), spec)
     if isinstance(batches, str):
         return f"{lead} ({batches})"
     final = _f64(answer.get("after"))
@@ -131,7 +132,7 @@ def check(probe: wire.Probe, answer: dict, gradient: Gradient, what: str) -> str
         if before is None or after is None or set(before) != set(start):
             return f"{lead} (the worker did not record step {k + 1}, which the grader asked for)"
         if any(before[n].shape != start[n].shape for n in start):
-            return None  # shapes the model cannot use: the accuracy check says so
+            return None  # shapes the network cannot use: the accuracy check says so
         idx = batches[k]
         wrong = _moved_otherwise(before, after, gradient(before, x[idx], y[idx]), lr)
         if wrong:
@@ -161,7 +162,7 @@ def check(probe: wire.Probe, answer: dict, gradient: Gradient, what: str) -> str
         return (
             f"{lead}: the trained variables are not what {len(batches)} steps of "
             "-learning_rate times the gradient of the loss, from the grader's initial weights "
-            "on the batches split_mini_batches made, give"
+            f"on the batches {spec['split']} made, give"
         )
     return None
 

@@ -26,7 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
-from . import course, mistakes, wire
+from . import course, descent, mistakes, wire
 from .compare import ASSERTION_KEYS
 from .toolkit import FRESH_BASE, JUDGE_ONLY, moved
 
@@ -245,6 +245,9 @@ def fresh_probes(check: Check, draw: int) -> list[wire.Probe]:
     """The check's probes on the draw's inputs (the next draw where a maker refuses
     one, such as weights whose outputs are constant on the probe's inputs).
 
+    A probe that trains also has its worker record the steps that the judge checks were
+    gradient steps (:func:`autograder.descent.recording`, drawn from ``draw`` too).
+
     A maker refuses by raising ValueError; a course that cannot be read (CourseError,
     a ValueError too) is not a refusal and is raised at once, and when every draw is
     refused the last maker's reason is said.
@@ -252,9 +255,16 @@ def fresh_probes(check: Check, draw: int) -> list[wire.Probe]:
     refused: ValueError | None = None
     for attempt in range(100):
         try:
-            return [
+            made = [
                 make_probe(fresh_spec(s, draw + attempt), check.makers) for s in check.probe_specs
             ]
+            if any("train" in p for p in made) and not hasattr(registry().module, "loss_gradient"):
+                raise course.CourseError(
+                    f"check {check.name!r} trains, but the assignment's grading.py has no "
+                    "loss_gradient(values, x, y): the grader could not check that training "
+                    "took gradient steps"
+                )
+            return [descent.recording(p, draw) for p in made]
         except course.CourseError:
             raise
         except ValueError as exc:

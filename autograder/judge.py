@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from . import compare
+from . import compare, descent
 from .checks import Check, new_draw, registry
 from .fresh import Fresh, SharedDraw, draw_probes, reference_answers
 from .key import AnswerKey
@@ -301,6 +301,10 @@ def _verdict(check, probes, answers, expected, reports, limits) -> str | None:
         message = compare.evaluate(
             check.assertions, ctx, reveal=check.public, what=check.subject, extra=judge_only()
         )
+    if message is None:
+        # Points of a check that trains need a run of gradient steps (autograder.descent).
+        gradient = getattr(registry().module, "loss_gradient", None)
+        message = descent.verdict(probes, answers, gradient, check.subject)
     if message is not None:
         printed = "".join(a.get("output") or "" for a in answers).strip()
         if printed:

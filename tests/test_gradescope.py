@@ -256,3 +256,17 @@ def test_a_hostile_file_name_is_shown_escaped(autograder_root):
     assert f"Graded {printable(name)}: the expected name is" in data["output"]
     text = json.dumps(data, ensure_ascii=False)
     assert not any(c in text for c in ("\x1b", "\x07", "\u202e")), data["output"]
+
+
+def test_a_training_step_without_gradients_earns_no_final_accuracy(autograder_root, tmp_path):
+    """broken/nearest_class_mean.py (issue 25, finding 6) as Gradescope grades it: its
+    training reaches the accuracy threshold, but its steps are no gradient steps, so the
+    final-accuracy check gives 0 and says why (tests/test_descent.py: `grade`, both modes)."""
+    from corpus_tools import CORPUS, materialize, parse
+
+    entry = parse(CORPUS / "broken" / "nearest_class_mean.py")
+    notebook = materialize(entry, tmp_path).read_bytes()
+    data = run_autograder(autograder_root, {f"{ASSIGNMENT}.ipynb": notebook})
+    final = [t for t in data["tests"] if t["name"].startswith("final_accuracy")]
+    assert final and all(t["score"] == 0 for t in final), final
+    assert all(entry.messages[0] in t["output"] for t in final), final

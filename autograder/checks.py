@@ -56,6 +56,12 @@ class Check:
     makers: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
     #: Whether it grades no single function (``whole`` in assignment.toml).
     whole: bool = False
+    #: Checks this one defers to (checks.toml's ``defers_to``): titles of earlier checks of
+    #: its grade_id, or grade_ids (any of their checks).  When one of them fails too, this
+    #: check's failure says "not checked: <that check> fails" instead of its own message
+    #: and hint (:func:`autograder.judge.defer`): a sibling that finds the same difference
+    #: must not tell it again under a hint about something else, maybe done right.
+    defers_to: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -311,6 +317,20 @@ def _expand_mistakes(assertion: dict, groups: dict[str, list[str]]) -> wire.Asse
 
 
 _FIELDS = {"grade_id", "title", "points", "public", "hint", "probes", "assertions", "slow"}
+_OPTIONAL = {"slow", "defers_to"}
+
+
+def _validate_deferrals(checks: list[Check], grade_ids: tuple[str, ...]) -> None:
+    """Refuse a ``defers_to`` that names no earlier check of its grade_id and no grade_id
+    (a misspelt title would otherwise never defer)."""
+    for k, check in enumerate(checks):
+        earlier = {c.title for c in checks[:k] if c.grade_id == check.grade_id}
+        unknown = [t for t in check.defers_to if t not in earlier and t not in grade_ids]
+        if unknown or check.grade_id in check.defers_to:
+            raise ValueError(
+                f"check {check.name!r}: defers_to {unknown or [check.grade_id]} is neither an "
+                "earlier check of its grade_id nor another grade_id"
+            )
 
 
 def load(path: Path, assignment: course.Assignment, module: ModuleType) -> list[Check]:
@@ -326,7 +346,7 @@ def load(path: Path, assignment: course.Assignment, module: ModuleType) -> list[
     checks = []
     for i, entry in enumerate(data.get("check", [])):
         name = f"{entry.get('grade_id')}: {entry.get('title', f'check {i + 1}')}"
-        missing, unknown = _FIELDS - {"slow"} - set(entry), set(entry) - _FIELDS
+        missing, unknown = _FIELDS - _OPTIONAL - set(entry), set(entry) - _FIELDS - _OPTIONAL
         if missing or unknown:
             raise ValueError(
                 f"check {name!r}: missing {sorted(missing)}, unknown {sorted(unknown)}"
@@ -349,6 +369,8 @@ def load(path: Path, assignment: course.Assignment, module: ModuleType) -> list[
                 slow=bool(entry.get("slow", False)),
                 makers=makers,
                 whole=entry["grade_id"] in assignment.whole,
+                defers_to=tuple(entry.get("defers_to", ())),
             )
         )
+    _validate_deferrals(checks, grade_ids)
     return checks

@@ -356,9 +356,10 @@ def assert_bce_gradient(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     start = _start(ctx, i)
     still = [n for n in VARIABLES if n in got and np.allclose(got[n], start[n], atol=1e-9)]
     if still:
+        verb = "was" if len(still) == 1 else "were"
         raise Failure(
-            f"{what}: {', '.join(still)} did not move: every one of the six variables needs "
-            "its gradient and its assign_sub"
+            f"{what}: {', '.join(still)} {verb} not updated: every one of the six variables "
+            "needs its gradient and its assign_sub"
         )
     raise Failure(
         f"{what}: the change of the variables is not -learning_rate times the gradient of "

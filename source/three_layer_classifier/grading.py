@@ -139,6 +139,9 @@ def train_probe(seed: int, turn: float = 0.0) -> wire.Probe:
     low, high = FINAL["boundary_span"]
     axis = np.linspace(low, high, BOUNDARY_STEPS)
     grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    # The feedback's picture is drawn in the notebook's frame, where its dots (the
+    # unturned means) are: each grid point is asked where the turned data has it.
+    grid = grid @ turning(turn)
     return {
         "train": {
             "x": arr(x[order]),
@@ -484,7 +487,11 @@ def fresh_expected(answer: dict, draw: int) -> dict:
 
 
 def boundary(probes: list[dict], answers: list[dict], expected: list[dict]) -> tuple | None:
-    """(student's, reference's) outputs on the feedback grid, from the trained variables."""
+    """(student's, reference's) outputs on the feedback grid, from the trained variables.
+
+    The grid is the notebook's (unturned) square, turned as the draw turned the clouds
+    (:func:`train_probe`): the picture shows the boundary in the frame of the classes'
+    centres it marks, the same for every draw (tests/test_feedback.py)."""
     grid = (probes[0].get(JUDGE_ONLY) or {}).get("grid")
     if grid is None:
         return None

@@ -356,6 +356,10 @@ def answer(ns: dict, probe: wire.Probe, references: dict | None = None) -> wire.
         if isinstance(exc, KeyboardInterrupt):
             raise
         reply["error"] = error_info(exc)
+        if state is not None and probe.get("after"):
+            # Whether the call had replaced the variables before it raised: a step that
+            # rebinds them (`W = W - ...`) fails on the next call, for that reason.
+            reply["kept"] = state.kept()
     finally:
         for name, obj in swapped.items():
             if obj is _MISSING:

@@ -308,6 +308,80 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_similar(args) -> int:
+    """Rank pairs of students by the code of their own they share, function by function.
+
+    DIR is grade's --out (each submission's own code is kept there, in
+    <student>/student_code.json) or the class as grade takes it (a folder, submitted/, a
+    .zip, notebooks). Writes similar.html (the ranked pairs, the class's baseline per
+    function, the top pairs side by side with the shared passages marked) and
+    similar.csv (every pair that shares anything) into --out (default: DIR, when it is
+    a graded folder). Nothing is run: the notebooks are read and tokenized.
+
+    It ranks, it does not judge: the standard answer most of a class writes counts for
+    nothing, and a short function written the same way by two honest students can still
+    look alike (README: "Similar code").
+
+    Exit status: 0 written; 1 some paths given were missing (the rest compared);
+    2 usage error (nothing to compare, an --out that cannot be written).
+    """
+    from .similar import (
+        COMMON_SHARE,
+        class_students,
+        graded_students,
+        is_graded_folder,
+        write_reports,
+    )
+
+    paths = [Path(p) for p in args.paths]
+    if not 0 < args.common <= 1:
+        return _usage(
+            f"--common must be a share of the class above 0 and at most 1 (default {COMMON_SHARE})"
+        )
+    if args.top < 0:
+        return _usage("--top must be at least 0")
+    missing: list[str] = []
+    if len(paths) == 1 and paths[0].is_dir() and is_graded_folder(paths[0]):
+        students, without = graded_students(paths[0])
+        out = Path(args.out) if args.out else paths[0]
+        if without and not students:
+            return _usage(
+                f"{paths[0]} holds results but no {len(without)} submission's own code "
+                "(graded before `similar` existed): give the class folder instead"
+            )
+        for folder in without:
+            print(
+                f"note: {folder}: no student_code.json (graded before `similar` existed)",
+                file=sys.stderr,
+            )
+    else:
+        if not args.out:
+            return _usage("--out DIR is needed when comparing a class folder (not a graded one)")
+        out = Path(args.out)
+        from .notebook import NotANotebook
+        from .submissions import find_submissions
+
+        with find_submissions(paths, out) as found:
+            missing = found.missing + found.refused
+            for line in missing:
+                print(f"error: {line}", file=sys.stderr)
+            try:
+                students = class_students(found.submissions)
+            except NotANotebook as exc:  # the master notebook itself
+                return _usage(str(exc))
+    if len([s for s in students if not s.problem]) < 2:
+        return _usage("fewer than two submissions with code to compare")
+    refused = _refuse_out(out)
+    if refused:
+        return _usage(f"--out {out}: {refused}")
+    html, table, result = write_reports(students, out, args.top, args.common)
+    print(
+        f"compared {len(result.compared)} submissions: {len(result.pairs)} pairs share code of "
+        f"their own; wrote {html} and {table}"
+    )
+    return 1 if missing else 0
+
+
 def cmd_gradescope(args) -> int:
     """Build the Gradescope autograder zip.
 
@@ -449,6 +523,25 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("folder", metavar="DIR")
     for p in (g, c, rep):
         _lang_option(p)
+
+    sim = _command(sub, "similar", cmd_similar)
+    sim.add_argument("paths", nargs="+", metavar="DIR")
+    sim.add_argument("--out", metavar="DIR", help="where to write (default: DIR, if graded)")
+    sim.add_argument(
+        "--top",
+        type=int,
+        default=50,
+        metavar="N",
+        help="pairs the page opens side by side (default 50; the CSV has every pair)",
+    )
+    sim.add_argument(
+        "--common",
+        type=float,
+        default=0.1,
+        metavar="SHARE",
+        help="a passage found in more than this share of the class counts for nothing "
+        "(default 0.1; never fewer than 3 students)",
+    )
 
     from .gradescope import VISIBILITIES
 

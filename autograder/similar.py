@@ -73,6 +73,8 @@ K, WINDOW = 5, 4
 COMMON_SHARE, LEAST_COMMON = 0.1, 3
 #: A function's code is read up to this many characters (a pasted data dump is not code).
 MAX_CODE_CHARS = 64_000
+#: A record larger than this was not written by ``grade`` (its functions' code is capped).
+MAX_RECORD_BYTES = 64 * MAX_CODE_CHARS
 #: The pairs the HTML opens side by side (the CSV lists every pair that shares anything).
 TOP_PAIRS = 50
 #: What ``grade`` writes per submission for this command, and what this command writes.
@@ -131,11 +133,15 @@ def read_student(path: Path | None, name: str, origin: str, master, problem: str
     return Student(name, origin, own_cells(notebook, master))
 
 
-def code_record(path: Path, student: str, origin: str, master) -> dict:
+def code_record(path: Path | None, student: str, origin: str, master, problem: str = "") -> dict:
     """What ``grade`` keeps of a submission for this command (:data:`CODE_FILE`): the
     student's own cells, so that a graded folder can be compared after the notebooks
-    (or the zip they came in) are gone."""
-    found = read_student(path, student, origin, master)
+    (or the zip they came in) are gone.  Never raises: what cannot be read is said in
+    ``problem``, and costs the grading nothing."""
+    try:
+        found = read_student(path, student, origin, master, problem)
+    except Exception as exc:  # noqa: BLE001 - a grading must not fail for this record
+        found = Student(student, origin, problem=f"its code could not be read: {exc!r}"[:300])
     return {"student": student, "origin": origin, "code": found.code, "problem": found.problem}
 
 
@@ -155,8 +161,10 @@ def graded_students(folder: Path) -> tuple[list[Student], list[str]]:
     for results in sorted(folder.glob("*/results.json")):
         path = results.parent / CODE_FILE
         try:
-            data = json.loads(path.read_text(encoding="utf-8")[: 16 * MAX_CODE_CHARS * 4])
-        except (OSError, ValueError):
+            if path.is_symlink() or path.stat().st_size > MAX_RECORD_BYTES:
+                raise ValueError("not a record grade wrote")
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
             without.append(results.parent.name)
             continue
         if not isinstance(data, dict):
@@ -495,11 +503,15 @@ def compare(
     functions = list(functions)
     compared = [i for i, s in enumerate(students) if not s.problem]
     prints: list[dict[str, dict[int, list[tuple[int, int]]]]] = []
+    seen: dict[str, dict[int, list[tuple[int, int]]]] = {}  # the same code, read once
     for student in students:
         mine = {}
         for gid in functions:
-            found = fingerprints(student.code.get(gid, ""), plate.keep)
-            mine[gid] = {h: spans for h, spans in found.items() if h not in plate.hashes}
+            code = student.code.get(gid, "")
+            if code not in seen:
+                found = fingerprints(code, plate.keep)
+                seen[code] = {h: spans for h, spans in found.items() if h not in plate.hashes}
+            mine[gid] = seen[code]
         prints.append(mine)
     n = len(compared)
     limit = common_limit(n, share)
@@ -713,6 +725,21 @@ def _distinct(students: list[Student]) -> list[Student]:
         Student(f"{s.name} ({s.origin})", s.origin, s.code, s.problem) if seen[s.name] > 1 else s
         for s in students
     ]
+
+
+def similar_after_batch(out: Path) -> Path | None:
+    """``similar.html`` and ``similar.csv`` at the end of ``grade``, from the records just
+    written: a comparison that cannot be made is said in one line and costs nothing else."""
+    import sys
+
+    try:
+        students, _ = graded_students(out)
+        if len([s for s in students if not s.problem]) < 2:
+            return None
+        return write_reports(students, out)[0]
+    except (OSError, ValueError) as exc:
+        print(f"note: the similarity report was not written: {exc}", file=sys.stderr)
+        return None
 
 
 def class_students(found_submissions) -> list[Student]:

@@ -448,3 +448,55 @@ def test_bad_input_is_one_line(tmp_path):
     assert "fewer than two" in few.stderr
     no_out = run_similar(tmp_path / "class", assignment=assignment)
     assert no_out.returncode == 2 and "--out" in no_out.stderr
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grade_keeps_the_code_and_similar_reads_the_graded_folder(assignment, tmp_path):
+    """``grade`` keeps each submission's own code beside its results, writes similar.html and
+    similar.csv and links them from the class report; ``similar DIR`` on the graded folder
+    alone (the notebooks gone) ranks the planted pair first again."""
+    from corpus_tools import run_grade
+
+    functions = functions_of(assignment)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    found = [
+        (e, materialize(e, folder)) for k in ("correct", "mistakes") for e in entries(k, assignment)
+    ]
+    (entry, path), *_ = sources(assignment, found)
+    keep = {path.name}
+    own = [gid for op, gid, _ in entry.cells if op == "replace"]
+    copy, _ = plant(cells(path, functions), own, functions, 0)
+    write_copy(ROOT / "solutions" / assignment / f"{assignment}.ipynb", copy, folder / "copy.ipynb")
+    keep.add("copy.ipynb")
+    for _, other in found[:3]:
+        keep.add(other.name)
+    (folder / "untouched.ipynb").write_bytes(
+        (ROOT / "release" / assignment / f"{assignment}.ipynb").read_bytes()
+    )
+    keep.add("untouched.ipynb")
+    for p in folder.iterdir():
+        if p.name not in keep:
+            p.unlink()
+    graded = tmp_path / "graded"
+    done = run_grade(folder, "--out", graded, "--assignment", assignment, "--quiet", timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = sorted(graded.glob("*/student_code.json"))
+    assert len(records) == len(keep)
+    untouched = json.loads((graded / "untouched" / "student_code.json").read_text())
+    assert set(untouched["code"]) == set(functions)  # the stubs, kept as they were handed in
+    pair = {"copy", entry.name}
+
+    def first_pair() -> set[str]:
+        with open(graded / "similar.csv", newline="", encoding="utf-8") as fh:
+            top = next(csv.DictReader(fh))
+        return {top["student_a"], top["student_b"]}
+
+    assert first_pair() == pair  # written by grade
+    assert 'href="similar.html"' in (graded / "report.html").read_text(encoding="utf-8")
+    for p in folder.iterdir():
+        p.unlink()
+    (graded / "similar.csv").unlink()
+    again = run_similar(graded, assignment=assignment)
+    assert again.returncode == 0, again.stderr
+    assert first_pair() == pair

@@ -5,7 +5,7 @@ pair of students ranked by how much of their *own* code they share, per graded f
 and overall, each of the top pairs opening side by side with the shared passages marked.
 It is a ranking for a person to read, never a verdict.
 
-What is compared, and how (never by running student code: only :mod:`tokenize`):
+What is compared, and how (never by running student code: :mod:`tokenize` and :mod:`ast`):
 
 * **Only what students wrote**: each graded function's solution cell(s), found as the
   grader finds them (:func:`autograder.notebook.cells_to_run`: by nbgrader grade_id, or
@@ -13,12 +13,12 @@ What is compared, and how (never by running student code: only :mod:`tokenize`):
   cells hold (every edition's: the stubs, their ``def`` lines, the provided code) is
   subtracted as boilerplate, so an untouched stub is no code of the student's at all.
 * **Normalized tokens**: comments, docstrings and whitespace dropped, literals made one
-  token each (numbers ``#``, strings ``$``), and every name a student chooses made ``V``.
-  Names the student does not choose stay themselves (attributes after a ``.``, Python's
-  keywords and builtins, the names the release's provided code defines: ``tf``,
-  ``np``, ``W1``, the graded functions), which keeps ``tf.matmul`` apart from
-  ``tf.add`` without letting a renamed variable hide anything.  Korean and English
-  editions differ in prose only, so their code compares as one.
+  token each (numbers ``#``, strings ``$``), and every name the cell binds itself (its
+  variables, parameters, loop targets, helpers: :func:`bound_names`, by :mod:`ast`) made
+  ``V``, so renaming hides nothing.  Names it does not bind stay themselves (``tf``,
+  ``np``, ``W1``, attributes after a ``.``, the graded functions), which keeps
+  ``tf.matmul`` apart from ``tf.add``.  Korean and English editions differ in prose only,
+  so their code compares as one.
 * **Fingerprints per statement** (a logical line): a hash of the whole normalized
   statement, and within statements longer than :data:`K` tokens, hashes of their
   K-token runs chosen by winnowing (a window of :data:`WINDOW` hashes, robust
@@ -32,12 +32,15 @@ What is compared, and how (never by running student code: only :mod:`tokenize`):
   more students have it (``log(n / students) / log(n / 2)``: 1 for a passage only the
   pair has).
 
-A pair's share of a function is the weighted sum of the fingerprints they share over the
-smaller one's own fingerprints of that function (their code there, minus boilerplate,
-common passages included); overall, the same sums over every function both wrote.  So a
-student who left a function untouched has no own code there and pairs with nobody by it.
-The page also shows, per function, how much pairs of this class share on average and at
-the 95th percentile: a pair's share stands out only where it is unusual for the class.
+Pairs are ranked by the weighted sum of the fingerprints they share (``shared``: how much
+of their own code, each passage counting less the more students have it); a pair's
+``share`` of a function is that sum over the smaller one's own fingerprints there (their
+code minus boilerplate, common passages included), and overall the same sums over every
+function.  A student who left a function untouched has no own code there and pairs with
+nobody by it.  Ranking by the amount rather than the share keeps two students who each
+wrote one unusual line, the same one, from the top.  The page also shows, per function,
+how much pairs of this class share on average and at the 95th percentile: a pair's share
+stands out only where it is unusual for the class.
 
 Why not copydetect (MIT, on PyPI, with an in-memory API)?  It hashes character k-grams of
 the whole filtered file, so reordered lines break its fingerprints; it compares pairs one

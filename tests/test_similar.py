@@ -245,6 +245,18 @@ def build_class(assignment: str, folder: Path) -> dict:
     released = ROOT / "release" / assignment / f"{assignment}.ipynb"
     for name in ("untouched_a", "untouched_b"):
         (folder / f"{name}.ipynb").write_bytes(released.read_bytes())
+    # Two students who wrote every function but the first, each in the Korean edition where
+    # there is one and in the English one: the first function's stub is all they share.
+    solved = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+    korean_solved = ROOT / "solutions" / assignment / f"{assignment}.ko.ipynb"
+    korean_release = ROOT / "release" / "ko" / assignment / f"{assignment}.ipynb"
+    stubbed = [(solved, released)]
+    if korean_solved.is_file():
+        stubbed.append((korean_solved, korean_release))
+    for k, (base, stub) in enumerate(stubbed * (3 - len(stubbed))):
+        code = cells(base, functions)
+        code[functions[0]] = cells(stub, functions)[functions[0]]
+        write_copy(base, code, folder / f"stub_{k}.ipynb")
     korean = ROOT / "solutions" / assignment / f"{assignment}.ko.ipynb"
     english = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
     planted, disguises = {}, []
@@ -302,6 +314,22 @@ def test_every_planted_pair_ranks_above_every_honest_pair_in_the_csv(compared):
     for copy, source in built["planted"].items():
         row = next(r for r in rows if _key(r["student_a"], r["student_b"]) == _key(copy, source))
         assert float(row["share"]) > 0 and float(row["shared"]) > 0
+
+
+def test_a_function_both_left_untouched_pairs_nobody(compared):
+    """Students who left the first function as the release gave it (English and Korean
+    stubs) are not paired by it: they have no code of their own there."""
+    _, built, _, rows = compared
+    first = built["functions"][0]
+    stubbed = [
+        r for r in rows if r["student_a"].startswith("stub_") or r["student_b"].startswith("stub_")
+    ]
+    assert all(r[first] == "" for r in stubbed), stubbed
+    assert not [
+        r
+        for r in stubbed
+        if r["student_a"].startswith("stub_") and r["student_b"].startswith("stub_")
+    ]
 
 
 def test_the_untouched_release_pairs_with_nobody(compared):

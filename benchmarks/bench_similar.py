@@ -10,8 +10,8 @@ added so that no two files are the same bytes; then runs ``python -m autograder 
 on it as an instructor does, a process of its own, and prints:
 
 1. the wall time of that command (aim on 2 cores: at most 60 s for 300 students);
-2. its peak memory (the largest resident set of the command, read from the kernel's
-   accounting of this script's children after it ended: the same run);
+2. its CPU time and peak memory (the largest resident set of the command), read from the
+   kernel's accounting of this script's children after it ended: the same run;
 3. how many pairs it found sharing code of their own.
 
 Timings are wall-clock on a shared machine: read them as figures, not verdicts.  The
@@ -89,12 +89,14 @@ def main() -> int:
         check=False,
     )
     seconds = time.monotonic() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
     if done.returncode != 0:
         print(done.stdout, done.stderr, file=sys.stderr)
         return 1
     pairs = sum(1 for _ in open(out / "similar.csv", encoding="utf-8")) - 1
     print(f"similar, {args.n} students of {ASSIGNMENT}: {seconds:.1f} s (aim: at most 60 s)")
+    print(f"CPU time of the command: {cpu:.1f} s (wall time is more on a busy machine)")
     print(f"peak memory of the command (largest RSS): {peak_mb:.0f} MB")
     print(f"pairs sharing code of their own: {pairs}")
     print(f"class and output in {work}" if args.keep else "")

@@ -528,3 +528,22 @@ def test_grade_keeps_the_code_and_similar_reads_the_graded_folder(assignment, tm
     again = run_similar(graded, assignment=assignment)
     assert again.returncode == 0, again.stderr
     assert first_pair() == pair
+
+
+def test_a_graded_folder_without_records_is_one_line(tmp_path):
+    """A folder graded before ``similar`` existed (results, no student_code.json), or whose
+    records are not what grade writes (a list, a link), is refused in one line naming
+    the file, nothing written."""
+    graded = tmp_path / "graded"
+    for name in ("ann", "bob"):
+        (graded / name).mkdir(parents=True)
+        (graded / name / "results.json").write_text("{}")
+    (graded / "grades.csv").write_text("student\n")
+    (graded / "bob" / "student_code.json").write_text("[1, 2]")
+    (graded / "cat").mkdir()
+    (graded / "cat" / "results.json").write_text("{}")
+    (graded / "cat" / "student_code.json").symlink_to(ROOT / "README.md")
+    done = run_similar(graded, assignment=ASSIGNMENTS[0])
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "student_code.json" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (graded / "similar.html").exists()

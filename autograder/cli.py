@@ -355,6 +355,97 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_similar(args) -> int:
+    """Rank pairs of students by the code of their own they share, function by function.
+
+    DIR is grade's --out (each submission's own code is kept there, in
+    <student>/student_code.json) or the class as grade takes it (a folder, submitted/, a
+    .zip, notebooks). Writes similar.html (the ranked pairs, the class's baseline per
+    function, the top pairs side by side with the shared passages marked) and
+    similar.csv (every pair that shares anything) into --out (default: DIR, when it is
+    a graded folder). Nothing is run: the notebooks are read and tokenized.
+
+    It ranks, it does not judge: the standard answer most of a class writes counts for
+    nothing, and a short function written the same way by two honest students can still
+    look alike (README: "Similar code").
+
+    Exit status: 0 written; 1 some paths given were missing (the rest compared);
+    2 usage error (nothing to compare, an --out that cannot be written).
+    """
+    from .similar import COMMON_SHARE, write_reports
+
+    if not 0 < args.common <= 1:
+        return _usage(f"--common must be a share above 0 and at most 1 (default {COMMON_SHARE})")
+    if args.top < 0:
+        return _usage("--top must be at least 0")
+    gathered = _similar_students(args)
+    if isinstance(gathered, int):
+        return gathered
+    students, out, missing = gathered
+    if len([s for s in students if not s.problem]) < 2:
+        return _usage("fewer than two submissions with code to compare")
+    refused = _refuse_out(out)
+    if refused:
+        return _usage(f"--out {out}: {refused}")
+    html, table, result = write_reports(students, out, args.top, args.common)
+    print(
+        f"compared {len(result.compared)} submissions: {len(result.pairs)} pairs share code of "
+        f"their own; wrote {html} and {table}"
+    )
+    return 1 if missing else 0
+
+
+def _similar_students(args):
+    """``similar``'s students, where to write, and the paths given that were missing; or
+    an exit status once the reason is printed."""
+    from .notebook import NotANotebook
+    from .similar import CODE_FILE, class_students, graded_students, is_graded_folder
+    from .submissions import find_submissions
+
+    paths = [Path(p) for p in args.paths]
+    if len(paths) == 1 and paths[0].is_dir() and is_graded_folder(paths[0]):
+        students, without = graded_students(paths[0])
+        if without and not students:
+            return _usage(
+                f"{paths[0]}: its results have no {CODE_FILE} (graded before `similar` "
+                "existed): give the class folder instead, with --out"
+            )
+        for folder in without:
+            print(f"note: {folder}: no {CODE_FILE}: not compared", file=sys.stderr)
+        return students, Path(args.out) if args.out else paths[0], []
+    if not args.out:
+        return _usage("--out DIR is needed when comparing a class folder (not a graded one)")
+    with find_submissions(paths, Path(args.out)) as found:
+        for line in found.missing + found.refused:
+            print(f"error: {line}", file=sys.stderr)
+        try:
+            students = class_students(found.submissions)
+        except NotANotebook as exc:  # the master notebook itself
+            return _usage(str(exc))
+        return students, Path(args.out), found.missing + found.refused
+
+
+def _similar_arguments(p: argparse.ArgumentParser) -> None:
+    """The similar command's arguments."""
+    p.add_argument("paths", nargs="+", metavar="DIR")
+    p.add_argument("--out", metavar="DIR", help="where to write (default: DIR, if graded)")
+    p.add_argument(
+        "--top",
+        type=int,
+        default=50,
+        metavar="N",
+        help="pairs the page opens side by side (default 50; the CSV has every pair)",
+    )
+    p.add_argument(
+        "--common",
+        type=float,
+        default=0.1,
+        metavar="SHARE",
+        help="a passage found in more than this share of the class counts for nothing "
+        "(default 0.1; never fewer than 3 students)",
+    )
+
+
 def cmd_gradescope(args) -> int:
     """Build the Gradescope autograder zip.
 
@@ -496,6 +587,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("folder", metavar="DIR")
     for p in (g, c, rep):
         _lang_option(p)
+
+    _similar_arguments(_command(sub, "similar", cmd_similar))
 
     from .gradescope import VISIBILITIES
 

@@ -541,10 +541,20 @@ def write_report(folder: Path, assignment: str | None = None, lang: str | None =
         title=_report_title(summary["say"], summary["n"]),
         histogram=histogram_svg(summary["scores"], summary["max_score"]),
         export_name=export.name,
+        similar_pairs=_similar_pairs(folder),
     )
     path = folder / "report.html"
     write_atomic(path, html)
     return path
+
+
+def _similar_pairs(folder: Path) -> int | None:
+    """How many pairs ``similar.csv`` ranks (autograder.similar), None when there is none."""
+    try:
+        with open(folder / "similar.csv", encoding="utf-8") as fh:
+            return max(0, sum(1 for _ in fh) - 1)
+    except OSError:
+        return None
 
 
 def report_after_batch(folder: Path, lang: str | None = None) -> Path | None:

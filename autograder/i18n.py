@@ -104,6 +104,11 @@ UI = {
         "Per-submission grades: grades.csv; nbgrader's export columns: {export}; this report "
         "as markdown: report.md."
     ),
+    "similar_title": "Similar code ({page})",
+    "similar_text": (
+        "{pairs} pairs of students share code of their own, ranked by how much, function by "
+        "function, beside the class's baseline: a ranking for a person to read, not a verdict."
+    ),
     "function_summary": "{function}: {passed} of {total} public checks passed",
     "hidden_also": "(the grader also runs {hidden} hidden checks)",
     "all_summary": "{passed} of {total} public checks passed.",

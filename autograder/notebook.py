@@ -154,6 +154,7 @@ def setup_cells(source) -> list[dict]:
 def cells_to_run(source, submission) -> tuple[list[dict], list[str]]:
     """The cells a worker executes for ``submission``, and notes for the student."""
     notes: list[str] = []
+    functions = course.current().functions  # once: finding the course reads the disk
     by_id: dict[str, list] = {}
     for cell in submission.cells:
         gid = grade_id(cell)
@@ -175,7 +176,7 @@ def cells_to_run(source, submission) -> tuple[list[dict], list[str]]:
                 )
             continue
         gid = grade_id(cell)
-        if gid not in course.current().functions or not nbgrader_meta(cell).get("solution"):
+        if gid not in functions or not nbgrader_meta(cell).get("solution"):
             continue
         found = by_id.get(gid, [])
         if len(found) > 1:

@@ -45,7 +45,9 @@ import ctypes
 import multiprocessing
 import os
 import resource
+import select
 import signal
+import struct
 import sys
 import tempfile
 import threading
@@ -55,8 +57,19 @@ from dataclasses import dataclass, replace
 from . import ENGINE_ROOT, processes, sandbox, view, wire
 from .answers import clean_error
 
-#: Largest reply accepted from a worker.
-MAX_REPLY_BYTES = 64 * 1024 * 1024
+#: Largest reply accepted from a worker, refused from its frame's header before a byte of
+#: it is read (:func:`read_reply`).  The largest honest reply, measured over every check of
+#: the solved notebooks of both assignments and over the reference answers of ``release``,
+#: is 800,078 bytes (three_layer_classifier; sigmoid_bce_classifier's largest is 937
+#: bytes): the cap is ten times that, rounded up.  A worker runs student code, which can
+#: write to its connection; a 60 MB frame once made the judge's peak memory 3.0 GB.
+MAX_REPLY_BYTES = 8 * 1024 * 1024
+#: Most ``[``, ``{`` and ``,`` a reply may hold.  Decoding JSON makes about one Python
+#: object per value, each 30 to 70 bytes where its text took 2 or 3 (``[[],[],...]``), so a
+#: reply under the byte cap could still take twenty times its size in the judge; this many
+#: values keep that under 10 MB.  Honest replies hold at most 248 (their arrays travel as
+#: base64 text), and the 2,000 characters of printed output a reply carries at most 2,000.
+MAX_REPLY_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -216,6 +229,68 @@ def _child(
 STOPPED = "grading of this submission was stopped"
 
 
+class ReplyRefused(Exception):
+    """A worker's reply over :data:`MAX_REPLY_BYTES` or :data:`MAX_REPLY_VALUES`.  ``str``
+    is for students."""
+
+
+_LENGTH = struct.Struct("!i")  # multiprocessing's frame header: the length, or -1 and
+_LONG_LENGTH = struct.Struct("!Q")  # the length in 8 bytes (frames of 2 GiB and more)
+
+
+def read_reply(
+    conn, timeout: float, limit: int = MAX_REPLY_BYTES, values: int = MAX_REPLY_VALUES
+) -> bytearray:
+    """One frame a worker sent on ``conn`` (a multiprocessing connection), read in at most
+    ``timeout`` seconds in all: the one place the judge reads what student code could write.
+
+    Its header is read first, and a frame that claims more than ``limit`` bytes is refused
+    (:class:`ReplyRefused`) before any of it is read or room is made for it; the frame is
+    then read into a buffer of its claimed size, and refused again if it holds more than
+    ``values`` JSON values, before anything decodes it.  TimeoutError when the frame is not
+    whole by then (a worker that sends a header and stalls holds nothing up); EOFError or
+    OSError when the connection ends.  The connection is not usable after a refusal.
+    """
+    fd = conn.fileno()
+    deadline = time.monotonic() + timeout
+    (size,) = _LENGTH.unpack(_read_exactly(fd, 4, deadline))
+    if size == -1:
+        (size,) = _LONG_LENGTH.unpack(_read_exactly(fd, 8, deadline))
+    if not 0 <= size <= limit:
+        raise ReplyRefused(
+            f"the process running your code sent the grader a reply of {size:,} bytes, over "
+            f"its limit of {limit:,} bytes per reply (does your code write to the grader's "
+            "connection?)"
+        )
+    data = _read_exactly(fd, size, deadline)
+    count = data.count(b"[") + data.count(b"{") + data.count(b",")
+    if count > values:
+        raise ReplyRefused(
+            f"the process running your code sent the grader a reply of {count:,} values, "
+            f"over its limit of {values:,} per reply (does your code write to the grader's "
+            "connection?)"
+        )
+    return data
+
+
+def _read_exactly(fd: int, size: int, deadline: float) -> bytearray:
+    """``size`` bytes from ``fd`` before ``deadline`` (time.monotonic()), into one buffer."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    got = 0
+    while got < size:
+        left = deadline - time.monotonic()
+        if left <= 0 or not poller.poll(left * 1000):
+            raise TimeoutError
+        n = os.readv(fd, [view[got:]])
+        if n == 0:
+            raise EOFError if got == 0 else OSError("the reply ended part way")
+        got += n
+    return buffer
+
+
 def _time_left(deadline: float | None) -> float | None:
     return None if deadline is None else deadline - time.monotonic()
 
@@ -300,15 +375,18 @@ class Worker:
             conn.send_bytes(data)
         except (BrokenPipeError, OSError):
             raise WorkerLost(self.death("before it could be asked")) from None
-        if not conn.poll(timeout):
+        try:
+            return read_reply(conn, timeout)
+        except ReplyRefused as refused:
+            self.kill()
+            raise WorkerLost(str(refused)) from None
+        except TimeoutError:  # (an OSError: caught first)
             self.kill()
             if left is not None and left <= timeout:
-                raise WorkerLost(self._out_of_time())
+                raise WorkerLost(self._out_of_time()) from None
             raise WorkerLost(
                 f"did not finish within {timeout:g} s (an infinite loop, or far too slow?)"
-            )
-        try:
-            return conn.recv_bytes(MAX_REPLY_BYTES)
+            ) from None
         except (EOFError, OSError):
             raise WorkerLost(self.death("while running your code")) from None
 

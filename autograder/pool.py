@@ -41,6 +41,7 @@ restarts, probes asked).  What Linux says about processes (/proc) is read in
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -52,6 +53,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from . import ENGINE_ROOT, processes, sandbox, view, wire
@@ -105,6 +107,8 @@ def quiet_tensorflow_env() -> None:
 
 
 _CONTEXT = None
+#: Held while a process is started (its environment and the judge's memory limit are
+#: swapped around the start) and while the judge's memory limit is set or lifted.
 _ENVIRON_LOCK = threading.Lock()
 
 
@@ -126,14 +130,78 @@ def _start_clean(spawn):
             # Python 3.11's fork server imports its preload before it applies the judge's
             # sys.path: it must find this very kit, not another install of it.
             os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+            # Started without the judge's own memory limit (judge_memory): the fork server
+            # holds TensorFlow, and its workers get limits of their own.
+            data = resource.getrlimit(resource.RLIMIT_DATA)
+            resource.setrlimit(resource.RLIMIT_DATA, (data[1], data[1]))
             try:
                 return spawn(path, args, passfds)
             finally:
+                resource.setrlimit(resource.RLIMIT_DATA, data)
                 os.environ.clear()
                 os.environ.update(saved)
 
     spawnv_passfds.clean = True
     return spawnv_passfds
+
+
+#: Where the judge's own memory limit is set (MB; 0 for none) for nbgrader's
+#: JudgeOutsideKernel and Gradescope; ``grade --judge-memory-mb`` sets it for a batch.
+JUDGE_MEMORY_VARIABLE = "AUTOGRADER_JUDGE_MEMORY_MB"
+#: Its default.  Measured (tests/test_judge_memory.py prints it): grading solved notebooks,
+#: two at once, the judge held at most 190 MB of data (heap, anonymous memory, 8 MB of
+#: stack per thread) and 75 MB resident; each submission graded at once adds about 25 MB
+#: of data, mostly thread stacks, so this leaves room for a hundred at once.  A worker's
+#: reply costs the judge at most a few times MAX_REPLY_BYTES, so only a fault of the judge
+#: itself reaches the limit: it then fails with MemoryError (``grade``'s exit status 3)
+#: instead of taking the machine's memory from everything else on it.
+JUDGE_MEMORY_MB = 4096
+
+
+def judge_memory_mb(given: int | None = None) -> int:
+    """The judge's memory limit in MB: ``given`` (an option), else
+    :data:`JUDGE_MEMORY_VARIABLE`, else :data:`JUDGE_MEMORY_MB`; 0 for none.  ValueError
+    (one line) for a variable that is not a number: Gradescope's run still writes its
+    results, and nbgrader records the notebook's failure."""
+    if given is not None:
+        return max(0, given)
+    text = os.environ.get(JUDGE_MEMORY_VARIABLE, "").strip()
+    try:
+        return max(0, int(text)) if text else JUDGE_MEMORY_MB
+    except ValueError:
+        raise ValueError(
+            f"{JUDGE_MEMORY_VARIABLE}={text!r}: give a whole number of MB (0 for none)"
+        ) from None
+
+
+@contextlib.contextmanager
+def judge_memory(mb: int) -> Iterator[None]:
+    """Hold this process (the judge) under ``mb`` MB of data while it grades; 0: no limit.
+
+    The judge runs as root in ``grade``, Gradescope and nbgrader, and no cgroup holds it
+    (an ordinary user's grader cannot make one), so the limit is ``RLIMIT_DATA``: the
+    heap, anonymous mappings and thread stacks, where everything a reply is decoded into
+    lives (an address-space limit would also count the reservations of each thread's
+    allocator arena, which grow with the cores).  The soft limit only, restored on
+    leaving; the processes the judge starts meanwhile start without it (the fork server
+    in :func:`_start_clean`; nbgrader starts no kernel while its judge grades).  Past
+    it, an allocation of the judge raises MemoryError.
+    """
+    if mb <= 0:
+        yield
+        return
+    with _ENVIRON_LOCK:
+        saved = resource.getrlimit(resource.RLIMIT_DATA)
+        hard = saved[1]
+        cap = mb * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    try:
+        yield
+    finally:
+        with _ENVIRON_LOCK:
+            resource.setrlimit(resource.RLIMIT_DATA, saved)
 
 
 def context():

@@ -148,13 +148,13 @@ def _start_clean(spawn):
 #: Where the judge's own memory limit is set (MB; 0 for none) for nbgrader's
 #: JudgeOutsideKernel and Gradescope; ``grade --judge-memory-mb`` sets it for a batch.
 JUDGE_MEMORY_VARIABLE = "AUTOGRADER_JUDGE_MEMORY_MB"
-#: Its default.  Measured (tests/test_judge_memory.py prints it): grading solved notebooks,
-#: two at once, the judge held at most 190 MB of data (heap, anonymous memory, 8 MB of
-#: stack per thread) and 75 MB resident; each submission graded at once adds about 25 MB
-#: of data, mostly thread stacks, so this leaves room for a hundred at once.  A worker's
-#: reply costs the judge at most a few times MAX_REPLY_BYTES, so only a fault of the judge
-#: itself reaches the limit: it then fails with MemoryError (``grade``'s exit status 3)
-#: instead of taking the machine's memory from everything else on it.
+#: Its default.  Measured (VmData of the grade command on solved notebooks): one at a time
+#: the judge held at most 180 MB of data (heap, anonymous memory, 8 MB of stack per
+#: thread), four at once 225 MB, 91 MB of it resident; each submission graded at once adds
+#: about 15 MB, so this leaves room for two hundred at once.  A worker's reply costs the
+#: judge at most a few times MAX_REPLY_BYTES, so only a fault of the judge itself reaches
+#: the limit: it then fails with MemoryError (``grade``'s exit status 3) instead of taking
+#: the machine's memory from everything else on it.
 JUDGE_MEMORY_MB = 4096
 
 

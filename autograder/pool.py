@@ -69,7 +69,7 @@ MAX_REPLY_BYTES = 8 * 1024 * 1024
 #: Most ``[``, ``{`` and ``,`` a reply may hold.  Decoding JSON makes about one Python
 #: object per value, each 30 to 70 bytes where its text took 2 or 3 (``[[],[],...]``), so a
 #: reply under the byte cap could still take twenty times its size in the judge; this many
-#: values keep that under 10 MB.  Honest replies hold at most 248 (their arrays travel as
+#: values keep that under 10 MB.  Honest replies hold at most 356 (their arrays travel as
 #: base64 text), and the 2,000 characters of printed output a reply carries at most 2,000.
 MAX_REPLY_VALUES = 100_000
 

@@ -80,6 +80,14 @@ def cmd_grade(args) -> int:
     out = Path(args.out)
     if args.jobs is not None and args.jobs < 1:
         return _usage("--jobs must be at least 1")
+    if args.judge_memory_mb is not None and args.judge_memory_mb < 0:
+        return _usage("--judge-memory-mb must be 0 (no limit) or more")
+    from .pool import judge_memory, judge_memory_mb, warm_up
+
+    try:
+        judge_mb = judge_memory_mb(args.judge_memory_mb)
+    except ValueError as exc:
+        return _usage(str(exc))
     from . import key
     from .notebook import read_notebook, source_path
 
@@ -93,12 +101,16 @@ def cmd_grade(args) -> int:
     args.log_path = _start_log(out)
     # TensorFlow takes seconds to load in the fork server, and this process has its
     # own imports and inputs to read meanwhile.
-    from .pool import warm_up
-
     warm_up()
+    import logging
+
     from .submissions import find_submissions
 
-    with find_submissions([Path(p) for p in args.submissions], out) as found:
+    logging.getLogger("autograder").info(
+        "the judge's memory limit: %s", f"{judge_mb} MB of data" if judge_mb else "none"
+    )
+    paths = [Path(p) for p in args.submissions]
+    with judge_memory(judge_mb), find_submissions(paths, out) as found:
         for line in found.missing:
             _say(f"error: {line}")
         for note in found.notes:
@@ -544,6 +556,13 @@ def _grade_arguments(g: argparse.ArgumentParser) -> None:
         "container CPU quotas included)",
     )
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument(
+        "--judge-memory-mb",
+        type=int,
+        metavar="MB",
+        help="memory (data: heap and stacks) this grading process itself may use; "
+        "0 for no limit (default: $AUTOGRADER_JUDGE_MEMORY_MB, else 4096)",
+    )
     g.add_argument(
         "--resume",
         action="store_true",

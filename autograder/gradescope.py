@@ -228,7 +228,7 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
     from . import key as answer_key
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .pool import warm_up
+    from .pool import judge_memory, judge_memory_mb, warm_up
     from .processes import usable_cores
     from .results import gradescope_json
 
@@ -245,14 +245,15 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
     notebook, note = choose_notebook(root / "submission")
     if notebook is None:
         return _failure(note)
-    report = grade_notebook(
-        notebook,
-        the_key,
-        source,
-        reference_sources(),
-        _limits(notebook),
-        parallel=usable_cores() > 1,
-    )
+    with judge_memory(judge_memory_mb()):
+        report = grade_notebook(
+            notebook,
+            the_key,
+            source,
+            reference_sources(),
+            _limits(notebook),
+            parallel=usable_cores() > 1,
+        )
     if note:
         report.notes.insert(0, note)
     data = gradescope_json(report)

@@ -94,14 +94,16 @@ def judge_main(grade_id: str, fd: int) -> int:
     from .judge import judge_checks
     from .key import load
     from .notebook import reference_sources
+    from .pool import read_reply
 
     conn = Connection(fd)
 
     def exchange(message: dict) -> dict:
         conn.send_bytes(wire.dumps(message))
-        if not conn.poll(120):
-            raise TimeoutError("the kernel did not answer within 120 s")
-        return wire.loads(conn.recv_bytes(64 * 1024 * 1024))
+        try:
+            return wire.loads(read_reply(conn, 120))
+        except TimeoutError:
+            raise TimeoutError("the kernel did not answer within 120 s") from None
 
     sources = reference_sources()
     results = judge_checks(

@@ -38,7 +38,7 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
     from . import key as answer_key
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
-    from .pool import Limits
+    from .pool import Limits, judge_memory, judge_memory_mb
     from .processes import usable_cores
 
     with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as tmp:
@@ -49,14 +49,17 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
         limits = confined([path], Limits(), {}, 1).get(path, Limits())
         source = read_notebook(source_path())
         the_key = answer_key.load(source=source)  # stale or altered: StaleKey, TamperedKey
-        report = grade_notebook(
-            path,
-            the_key,
-            source,
-            reference_sources(),
-            limits,
-            parallel=usable_cores() > 1,
-        )
+        # The judge is nbgrader's own process: held under the judge's memory limit while
+        # it grades (no kernel starts meanwhile), as the grading command is.
+        with judge_memory(judge_memory_mb()):
+            report = grade_notebook(
+                path,
+                the_key,
+                source,
+                reference_sources(),
+                limits,
+                parallel=usable_cores() > 1,
+            )
     by_grade_id: dict[str, list] = {}
     for result in report.results:
         by_grade_id.setdefault(result.grade_id, []).append(result)

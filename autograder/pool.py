@@ -41,22 +41,37 @@ restarts, probes asked).  What Linux says about processes (/proc) is read in
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
 import resource
+import select
 import signal
+import struct
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from . import ENGINE_ROOT, processes, sandbox, view, wire
 from .answers import clean_error
 
-#: Largest reply accepted from a worker.
-MAX_REPLY_BYTES = 64 * 1024 * 1024
+#: Largest reply accepted from a worker, refused from its frame's header before a byte of
+#: it is read (:func:`read_reply`).  The largest honest reply, measured over every check of
+#: the solved notebooks of both assignments and over the reference answers of ``release``,
+#: is 800,078 bytes (three_layer_classifier; sigmoid_bce_classifier's largest is 937
+#: bytes): the cap is ten times that, rounded up.  A worker runs student code, which can
+#: write to its connection; a 60 MB frame once made the judge's peak memory 3.0 GB.
+MAX_REPLY_BYTES = 8 * 1024 * 1024
+#: Most ``[``, ``{`` and ``,`` a reply may hold.  Decoding JSON makes about one Python
+#: object per value, each 30 to 70 bytes where its text took 2 or 3 (``[[],[],...]``), so a
+#: reply under the byte cap could still take twenty times its size in the judge; this many
+#: values keep that under 10 MB.  Honest replies hold at most 356 (their arrays travel as
+#: base64 text), and the 2,000 characters of printed output a reply carries at most 2,000.
+MAX_REPLY_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,8 @@ def quiet_tensorflow_env() -> None:
 
 
 _CONTEXT = None
+#: Held while a process is started (its environment and the judge's memory limit are
+#: swapped around the start) and while the judge's memory limit is set or lifted.
 _ENVIRON_LOCK = threading.Lock()
 
 
@@ -113,14 +130,78 @@ def _start_clean(spawn):
             # Python 3.11's fork server imports its preload before it applies the judge's
             # sys.path: it must find this very kit, not another install of it.
             os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+            # Started without the judge's own memory limit (judge_memory): the fork server
+            # holds TensorFlow, and its workers get limits of their own.
+            data = resource.getrlimit(resource.RLIMIT_DATA)
+            resource.setrlimit(resource.RLIMIT_DATA, (data[1], data[1]))
             try:
                 return spawn(path, args, passfds)
             finally:
+                resource.setrlimit(resource.RLIMIT_DATA, data)
                 os.environ.clear()
                 os.environ.update(saved)
 
     spawnv_passfds.clean = True
     return spawnv_passfds
+
+
+#: Where the judge's own memory limit is set (MB; 0 for none) for nbgrader's
+#: JudgeOutsideKernel and Gradescope; ``grade --judge-memory-mb`` sets it for a batch.
+JUDGE_MEMORY_VARIABLE = "AUTOGRADER_JUDGE_MEMORY_MB"
+#: Its default.  Measured (VmData of the grade command on solved notebooks): one at a time
+#: the judge held at most 180 MB of data (heap, anonymous memory, 8 MB of stack per
+#: thread), four at once 225 MB, 91 MB of it resident; each submission graded at once adds
+#: about 15 MB, so this leaves room for two hundred at once.  A worker's reply costs the
+#: judge at most a few times MAX_REPLY_BYTES, so only a fault of the judge itself reaches
+#: the limit: it then fails with MemoryError (``grade``'s exit status 3) instead of taking
+#: the machine's memory from everything else on it.
+JUDGE_MEMORY_MB = 4096
+
+
+def judge_memory_mb(given: int | None = None) -> int:
+    """The judge's memory limit in MB: ``given`` (an option), else
+    :data:`JUDGE_MEMORY_VARIABLE`, else :data:`JUDGE_MEMORY_MB`; 0 for none.  ValueError
+    (one line) for a variable that is not a number: Gradescope's run still writes its
+    results, and nbgrader records the notebook's failure."""
+    if given is not None:
+        return max(0, given)
+    text = os.environ.get(JUDGE_MEMORY_VARIABLE, "").strip()
+    try:
+        return max(0, int(text)) if text else JUDGE_MEMORY_MB
+    except ValueError:
+        raise ValueError(
+            f"{JUDGE_MEMORY_VARIABLE}={text!r}: give a whole number of MB (0 for none)"
+        ) from None
+
+
+@contextlib.contextmanager
+def judge_memory(mb: int) -> Iterator[None]:
+    """Hold this process (the judge) under ``mb`` MB of data while it grades; 0: no limit.
+
+    The judge runs as root in ``grade``, Gradescope and nbgrader, and no cgroup holds it
+    (an ordinary user's grader cannot make one), so the limit is ``RLIMIT_DATA``: the
+    heap, anonymous mappings and thread stacks, where everything a reply is decoded into
+    lives (an address-space limit would also count the reservations of each thread's
+    allocator arena, which grow with the cores).  The soft limit only, restored on
+    leaving; the processes the judge starts meanwhile start without it (the fork server
+    in :func:`_start_clean`; nbgrader starts no kernel while its judge grades).  Past
+    it, an allocation of the judge raises MemoryError.
+    """
+    if mb <= 0:
+        yield
+        return
+    with _ENVIRON_LOCK:
+        saved = resource.getrlimit(resource.RLIMIT_DATA)
+        hard = saved[1]
+        cap = mb * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    try:
+        yield
+    finally:
+        with _ENVIRON_LOCK:
+            resource.setrlimit(resource.RLIMIT_DATA, saved)
 
 
 def context():
@@ -216,6 +297,68 @@ def _child(
 STOPPED = "grading of this submission was stopped"
 
 
+class ReplyRefused(Exception):
+    """A worker's reply over :data:`MAX_REPLY_BYTES` or :data:`MAX_REPLY_VALUES`.  ``str``
+    is for students."""
+
+
+_LENGTH = struct.Struct("!i")  # multiprocessing's frame header: the length, or -1 and
+_LONG_LENGTH = struct.Struct("!Q")  # the length in 8 bytes (frames of 2 GiB and more)
+
+
+def read_reply(
+    conn, timeout: float, limit: int = MAX_REPLY_BYTES, values: int = MAX_REPLY_VALUES
+) -> bytearray:
+    """One frame a worker sent on ``conn`` (a multiprocessing connection), read in at most
+    ``timeout`` seconds in all: the one place the judge reads what student code could write.
+
+    Its header is read first, and a frame that claims more than ``limit`` bytes is refused
+    (:class:`ReplyRefused`) before any of it is read or room is made for it; the frame is
+    then read into a buffer of its claimed size, and refused again if it holds more than
+    ``values`` JSON values, before anything decodes it.  TimeoutError when the frame is not
+    whole by then (a worker that sends a header and stalls holds nothing up); EOFError or
+    OSError when the connection ends.  The connection is not usable after a refusal.
+    """
+    fd = conn.fileno()
+    deadline = time.monotonic() + timeout
+    (size,) = _LENGTH.unpack(_read_exactly(fd, 4, deadline))
+    if size == -1:
+        (size,) = _LONG_LENGTH.unpack(_read_exactly(fd, 8, deadline))
+    if not 0 <= size <= limit:
+        raise ReplyRefused(
+            f"the process running your code sent the grader a reply of {size:,} bytes, over "
+            f"its limit of {limit:,} bytes per reply (does your code write to the grader's "
+            "connection?)"
+        )
+    data = _read_exactly(fd, size, deadline)
+    count = data.count(b"[") + data.count(b"{") + data.count(b",")
+    if count > values:
+        raise ReplyRefused(
+            f"the process running your code sent the grader a reply of {count:,} values, "
+            f"over its limit of {values:,} per reply (does your code write to the grader's "
+            "connection?)"
+        )
+    return data
+
+
+def _read_exactly(fd: int, size: int, deadline: float) -> bytearray:
+    """``size`` bytes from ``fd`` before ``deadline`` (time.monotonic()), into one buffer."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    got = 0
+    while got < size:
+        left = deadline - time.monotonic()
+        if left <= 0 or not poller.poll(left * 1000):
+            raise TimeoutError
+        n = os.readv(fd, [view[got:]])
+        if n == 0:
+            raise EOFError if got == 0 else OSError("the reply ended part way")
+        got += n
+    return buffer
+
+
 def _time_left(deadline: float | None) -> float | None:
     return None if deadline is None else deadline - time.monotonic()
 
@@ -300,15 +443,18 @@ class Worker:
             conn.send_bytes(data)
         except (BrokenPipeError, OSError):
             raise WorkerLost(self.death("before it could be asked")) from None
-        if not conn.poll(timeout):
+        try:
+            return read_reply(conn, timeout)
+        except ReplyRefused as refused:
+            self.kill()
+            raise WorkerLost(str(refused)) from None
+        except TimeoutError:  # (an OSError: caught first)
             self.kill()
             if left is not None and left <= timeout:
-                raise WorkerLost(self._out_of_time())
+                raise WorkerLost(self._out_of_time()) from None
             raise WorkerLost(
                 f"did not finish within {timeout:g} s (an infinite loop, or far too slow?)"
-            )
-        try:
-            return conn.recv_bytes(MAX_REPLY_BYTES)
+            ) from None
         except (EOFError, OSError):
             raise WorkerLost(self.death("while running your code")) from None
 

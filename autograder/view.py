@@ -512,6 +512,11 @@ def confine_kernel(cmd: list[str]) -> None:  # pragma: no cover - replaces this 
     with open(cmd[at]) as fh:
         connection = fh.read()
     memory = kernel_memory_bytes()
+    # jupyter_client interrupts a kernel before it shuts it down: SIGINT to the kernel's
+    # process group, which holds this process and process 1 too.  The interrupt is the
+    # kernel's; these two only wait, and died of it (a KeyboardInterrupt traceback on
+    # nbgrader's stderr for every notebook, the kernel killed before it was asked to stop).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _unshare(as_root, network=True)
     write = _fork_init(memory)
     build_view(granted(str(ENGINE_ROOT)), late=(where,))
@@ -519,6 +524,7 @@ def confine_kernel(cmd: list[str]) -> None:  # pragma: no cover - replaces this 
     if kernel:
         _init(kernel, write)
     os.close(write)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # the kernel's, as jupyter_client leaves it
     cmd[at] = f"{HOME}/kernel-connection.json"
     fd = os.open(cmd[at], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.write(fd, connection.encode())

@@ -64,7 +64,8 @@ def _graded_course(root: Path):
         shutil.copy(notebook, folder / f"{ASSIGNMENT}.ipynb")
     judge_before = (ROOT / "autograder" / "judge.py").read_bytes()
     run_nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=root)
-    run_nbgrader("autograde", ASSIGNMENT, "--create", cwd=root)
+    done = run_nbgrader("autograde", ASSIGNMENT, "--create", cwd=root)
+    (root / "autograde.log").write_text(done.stdout + done.stderr)
     run_nbgrader("generate_feedback", ASSIGNMENT, cwd=root)
     run_nbgrader("export", "--to", str(root / "export.csv"), cwd=root)
     with open(root / "export.csv") as fh:
@@ -97,6 +98,15 @@ def test_nbgrader_totals_equal_the_grading_command(course):
     # Patching what runs in the kernel earns nothing: the judge outside it sets the points.
     # (its patched grade() would have reported full points in every hidden cell)
     assert totals["mallory"] < ours[0].max_score
+
+
+def test_autograde_prints_no_traceback(course):
+    """jupyter_client interrupts each kernel (SIGINT to its process group) before shutting it
+    down; the confined kernel's wrapper and process 1 (autograder/view.py) ignore it, and no
+    KeyboardInterrupt traceback reaches nbgrader's output for each notebook."""
+    root, *_ = course
+    output = (root / "autograde.log").read_text()
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output[-3000:]
 
 
 def test_no_test_cell_has_stderr_output(course):

@@ -4,6 +4,7 @@ here, so that a second assignment in source/ does not make the engine ask which.
 import os
 
 import pytest
+import xdist_groups
 from course_paths import ASSIGNMENT
 
 from autograder.course import ASSIGNMENT_ENV, COURSE_ENV
@@ -23,3 +24,11 @@ def _course_chosen_by_a_test_stays_with_it():
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``make test`` runs the suite on every core (pytest-xdist, ``--dist loadgroup``): which
+    tests share a worker is xdist_groups.py's; ``pytest -p no:xdist`` runs it in one process."""
+    # pytest-xdist registers the mark; named here too, for a run without the plugin
+    config.addinivalue_line("markers", "xdist_group(name): run these tests in one xdist worker")
+    xdist_groups.register(config)

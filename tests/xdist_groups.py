@@ -1,11 +1,12 @@
 """How ``make test`` shares the suite among pytest-xdist's workers (``-n 2 --dist loadgroup``).
 
-Most tests are independent and go to whichever worker is free, one by one.  The tests of
-a module that share a fixture of that module (scope module or class: a graded batch of
-the broken corpus, an nbgrader class, a built zip) go to one worker together, so that
-the fixture is built once in the run, not once in each worker at the same time on a
-2-core machine.  No test file marks itself for that: the tests' fixtures say it (an
-``xdist_group`` mark still groups, as xdist documents).
+Most tests are independent and go to whichever worker is free, one by one.  Tests that
+share a fixture that outlives one test (scope module or class: a graded batch of the
+broken corpus, an nbgrader class, a built zip; or a session fixture of conftest.py: the
+solved notebook executed once) go to one worker together, so that the fixture is built
+once in the run, not once in each worker at the same time on a 2-core machine.  No test
+file marks itself for that: the tests' fixtures say it (an ``xdist_group`` mark still
+groups, as xdist documents).
 
 xdist's own ``loadgroup`` cannot do it with pytest 9.2: it passes a group to its
 scheduler by appending ``@group`` to the node id through a field pytest's structured
@@ -29,23 +30,39 @@ import pytest
 GROUPS_FOLDER = "AUTOGRADER_TEST_XDIST_GROUPS"
 
 
-def group_of(item: pytest.Item) -> str | None:
-    """The group ``item`` runs in: its ``xdist_group`` marks, else its module when it uses
-    a fixture its own module defines for more than one test; None: any worker."""
-    marks = sorted(
-        str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+def shared_by(item: pytest.Item) -> list[str]:
+    """What ``item`` shares with other tests: its ``xdist_group`` marks, and the fixtures
+    of the tests folder it uses that outlive one test (scope module, class or session),
+    each by where it is defined and its name."""
+    keys = [
+        f"mark {m.args[0] if m.args else m.kwargs.get('name', 'default')}"
         for m in item.iter_markers("xdist_group")
-    )
-    if marks:
-        return "_".join(marks)
-    module = item.nodeid.split("::", 1)[0]
+    ]
     info = getattr(item, "_fixtureinfo", None)
-    shared = info is not None and any(
-        definition.scope != "function" and definition.baseid.split("::", 1)[0] == module
-        for definitions in info.name2fixturedefs.values()
-        for definition in definitions
-    )
-    return module if shared else None
+    for definitions in info.name2fixturedefs.values() if info is not None else ():
+        for definition in definitions:
+            if definition.scope == "function" or not definition.baseid:
+                continue  # pytest's own (tmp_path_factory...) have no baseid
+            keys.append(f"{definition.baseid}::{definition.argname}")
+    return keys
+
+
+def groups_of(items: list[pytest.Item]) -> dict[str, str]:
+    """Each test that shares something with others, and its group: tests that share
+    anything, directly or through others, are one group (named by its first key)."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    keyed = {item.nodeid: shared_by(item) for item in items}
+    for keys in keyed.values():
+        for key in keys[1:]:
+            first, other = root(keys[0]), root(key)
+            parent[max(first, other)] = min(first, other)
+    return {nodeid: root(keys[0]) for nodeid, keys in keyed.items() if keys}
 
 
 class WorkerSide:
@@ -56,7 +73,11 @@ class WorkerSide:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        groups = {item.nodeid: group for item in items if (group := group_of(item))}
+        # The scheduler hands out the groups first (the most tests first), then the single
+        # tests in this order: the slow ones before the rest, so that no long test is
+        # left to run alone at the end.  Every worker sorts the same collection alike.
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+        groups = groups_of(items)
         written = self.folder / f".{self.worker}.json"
         written.write_text(json.dumps(groups))
         written.replace(self.folder / f"{self.worker}.json")  # whole, or not there

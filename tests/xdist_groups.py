@@ -18,6 +18,7 @@ process, file order) or another ``--dist`` leaves all of this unused.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
@@ -41,9 +42,12 @@ def shared_by(item: pytest.Item) -> list[str]:
     info = getattr(item, "_fixtureinfo", None)
     for definitions in info.name2fixturedefs.values() if info is not None else ():
         for definition in definitions:
-            if definition.scope == "function" or not definition.baseid:
-                continue  # pytest's own (tmp_path_factory...) have no baseid
-            keys.append(f"{definition.baseid}::{definition.argname}")
+            if definition.scope == "function":
+                continue
+            # the tests' own, not a plugin's (pytest's tmp_path_factory...)
+            source = Path(inspect.getsourcefile(definition.func) or "")
+            if source.name == "conftest.py" or source == Path(item.path):
+                keys.append(f"{definition.baseid}::{definition.argname}")
     return keys
 
 

@@ -2,11 +2,15 @@
 #   make demo   for each assignment: release it and grade three example notebooks
 #   make test   run the whole test suite (what CI runs)
 #   make test-fast  the tests not marked slow, for a quick loop while editing
+# The tests run in TEST_WORKERS processes (pytest-xdist; tests/xdist_groups.py says which
+# tests share one); `make test TEST_WORKERS=0` runs them in this one, in file order.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # nbgrader runs `alembic` from PATH the first time it creates a gradebook.
 RUN    := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python
+TEST_WORKERS ?= auto
+PYTEST := $(RUN) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: setup demo test test-fast lint
 
@@ -28,12 +32,12 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check autograder solutions benchmarks tests/*.py
-	$(RUN) -m pytest
+	$(PYTEST)
 
 # The tests not marked slow (no real nbgrader, no many-model training): a quick loop while editing.
 test-fast: setup
 	$(BIN)/ruff check .
-	$(RUN) -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check .

@@ -249,7 +249,16 @@ def let_students_reach_python() -> list[str]:
 _uids = itertools.count()
 
 
+def worker_uids(pid: int | None = None) -> range:
+    """The uids :func:`next_uid` gives the workers of the grading process ``pid`` (this
+    one by default): a block of its own, so that two grading runs on one machine (two
+    test workers, say) never share a uid, and a test can tell its run's processes and
+    files from another run's."""
+    first = FIRST_UID + ((os.getpid() if pid is None else pid) % 100_000) * 10_000
+    return range(first, first + 10_000)
+
+
 def next_uid() -> int:
     """A numeric uid for the next worker of this grading run (as root): one per worker,
     so that two workers (of one submission or of two) never share a user."""
-    return FIRST_UID + (os.getpid() % 100_000) * 10_000 + next(_uids) % 10_000
+    return worker_uids()[next(_uids) % 10_000]

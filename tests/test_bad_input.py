@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from corpus_tools import SOLVED, broken_problems, entries, materialize
+from run_scope import grading_uids, owned_by
 
 from autograder import key as answer_key
 from autograder.batch import confined, grade_paths
@@ -194,17 +195,20 @@ def test_student_code_wrote_nothing_into_the_results_folder(graded):
 
 
 def _survivors(tmp: Path) -> list[tuple]:
-    """Processes a submission started (the sleepers, or anything working under ``tmp``)."""
+    """Processes a submission started (this run's sleepers: another run's grading may have
+    its own for the moment; or anything working under ``tmp``)."""
     found = []
+    run_uids = grading_uids()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             cmdline = (proc / "cmdline").read_bytes()
             cwd = os.readlink(proc / "cwd")
+            uid = proc.stat().st_uid
         except OSError:
             continue
-        if cmdline.startswith(SLEEPERS) or cwd.startswith(str(tmp)):
+        if (cmdline.startswith(SLEEPERS) and uid in run_uids) or cwd.startswith(str(tmp)):
             found.append((proc.name, cmdline[:80], cwd))
     # ... and anything below this process in another PID namespace: a worker's
     # (cpu_flood.py's spinning children, say).
@@ -229,14 +233,16 @@ def test_root_followed_no_planted_link(graded):
 
 
 def test_nothing_left_in_tmp_or_shared_memory(graded):
+    """Nothing of this run's workers (their uids: another run beside it has its own)."""
     left = [
         p
         for d in ("/tmp", "/var/tmp", "/dev/shm")
         for pattern in ("autograder-leftover-*", "autograder-sibling-*")
         for p in Path(d).glob(pattern)
     ]
-    assert not left, left
-    assert not list(Path("/tmp").glob("autograder-pwned-*")), "the fork server ran a pickle"
+    assert not owned_by(left, grading_uids()), left
+    pwned = owned_by(Path("/tmp").glob("autograder-pwned-*"), grading_uids())
+    assert not pwned, "the fork server ran a pickle"
 
 
 def test_no_student_process_outlives_grading(graded):

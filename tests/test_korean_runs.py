@@ -21,7 +21,6 @@ from test_notebook_runs import execute_alone
 
 pytestmark = pytest.mark.slow
 
-SOLVED = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 SOLVED_KO = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ko.ipynb"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 #: The figures' fonts, asked in the kernel after the notebook ran: the files of the font
@@ -102,7 +101,7 @@ def _outputs(notebook) -> list[tuple[str, list]]:
 
 
 def test_the_korean_solved_notebook_prints_what_the_english_one_prints_and_draws_hangul(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, solved_alone
 ):
     _quiet_env(monkeypatch)
     korean = tmp_path / "ko" / SOLVED_KO.name
@@ -111,7 +110,7 @@ def test_the_korean_solved_notebook_prints_what_the_english_one_prints_and_draws
     notebook.cells.append(nbformat.v4.new_code_cell(FONT_PROBE))
     nbformat.write(notebook, str(korean))
     ran_ko = execute_alone(korean, tmp_path / "alone_ko")
-    ran_en = execute_alone(SOLVED, tmp_path / "alone_en")
+    ran_en = solved_alone  # the English one, run as this one is (conftest.py)
     if os.environ.get("KOREAN_KEEP"):  # the executed pair, to look at
         for name, ran in (("ko", ran_ko), ("en", ran_en)):
             nbformat.write(ran, str(Path(os.environ["KOREAN_KEEP"]) / f"solved.{name}.ipynb"))

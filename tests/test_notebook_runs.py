@@ -53,15 +53,10 @@ def execute_alone(notebook_path: Path, folder: Path, **client) -> nbformat.Noteb
 
 
 @pytest.fixture(scope="module")
-def solved(tmp_path_factory) -> nbformat.NotebookNode:
-    patch = pytest.MonkeyPatch()
-    for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"):
-        patch.delenv(name, raising=False)  # the notebook's setup cell must quiet TensorFlow
-    patch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    try:
-        yield execute_alone(SOLVED, tmp_path_factory.mktemp("alone") / "student")
-    finally:
-        patch.undo()
+def solved(solved_alone) -> nbformat.NotebookNode:
+    """The solved notebook executed alone (conftest.py: once for the run), without the
+    TensorFlow quieting variables: the notebook's setup cell must quiet TensorFlow."""
+    return solved_alone
 
 
 def gid(cell) -> str:

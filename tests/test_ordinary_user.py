@@ -28,12 +28,12 @@ from pathlib import Path
 import pytest
 from corpus_tools import SOLVED, broken_problems, entries, materialize
 from course_paths import ASSIGNMENT, ROOT
+from run_scope import owned_by, temporary_user
 
 from autograder.judge import Report
 
 pytestmark = pytest.mark.slow
 
-USER = "autograder-test-grader"
 SECRET = f"secret-{os.getpid()}-of-the-ordinary-grader"
 #: The second round of attacks (issue 19), graded by the command line.
 SECOND_ROUND = ("sibling_worker_channel", "read_the_checkout", "grader_environment", "cpu_flood")
@@ -43,22 +43,18 @@ AS_USER = [e for e in entries("broken") if e.needs != "root"]
 
 @pytest.fixture(scope="module")
 def user() -> pwd.struct_passwd:
+    """A user of this run's own (run_scope), removed after the module's tests."""
     if os.geteuid() != 0:
         pytest.skip("creates an ordinary user: run as root (CI does)")
     if not shutil.which("useradd") or not shutil.which("runuser"):
         pytest.skip("needs useradd and runuser")
-    try:
-        return pwd.getpwnam(USER)
-    except KeyError:
-        subprocess.run(
-            ["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", USER], check=True
-        )
     # The ordinary user must reach the interpreter (pyenv keeps it in /root, 0700).
     for folder in Path(sys.base_prefix).resolve().parents:
         mode = folder.stat().st_mode
         if not mode & stat.S_IXOTH:
             os.chmod(folder, stat.S_IMODE(mode) | stat.S_IXOTH)
-    return pwd.getpwnam(USER)
+    with temporary_user() as made:
+        yield made
 
 
 def _folder_of(user: pwd.struct_passwd) -> Path:
@@ -126,13 +122,16 @@ def _running_as(uid: int) -> list[str]:
     return found
 
 
-def _left_behind() -> list[Path]:
-    return [
+def _left_behind(user: pwd.struct_passwd) -> list[Path]:
+    """What the user's processes left in the machine's shared folders (another run's
+    grading, beside this one, may have its own there for a moment)."""
+    found = [
         p
         for d in ("/tmp", "/var/tmp", "/dev/shm")
         for pattern in ("autograder-sibling-*", "autograder-leftover-*", "autograder-pwned-*")
         for p in Path(d).glob(pattern)
     ]
+    return owned_by(found, {user.pw_uid})
 
 
 def _assert_contained(user, out: Path, reports: dict[str, Report], names) -> None:
@@ -143,7 +142,7 @@ def _assert_contained(user, out: Path, reports: dict[str, Report], names) -> Non
     leaked = [str(p) for p in out.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
     assert not leaked, f"the grader's environment reached {leaked}"
     assert not _processes_of(user.pw_uid), "a student process outlived grading"
-    assert not _left_behind()
+    assert not _left_behind(user)
 
 
 def test_second_round_contained_by_the_command_as_an_ordinary_user(user):
@@ -291,6 +290,8 @@ def test_nbgrader_kernel_contained_as_an_ordinary_user(user):
         k for k in before.keys() | after.keys() if before.get(k) != after.get(k)
     ]
     assert not _processes_of(user.pw_uid), "a process of the user outlived nbgrader"
-    assert not _left_behind()
-    assert not list(Path("/tmp").glob("autograder-nbgrader-*")), "the judge's copy stayed"
+    assert not _left_behind(user)
+    # the judge's copy is the user's: another run's judge may be working in its own
+    stayed = owned_by(Path("/tmp").glob("autograder-nbgrader-*"), {user.pw_uid})
+    assert not stayed, f"the judge's copy stayed: {stayed}"
     shutil.rmtree(folder, ignore_errors=True)

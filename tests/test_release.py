@@ -9,6 +9,7 @@ import re
 import nbformat
 import pytest
 from course_paths import ASSIGNMENT, ROOT
+from run_scope import course_copy, course_selected
 
 from autograder.checks import FUNCTIONS, REGISTRY, points_by_grade_id
 from autograder.notebook import grade_id, nbgrader_meta, read_notebook, reference_sources
@@ -25,7 +26,10 @@ def _code(nb) -> list[str]:
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("release")
-    notebook = generate(tmp / "release", db_url=f"sqlite:///{tmp / 'gradebook.db'}")
+    # generate() writes the public checks into its course's source/: a copy's, not the
+    # checkout's, which other tests (other xdist workers) copy meanwhile
+    with course_selected(course_copy(tmp / "course")):
+        notebook = generate(tmp / "release", db_url=f"sqlite:///{tmp / 'gradebook.db'}")
     solved = solved_notebook(notebook, SOURCE / f"{ASSIGNMENT}.ipynb", tmp / "solved.ipynb")
     return tmp / "release" / ASSIGNMENT, solved
 

@@ -89,11 +89,9 @@ def test_untouched_release_runs_alone_and_says_not_implemented(student_folder, m
 
 
 @pytest.mark.slow
-def test_solved_notebook_passes_every_public_check_alone(student_folder, monkeypatch):
-    folder, blocker = student_folder
-    solved = folder / "solved.ipynb"
-    shutil.copy(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", solved)
-    notebook = _execute(solved, folder, blocker, monkeypatch)
+def test_solved_notebook_passes_every_public_check_alone(solved_alone):
+    """Executed alone without the kit importable (conftest.py, once for the run)."""
+    notebook = solved_alone
     for name, text in _check_cells(notebook).items():
         assert "FAILED" not in text, text
         assert f"{name}: " in text and "public checks passed" in text

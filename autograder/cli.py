@@ -75,6 +75,10 @@ def cmd_grade(args) -> int:
     out = Path(args.out)
     if args.jobs is not None and args.jobs < 1:
         return _usage("--jobs must be at least 1")
+    if not any(os.path.lexists(p) for p in args.submissions):  # a mistyped path: --out untouched
+        return _usage(
+            "nothing to grade: " + "; ".join(f"{p} does not exist" for p in args.submissions)
+        )
     from . import key
     from .notebook import read_notebook, source_path
 
@@ -299,11 +303,14 @@ def cmd_report(args) -> int:
     """
     from .feedback import write_report
 
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        return _usage(f"{folder} {what}: give the --out folder of `grade`")
     try:
-        path = write_report(Path(args.folder), lang=args.lang)
+        path = write_report(folder, lang=args.lang)
     except FileNotFoundError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        return _usage(str(exc))
     print(f"wrote {path} and {path.parent / 'nbgrader_export.csv'}")
     return 0
 
@@ -312,9 +319,10 @@ def cmd_gradescope(args) -> int:
     """Build the Gradescope autograder zip.
 
     The zip holds setup.sh and run_autograder at its root, and the kit. Exit status 2,
-    and no zip, when the answer key is stale (run `python -m autograder release`).
+    and no zip, when the answer key is stale (run `python -m autograder release`) or
+    ZIP cannot be written there.
     """
-    from .gradescope import build_zip
+    from .gradescope import Unwritable, build_zip
     from .key import StaleKey, TamperedKey
 
     try:
@@ -322,6 +330,8 @@ def cmd_gradescope(args) -> int:
     except (StaleKey, TamperedKey) as exc:  # checked before the zip is written
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Unwritable as exc:  # a usage error, like grade's --out
+        return _usage(f"--out {args.out}: {exc}")
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 

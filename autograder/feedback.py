@@ -279,8 +279,9 @@ def who(stem: str, data: dict) -> str:
 def failures(data: dict) -> list[tuple[str, str]]:
     """(check, named mistake or "") for each failed check of one results.json.
 
-    The mistake is the one the judge recorded (``report.results[].mistake``); results
-    written before that field existed have it read from the check's message instead.
+    The mistake is the one the judge recorded (``report.results[].mistake``); where it
+    recorded none (results written before the field existed, or before a diagnosis was
+    known), it is read from the check's message instead.
     """
     saved = {r.get("name"): r for r in (data.get("report") or {}).get("results", [])}
     out = []
@@ -288,7 +289,7 @@ def failures(data: dict) -> list[tuple[str, str]]:
         if t["status"] == "passed":
             continue
         recorded = saved.get(t["name"], {})
-        mistake = recorded["mistake"] if "mistake" in recorded else named_mistake(t["output"])
+        mistake = recorded.get("mistake") or named_mistake(str(t["output"]))
         out.append((t["name"], mistake or ""))
     return out
 
@@ -410,12 +411,19 @@ def histogram_svg(scores: list[float], max_score: float) -> str:
 
 
 def _write_export(export: Path, results: dict, assignment: str, max_score: float) -> None:
-    """nbgrader's grade export columns, one row per submission (``student_id``: who)."""
+    """nbgrader's grade export columns, one row per submission (``student_id``: who);
+    with hand grades merged into the folder (:mod:`autograder.hand`), out of the whole
+    total and counting them, as ``nbgrader export`` does."""
+    from . import hand
+
+    given = hand.stored(export.parent)
+    max_score += hand.hand_max() if given else 0.0
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(NBGRADER_COLUMNS)
     for stem, r in results.items():
-        score, student = float(r["score"]), who(stem, r)
+        student = who(stem, r)
+        score = float(r["score"]) + hand.hand_total(given.get(student, {}))
         writer.writerow([assignment, "", "", student, "", "", "", score, 0.0, score, max_score])
     write_atomic(export, buffer.getvalue())
 

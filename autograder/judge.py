@@ -11,6 +11,7 @@ grading command, the student's own kernel for nbgrader's hidden cells);
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -313,6 +314,7 @@ def _verdict(check, probes, answers, expected, reports, limits) -> str | None:
 
 
 _PRINTED = "\n  your code printed: "
+_HINT = "\n  hint: "
 _LIKELY = re.compile(r"likely cause: ([^\n]+)")
 
 #: What the judge's own messages above diagnose (a missing function, a limit), as
@@ -339,23 +341,30 @@ def named_mistake(message: str) -> str:
     A diagnosis (:mod:`autograder.mistakes`) puts the catalogue's sentence into the
     message, and an explained error puts its explanation after "likely cause: "; those
     come first, as the catalogue words them.  Otherwise the first of the diagnoses the
-    engine's own messages make (:data:`DIAGNOSES`, :data:`autograder.compare.DIAGNOSES`)
-    that the message holds, as their cause: "b3 was not updated" is the cause "b3 not
-    updated".  What the student's code printed is left out: a submission cannot name
-    its own cause.
+    engine's own messages make (:data:`DIAGNOSES`, :data:`autograder.compare.DIAGNOSES`,
+    then the assignment's ``grading.py``'s ``DIAGNOSES``) that the message holds, as its
+    cause: "b3 was not updated" is the cause "b3 not updated".  What the student's code
+    printed is left out: a submission cannot name its own cause.
     """
-    text = message.split(_PRINTED, 1)[0]
+    text = message.split(_PRINTED, 1)[0].split(_HINT, 1)[0]
     found = [(text.find(title), title) for title, _ in compare.MISTAKES.values() if title in text]
     match = _LIKELY.search(text)
     if match:
         found.append((match.start(1), match.group(1).strip()))
     if found:
         return min(found, key=lambda f: (f[0], -len(f[1])))[1]
-    for pattern, cause in _DIAGNOSES:
+    for pattern, cause in [*_DIAGNOSES, *_assignment_diagnoses(registry().module)]:
         hit = pattern.search(text)
         if hit:
             return hit.expand(cause)
     return ""
+
+
+@functools.cache
+def _assignment_diagnoses(module) -> list[tuple[re.Pattern, str]]:
+    """What the messages of an assignment's own assertions diagnose (its ``grading.py``'s
+    optional ``DIAGNOSES``, in the form of :data:`DIAGNOSES`)."""
+    return [(re.compile(p), cause) for p, cause in getattr(module, "DIAGNOSES", ())]
 
 
 def _result(check: Check, passed: bool, message: str, started: float) -> CheckResult:

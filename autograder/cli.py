@@ -315,6 +315,50 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_hand_grades(args) -> int:
+    """Merge the points graded by hand into DIR's grades.csv and nbgrader_export.csv.
+
+    FROM is nbgrader's gradebook.db (the manual grades given in formgrader to the
+    hand-graded cells) or a CSV: a `student` column (as grades.csv names each student)
+    and one column per hand-graded cell, named by its grade_id, for example
+
+        student,explain_width
+        Ada Lovelace,2
+        Bo Chen,1.5
+
+    An empty cell is a grade not given yet.  Every value is checked before anything is
+    written (a student DIR has no results for, points outside the cell's, a column that
+    is no hand-graded cell: one line, exit status 2).  The grades are kept in
+    DIR/hand_grades.json, merged over earlier ones; grades.csv (a column per hand-graded
+    cell), the report and nbgrader_export.csv are written again, their scores and
+    max_score counting the hand-graded points: the whole total, as nbgrader export has it.
+    `grade` run into DIR later keeps them.
+    """
+    from .hand import HandGradeError, merge_into
+
+    folder, source = Path(args.folder), Path(args.source)
+    for path, what in ((folder, "a folder"), (source, "a file")):
+        if not (path.is_dir() if what == "a folder" else path.is_file()):
+            state = "does not exist" if not path.exists() else f"is not {what}"
+            return _usage(f"{path} {state}")
+    try:
+        grades, missing = merge_into(folder, source)
+    except HandGradeError as exc:
+        return _usage(str(exc))
+    from .hand import hand_max
+    from .results import GRADES_CSV
+
+    print(
+        f"merged the hand grades of {len(grades)} student(s) from {source}: "
+        f"{folder / GRADES_CSV} and {folder / 'nbgrader_export.csv'} count them "
+        f"({hand_max():g} points graded by hand)"
+    )
+    if missing:
+        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+        print(f"note: {len(missing)} student(s) have no hand grade yet: {shown}")
+    return 0
+
+
 def cmd_gradescope(args) -> int:
     """Build the Gradescope autograder zip.
 
@@ -459,6 +503,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("folder", metavar="DIR")
     for p in (g, c, rep):
         _lang_option(p)
+
+    h = _command(sub, "hand-grades", cmd_hand_grades)
+    h.add_argument("folder", metavar="DIR", help="the --out folder of grade")
+    h.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="FROM",
+        help="nbgrader's gradebook.db, or a CSV: student,<grade_id>,...",
+    )
 
     from .gradescope import VISIBILITIES
 

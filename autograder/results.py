@@ -119,15 +119,25 @@ def grade_columns() -> list[str]:
 
 
 def write_grades_csv(out: Path, reports: list[Report]) -> Path:
+    """``out/grades.csv``: a row per report.  Once hand grades are merged into ``out``
+    (:mod:`autograder.hand`), a column per hand-graded cell follows the checks', and
+    ``score`` and ``max_score`` count them: the whole total, as nbgrader's export has it."""
+    from . import hand
+
+    given = hand.stored(out)
+    cells = hand.cells() if given else ()
+    extra = hand.hand_max() if given else 0.0
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(grade_columns())
+    writer.writerow(grade_columns() + [f"{c.grade_id} (by hand)" for c in cells])
     for report in reports:
         scores = {r.name: r.score for r in report.results}
+        mine = given.get(report.who, {})
         writer.writerow(
             [_cell(report.who), _cell(report.submission)]
-            + [_num(report.score), _num(report.max_score)]
+            + [_num(report.score + hand.hand_total(mine)), _num(report.max_score + extra)]
             + [_num(scores.get(c.name, 0.0)) for c in registry().checks]
+            + [_num(mine[c.grade_id]) if c.grade_id in mine else "" for c in cells]
         )
     path = out / GRADES_CSV
     write_atomic(path, buffer.getvalue())

@@ -279,9 +279,8 @@ def who(stem: str, data: dict) -> str:
 def failures(data: dict) -> list[tuple[str, str]]:
     """(check, named mistake or "") for each failed check of one results.json.
 
-    The mistake is the one the judge recorded (``report.results[].mistake``); where it
-    recorded none (results written before the field existed, or before a diagnosis was
-    known), it is read from the check's message instead.
+    The mistake is the one the judge recorded (``report.results[].mistake``); results
+    written before that field existed have it read from the check's message instead.
     """
     saved = {r.get("name"): r for r in (data.get("report") or {}).get("results", [])}
     out = []
@@ -289,7 +288,7 @@ def failures(data: dict) -> list[tuple[str, str]]:
         if t["status"] == "passed":
             continue
         recorded = saved.get(t["name"], {})
-        mistake = recorded.get("mistake") or named_mistake(str(t["output"]))
+        mistake = recorded["mistake"] if "mistake" in recorded else named_mistake(t["output"])
         out.append((t["name"], mistake or ""))
     return out
 

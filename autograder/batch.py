@@ -206,6 +206,8 @@ class _Batch:
     done: dict[str, tuple[str, bytes | None]] = field(default_factory=dict)
     #: The batch's fresh draw (autograder.fresh.SharedDraw), its answers computed once.
     draw: SharedDraw | None = None
+    #: Per folder: the submission's own code, kept for ``similar`` (autograder.similar).
+    code: dict[str, dict] = field(default_factory=dict)
 
     def grade(self, sub: Submission) -> Report:
         """``sub``'s report (read back if resuming and unchanged), its files written
@@ -273,25 +275,44 @@ class _Batch:
         for a grading the grader itself failed, which ``--resume`` must do again)."""
         from .feedback import boundary_png, write_feedback
         from .results import write_fingerprint, write_results
+        from .similar import write_code_record
+        from .submissions import shown
 
         picture = boundary_png(report)
         self.done[sub.folder] = (value, picture)
+        self.code[sub.folder] = self.own_code(sub)
         try:
             write_results(self.out, report, sub.folder)
             write_feedback(self.out / sub.folder, report, picture, self.lang)
+            write_code_record(self.out / sub.folder, self.code[sub.folder])
             if value:
                 write_fingerprint(self.out, sub.folder, value)
         except OSError as exc:  # written again at the end
-            print(f"note: could not write the results of {sub.origin} yet: {exc}", file=sys.stderr)
+            print(
+                shown(f"note: could not write the results of {sub.origin} yet: {exc}"),
+                file=sys.stderr,
+            )
+
+    def own_code(self, sub: Submission) -> dict:
+        """What ``similar`` compares of ``sub``: its solution cells, read (never run)."""
+        from .similar import code_record
+
+        return code_record(sub.path, sub.student, sub.origin, self.source, sub.problem)
 
     def write_all(self, rows: list[Submission], reports: list[Report]) -> None:
-        """Every file again, once no worker is left: results, feedback, fingerprints, grades.csv."""
+        """Every file again, once no worker is left: results, feedback, fingerprints, each
+        submission's own code (for ``similar``), grades.csv."""
         from .feedback import report_after_batch, write_feedback
         from .results import write_fingerprint, write_grades_csv, write_results
+        from .similar import similar_after_batch, write_code_record
+        from .submissions import shown
 
         for sub, report in zip(rows, reports):
             try:  # one submission's files; a failure here costs its files, not the batch
                 write_results(self.out, report, sub.folder)
+                if sub.folder not in self.code:  # read back by --resume
+                    self.code[sub.folder] = self.own_code(sub)
+                write_code_record(self.out / sub.folder, self.code[sub.folder])
                 if sub.folder not in self.resumed:
                     value, picture = self.done.get(sub.folder, (None, None))
                     write_feedback(self.out / sub.folder, report, picture, self.lang)
@@ -299,7 +320,10 @@ class _Batch:
                         write_fingerprint(self.out, sub.folder, value)
             except OSError as exc:
                 print(
-                    f"error: the results of {sub.origin} were not written: {exc}", file=sys.stderr
+                    shown(f"error: the results of {sub.origin} were not written: {exc}"),
+                    file=sys.stderr,
                 )
-        write_grades_csv(self.out, reports)  # every row, whatever happened to the files above
+        # every row, whatever happened to the files above; rows of one student flagged
+        write_grades_csv(self.out, reports, [sub.folder for sub in rows])
+        similar_after_batch(self.out)  # similar.html, similar.csv (the report links them)
         report_after_batch(self.out, self.lang)  # report.html, report.md, nbgrader_export.csv

@@ -26,7 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
-from . import course, mistakes, wire
+from . import course, descent, mistakes, wire
 from .compare import ASSERTION_KEYS
 from .toolkit import FRESH_BASE, JUDGE_ONLY, moved
 
@@ -56,6 +56,12 @@ class Check:
     makers: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
     #: Whether it grades no single function (``whole`` in assignment.toml).
     whole: bool = False
+    #: Checks this one defers to (checks.toml's ``defers_to``): titles of earlier checks of
+    #: its grade_id, or grade_ids (any of their checks).  When one of them fails too, this
+    #: check's failure says "not checked: <that check> fails" instead of its own message
+    #: and hint (:func:`autograder.judge.defer`): a sibling that finds the same difference
+    #: must not tell it again under a hint about something else, maybe done right.
+    defers_to: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -245,6 +251,9 @@ def fresh_probes(check: Check, draw: int) -> list[wire.Probe]:
     """The check's probes on the draw's inputs (the next draw where a maker refuses
     one, such as weights whose outputs are constant on the probe's inputs).
 
+    A probe that trains also has its worker record the steps that the judge checks were
+    gradient steps (:func:`autograder.descent.recording`, drawn from ``draw`` too).
+
     A maker refuses by raising ValueError; a course that cannot be read (CourseError,
     a ValueError too) is not a refusal and is raised at once, and when every draw is
     refused the last maker's reason is said.
@@ -252,9 +261,16 @@ def fresh_probes(check: Check, draw: int) -> list[wire.Probe]:
     refused: ValueError | None = None
     for attempt in range(100):
         try:
-            return [
+            made = [
                 make_probe(fresh_spec(s, draw + attempt), check.makers) for s in check.probe_specs
             ]
+            if any("train" in p for p in made) and not hasattr(registry().module, "loss_gradient"):
+                raise course.CourseError(
+                    f"check {check.name!r} trains, but the assignment's grading.py has no "
+                    "loss_gradient(values, x, y): the grader could not check that training "
+                    "took gradient steps"
+                )
+            return [descent.recording(p, draw) for p in made]
         except course.CourseError:
             raise
         except ValueError as exc:
@@ -301,6 +317,20 @@ def _expand_mistakes(assertion: dict, groups: dict[str, list[str]]) -> wire.Asse
 
 
 _FIELDS = {"grade_id", "title", "points", "public", "hint", "probes", "assertions", "slow"}
+_OPTIONAL = {"slow", "defers_to"}
+
+
+def _validate_deferrals(checks: list[Check], grade_ids: tuple[str, ...]) -> None:
+    """Refuse a ``defers_to`` that names no earlier check of its grade_id and no grade_id
+    (a misspelt title would otherwise never defer)."""
+    for k, check in enumerate(checks):
+        earlier = {c.title for c in checks[:k] if c.grade_id == check.grade_id}
+        unknown = [t for t in check.defers_to if t not in earlier and t not in grade_ids]
+        if unknown or check.grade_id in check.defers_to:
+            raise ValueError(
+                f"check {check.name!r}: defers_to {unknown or [check.grade_id]} is neither an "
+                "earlier check of its grade_id nor another grade_id"
+            )
 
 
 def load(path: Path, assignment: course.Assignment, module: ModuleType) -> list[Check]:
@@ -316,7 +346,7 @@ def load(path: Path, assignment: course.Assignment, module: ModuleType) -> list[
     checks = []
     for i, entry in enumerate(data.get("check", [])):
         name = f"{entry.get('grade_id')}: {entry.get('title', f'check {i + 1}')}"
-        missing, unknown = _FIELDS - {"slow"} - set(entry), set(entry) - _FIELDS
+        missing, unknown = _FIELDS - _OPTIONAL - set(entry), set(entry) - _FIELDS - _OPTIONAL
         if missing or unknown:
             raise ValueError(
                 f"check {name!r}: missing {sorted(missing)}, unknown {sorted(unknown)}"
@@ -339,6 +369,8 @@ def load(path: Path, assignment: course.Assignment, module: ModuleType) -> list[
                 slow=bool(entry.get("slow", False)),
                 makers=makers,
                 whole=entry["grade_id"] in assignment.whole,
+                defers_to=tuple(entry.get("defers_to", ())),
             )
         )
+    _validate_deferrals(checks, grade_ids)
     return checks

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import logging
 import os
 import sys
 import tempfile
@@ -52,15 +53,19 @@ def cmd_grade(args) -> int:
       LMS file names                    Canvas lastname_firstname[_LATE]_<id>_<id>_<file>,
                                         Moodle <Full Name>_<id>_assignsubmission_file_/,
                                         Blackboard <hw>_<user>_attempt_<date>_<file>:
-                                        named by the student
+                                        named by the student (the outermost LMS name
+                                        wins; none inside an upload counts)
     Notebooks sharing a name are told apart by their folders. Every submission gets a
     row in DIR/grades.csv (student, submission, score, max_score, a column per check)
     and DIR/<student>/results.json (Gradescope's schema) with feedback.md and
-    feedback.html, whatever is wrong with it. DIR/grader.log records each grading.
+    feedback.html, whatever is wrong with it; submissions that resolve to one student are
+    all kept, flagged in the flag column and by a warning. DIR/grader.log records each
+    grading. Names are printed and written with control characters escaped.
 
     Exit status:
       0  every submission was graded
-      1  some paths given were missing or unreadable (named on stderr; the rest graded)
+      1  some paths given were missing or unreadable, or a zip member was refused or not
+         extracted whole (named on stderr; the rest graded)
       2  usage error: bad options, a DIR that cannot be written, nothing to grade
       3  internal error of the grader (one line on stderr, the traceback in DIR/grader.log)
 
@@ -99,14 +104,22 @@ def cmd_grade(args) -> int:
 
     with find_submissions([Path(p) for p in args.submissions], out) as found:
         for line in found.missing:
-            print(f"error: {line}", file=sys.stderr)
+            _say(f"error: {line}")
         for note in found.notes:
-            print(f"note: {note}", file=sys.stderr)
+            _say(f"note: {note}")
         if not found.submissions:
             return _usage("nothing to grade: " + "; ".join(found.refused or ["no notebook found"]))
         for line in found.refused:
-            print(f"error: {line}", file=sys.stderr)
+            _say(f"error: {line}")
         return _grade_found(args, out, found)
+
+
+def _say(line: str, file=None) -> None:
+    """Print one line on stderr (or ``file``), controls shown escaped: file names, zip
+    members and folder names are the students', and a terminal would run their ESC codes."""
+    from .submissions import printable
+
+    print(printable(line), file=file or sys.stderr)
 
 
 def _grade_found(args, out: Path, found) -> int:
@@ -124,21 +137,40 @@ def _grade_found(args, out: Path, found) -> int:
         lang=args.lang,
         unconfined_ok=args.unconfined_ok,
     )
-    print(summary_table(outcome.reports))
+    for line in summary_table(outcome.reports).splitlines():
+        _say(line, sys.stdout)
     print(f"\nwrote {out / 'grades.csv'} and one results.json per submission", end="")
     print(f" ({outcome.resumed} read back from an earlier run)" if args.resume else "")
+    _warn_duplicates(found.submissions)
     if outcome.crashed:
-        print(
+        _say(
             f"error: the grader failed on {len(outcome.crashed)} submission(s) "
-            f"({', '.join(outcome.crashed[:3])}); the traceback is in {args.log_path}",
-            file=sys.stderr,
+            f"({', '.join(outcome.crashed[:3])}); the traceback is in {args.log_path}"
         )
         return EXIT_INTERNAL
     return EXIT_MISSING if found.missing or found.refused else EXIT_GRADED
 
 
+def _warn_duplicates(rows) -> None:
+    """A warning per student that several submissions resolve to: each was graded and
+    kept (grades.csv, nbgrader_export.csv and the report flag them); a person decides."""
+    from .results import student_key
+
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(student_key(row.student), []).append(row)
+    for same in groups.values():
+        if len(same) > 1:
+            each = "; ".join(f"{r.origin} (folder {r.folder})" for r in same)
+            _say(
+                f"warning: {len(same)} submissions resolve to student {same[0].student}: "
+                f"{each}: all graded and kept, flagged in grades.csv, nbgrader_export.csv and "
+                "the report: decide which counts"
+            )
+
+
 def _usage(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    _say(f"error: {message}")
     return EXIT_USAGE
 
 
@@ -171,17 +203,30 @@ def _refuse_out(out: Path) -> str | None:
 
 def _start_log(out: Path) -> Path:
     """Send the batch's record (autograder.batch's log) to ``out/grader.log``."""
-    import logging
-
     path = out / LOG_NAME
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     handler = logging.StreamHandler(open(fd, "a", encoding="utf-8", errors="backslashreplace"))  # noqa: SIM115
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(_Shown("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("autograder")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.info("grade %s", " ".join(sys.argv[1:]))
     return path
+
+
+class _Shown(logging.Formatter):
+    """grader.log's lines with controls shown escaped: a message (it names origins) on one
+    line, a traceback on its own lines; a file name cannot forge a line or run ESC codes."""
+
+    def formatMessage(self, record) -> str:  # noqa: N802 - logging's name
+        from .submissions import printable
+
+        return printable(super().formatMessage(record))
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        from .submissions import shown
+
+        return shown(super().formatException(ei), keep="\n")
 
 
 def cmd_release(args) -> int:
@@ -245,6 +290,7 @@ def cmd_check(args) -> int:
     from .i18n import speaking
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
+    from .submissions import shown
     from .verdicts import format_verdict
 
     public = checks_for(public_only=True)
@@ -264,15 +310,16 @@ def cmd_check(args) -> int:
         fresh=False,  # the published probes, as the student's notebook asks them
     )
     if report.error:
-        print(f"{args.notebook}: {report.error}")
+        _say(f"{args.notebook}: {report.error}", sys.stdout)
         return 2
     say = speaking(args.lang or report.lang)
     for note in report.notes:
-        print(f"note: {note}")
+        _say(f"note: {note}", sys.stdout)
     for function in registry().functions:
         results = [r for r in report.results if r.grade_id == function]
         for r in results:
-            print(format_verdict(say.check_name(r.name), r.passed, say.text(r.output)))
+            verdict = format_verdict(say.check_name(r.name), r.passed, say.text(r.output))
+            print(shown(verdict, keep="\n\t"))
         passed = sum(r.passed for r in results)
         print(say.t("function_summary", function=function, passed=passed, total=len(results)))
         print()
@@ -357,6 +404,97 @@ def cmd_hand_grades(args) -> int:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         print(f"note: {len(missing)} student(s) have no hand grade yet: {shown}")
     return 0
+
+
+def cmd_similar(args) -> int:
+    """Rank pairs of students by the code of their own they share, function by function.
+
+    DIR is grade's --out (each submission's own code is kept there, in
+    <student>/student_code.json) or the class as grade takes it (a folder, submitted/, a
+    .zip, notebooks). Writes similar.html (the ranked pairs, the class's baseline per
+    function, the top pairs side by side with the shared passages marked) and
+    similar.csv (every pair that shares anything) into --out (default: DIR, when it is
+    a graded folder). Nothing is run: the notebooks are read and tokenized.
+
+    It ranks, it does not judge: the standard answer most of a class writes counts for
+    nothing, and a short function written the same way by two honest students can still
+    look alike (README: "Similar code").
+
+    Exit status: 0 written; 1 some paths given were missing (the rest compared);
+    2 usage error (nothing to compare, an --out that cannot be written).
+    """
+    from .similar import COMMON_SHARE, write_reports
+
+    if not 0 < args.common <= 1:
+        return _usage(f"--common must be a share above 0 and at most 1 (default {COMMON_SHARE})")
+    if args.top < 0:
+        return _usage("--top must be at least 0")
+    gathered = _similar_students(args)
+    if isinstance(gathered, int):
+        return gathered
+    students, out, missing = gathered
+    if len([s for s in students if not s.problem]) < 2:
+        return _usage("fewer than two submissions with code to compare")
+    refused = _refuse_out(out)
+    if refused:
+        return _usage(f"--out {out}: {refused}")
+    html, table, result = write_reports(students, out, args.top, args.common)
+    print(
+        f"compared {len(result.compared)} submissions: {len(result.pairs)} pairs share code of "
+        f"their own; wrote {html} and {table}"
+    )
+    return 1 if missing else 0
+
+
+def _similar_students(args):
+    """``similar``'s students, where to write, and the paths given that were missing; or
+    an exit status once the reason is printed."""
+    from .notebook import NotANotebook
+    from .similar import CODE_FILE, class_students, graded_students, is_graded_folder
+    from .submissions import find_submissions
+
+    paths = [Path(p) for p in args.paths]
+    if len(paths) == 1 and paths[0].is_dir() and is_graded_folder(paths[0]):
+        students, without = graded_students(paths[0])
+        if without and not students:
+            return _usage(
+                f"{paths[0]}: its results have no {CODE_FILE} (graded before `similar` "
+                "existed): give the class folder instead, with --out"
+            )
+        for folder in without:
+            print(f"note: {folder}: no {CODE_FILE}: not compared", file=sys.stderr)
+        return students, Path(args.out) if args.out else paths[0], []
+    if not args.out:
+        return _usage("--out DIR is needed when comparing a class folder (not a graded one)")
+    with find_submissions(paths, Path(args.out)) as found:
+        for line in found.missing + found.refused:
+            print(f"error: {line}", file=sys.stderr)
+        try:
+            students = class_students(found.submissions)
+        except NotANotebook as exc:  # the master notebook itself
+            return _usage(str(exc))
+        return students, Path(args.out), found.missing + found.refused
+
+
+def _similar_arguments(p: argparse.ArgumentParser) -> None:
+    """The similar command's arguments."""
+    p.add_argument("paths", nargs="+", metavar="DIR")
+    p.add_argument("--out", metavar="DIR", help="where to write (default: DIR, if graded)")
+    p.add_argument(
+        "--top",
+        type=int,
+        default=50,
+        metavar="N",
+        help="pairs the page opens side by side (default 50; the CSV has every pair)",
+    )
+    p.add_argument(
+        "--common",
+        type=float,
+        default=0.1,
+        metavar="SHARE",
+        help="a passage found in more than this share of the class counts for nothing "
+        "(default 0.1; never fewer than 3 students)",
+    )
 
 
 def cmd_gradescope(args) -> int:
@@ -513,6 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FROM",
         help="nbgrader's gradebook.db, or a CSV: student,<grade_id>,...",
     )
+    _similar_arguments(_command(sub, "similar", cmd_similar))
 
     from .gradescope import VISIBILITIES
 
@@ -542,7 +681,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)  # each writes its own results whatever happens
     try:
         if hasattr(args, "assignment"):
-            course.select(args.assignment, args.course)
+            groups = _assignments(args)
+            if len(groups) > 1:
+                return _per_assignment(args, groups)
+            course.select(next(iter(groups), None) or args.assignment, args.course)
     except course.CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -553,6 +695,95 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - no traceback reaches the console
         return _internal_error(args, exc)
+
+
+def _assignments(args) -> dict[str, list[Path]]:
+    """The assignment(s) a command is about when the course has several and neither
+    ``--assignment`` nor the environment names one (README: "A course of many
+    assignments"): ``release``, ``demo`` and ``gradescope`` do each; ``grade`` and
+    ``check`` tell it from the paths, else the notebooks (:mod:`autograder.infer`);
+    ``report`` from the graded folder (or each assignment's folder in it), ``hand-grades``
+    from the graded folder, which must hold one assignment's results.  Empty: nothing
+    to infer (``course.select`` decides, or asks)."""
+    if args.assignment or os.environ.get(course.ASSIGNMENT_ENV):
+        return {}
+    root = _root(args)
+    names = course.assignment_names(root)
+    if len(names) <= 1 or course._folder_named(names):
+        return {}
+    from . import infer
+
+    if args.command in ("release", "demo", "gradescope"):
+        return {name: [] for name in names}
+    if args.command == "grade":
+        return infer.for_paths([Path(p) for p in args.submissions], root)
+    if args.command == "check":
+        return {infer.for_notebook(Path(args.notebook), root): []}
+    if args.command == "report":
+        return infer.for_graded(Path(args.folder), root)
+    if args.command == "hand-grades":  # one assignment's grades: its own graded folder
+        found = infer.for_graded(Path(args.folder), root)
+        if len(found) > 1:
+            raise course.CourseError(
+                f"{args.folder} holds the results of {', '.join(found)}: give one "
+                "assignment's folder (DIR/<assignment>), hand grades are per assignment"
+            )
+        return found
+    return {}
+
+
+def _root(args) -> Path:
+    return course._checked_course(Path(args.course)) if args.course else course.find_course()
+
+
+def _per_assignment(args, groups: dict[str, list[Path]]) -> int:
+    """Run the command once per assignment, each in a process of its own (each loads its
+    own assignment's checks and workers); ``grade`` writes each into ``--out/<name>/``.
+    The exit status is the worst of them."""
+    import subprocess
+
+    if args.command == "grade":
+        refused = _refuse_out(Path(args.out))
+        if refused:
+            return _usage(f"--out {args.out}: {refused}")
+    worst = 0
+    for name, paths in groups.items():
+        argv = _argv_for(args, name, paths)
+        print(f"== {name}: python -m autograder {' '.join(argv)}", flush=True)
+        code = subprocess.run([sys.executable, "-m", "autograder", *argv]).returncode
+        worst = max(worst, code)
+        print(flush=True)
+    return worst
+
+
+def _argv_for(args, name: str, paths: list[Path]) -> list[str]:
+    """The command line that does ``args``'s work for one assignment."""
+    argv = [args.command, "--assignment", name]
+    if args.course:
+        argv += ["--course", str(args.course)]
+    if hasattr(args, "check_timeout"):
+        for flag, _kind, _default, _metavar, _text in LIMITS:
+            argv += [flag, str(getattr(args, flag[2:].replace("-", "_")))]
+    if args.command == "release" and args.keep_key:
+        argv.append("--keep-key")
+    if args.command == "demo" and args.out:
+        argv += ["--out", str(Path(args.out) / name)]
+    if args.command == "gradescope":  # one zip per assignment: autograder-<name>.zip
+        out = Path(args.out)
+        argv += ["--out", str(out.with_name(f"{out.stem}-{name}{out.suffix or '.zip'}"))]
+        argv += ["--hidden-visibility", args.hidden_visibility]
+    if args.command == "report":
+        argv += ["--lang", args.lang] if args.lang else []
+        argv += ["--", *[str(p) for p in paths]]
+    if args.command == "grade":
+        argv += ["--out", str(Path(args.out) / name)]
+        argv += ["--jobs", str(args.jobs)] if args.jobs else []
+        argv += ["--lang", args.lang] if args.lang else []
+        for flag in ("quiet", "resume"):
+            argv += [f"--{flag}"] if getattr(args, flag) else []
+        argv += ["--i-accept-unconfined-student-code"] if args.unconfined_ok else []
+        argv += ["--", *[str(p) for p in paths]]
+    return argv
 
 
 def _internal_error(args, exc: Exception) -> int:
@@ -573,7 +804,7 @@ def _internal_error(args, exc: Exception) -> int:
         path = None
     first = (str(exc).splitlines() or [""])[0][:200]
     where = f"the traceback is in {path}" if path else "no log could be written"
-    print(f"internal error: {type(exc).__name__}: {first} ({where})", file=sys.stderr)
+    _say(f"internal error: {type(exc).__name__}: {first} ({where})")
     return EXIT_INTERNAL
 
 

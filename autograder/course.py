@@ -234,6 +234,23 @@ def find(assignment: str | None = None, course: Path | str | None = None) -> Ass
     return _assignment(name, root)
 
 
+def assignment_in_path(path: Path | str, names: list[str]) -> str | None:
+    """The assignment a path names by where it lies, as nbgrader's layout does
+    (``submitted/<student>/<assignment>/``, ``release/<assignment>/``,
+    ``solutions/<assignment>/``, a notebook named ``<assignment>.ipynb``): the deepest
+    folder, or the file's stem, that is an assignment's name; None when none is.
+
+    The path is the one the instructor gave (or nbgrader's), read as given and made
+    absolute; nothing inside a student's upload is looked at here."""
+    parts = list(Path(os.path.abspath(path)).parts)
+    if parts and Path(parts[-1]).suffix:
+        parts[-1] = Path(parts[-1]).stem
+    for part in reversed(parts):
+        if part in names:
+            return part
+    return None
+
+
 def _folder_named(names: list[str]) -> str | None:
     """The assignment whose name the current folder (or one above it) has, as nbgrader's
     kernels run in ``submitted/<student>/<assignment>/``; None if none has."""

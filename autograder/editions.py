@@ -117,6 +117,7 @@ def localized_data(data: dict, lang: str) -> dict:
     out = copy.deepcopy(data)
     for entry in out["checks"]:
         entry["name"] = say.check_name(entry["name"])
+        entry["defers_to"] = [say.check_name(n) for n in entry.get("defers_to", [])]
         if entry.get("hint"):
             entry["hint"] = say.hint(entry["grade_id"], entry["hint"])
     out["lang"] = lang

@@ -19,7 +19,6 @@ whatever a student's code printed from becoming markup in the page.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import json
 from collections import Counter
@@ -28,16 +27,28 @@ from pathlib import Path
 
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from .checks import registry
 from .i18n import SOURCE_LANG, Language, language, speaking
 from .judge import NOT_GRADED, Report, named_mistake
-from .results import write_atomic
+from .results import FLAG_COLUMN, duplicate_flags, student_key, write_atomic, write_csv
+from .submissions import printable, shown
+
+
+def _shown_in_html(value):
+    """Every value a template prints, controls shown escaped (a name's U+202E would
+    reverse the page's text); markup the kit made itself (``|safe``) stays markup."""
+    if isinstance(value, Markup):
+        return Markup(shown(str(value), keep="\n\t"))
+    return shown(str(value), keep="\n\t") if isinstance(value, str) else value
+
 
 _ENV = Environment(
     loader=PackageLoader("autograder", "templates"),
     autoescape=select_autoescape(["html", "j2"]),
     keep_trailing_newline=True,
+    finalize=_shown_in_html,
 )
 
 #: The report's "failures by cause" as a table a spreadsheet opens (:func:`_write_causes`).
@@ -104,7 +115,7 @@ def feedback_markdown(report: Report, lang: str | None = None) -> str:
             if not r.passed and not report.error:
                 output = say.text(r.output).splitlines()
                 lines += ["", "  ```", *("  " + x for x in output), "  ```"]
-    return "\n".join(lines) + "\n"
+    return shown("\n".join(lines), keep="\n\t") + "\n"
 
 
 #: The decision-boundary picture: colours (class 0 blue, class 1 red), the plot's span and
@@ -272,8 +283,8 @@ def who(stem: str, data: dict) -> str:
     """The student a results.json belongs to (:attr:`Report.who`), else its folder's name."""
     saved = data.get("report") or {}
     if saved.get("student"):
-        return str(saved["student"])
-    return Path(str(saved.get("submission") or stem)).stem or stem
+        return printable(str(saved["student"]))
+    return printable(Path(str(saved.get("submission") or stem)).stem or stem)
 
 
 def failures(data: dict) -> list[tuple[str, str]]:
@@ -410,21 +421,43 @@ def histogram_svg(scores: list[float], max_score: float) -> str:
 
 
 def _write_export(export: Path, results: dict, assignment: str, max_score: float) -> None:
-    """nbgrader's grade export columns, one row per submission (``student_id``: who);
-    with hand grades merged into the folder (:mod:`autograder.hand`), out of the whole
-    total and counting them, as ``nbgrader export`` does."""
+    """nbgrader's grade export columns, one row per submission (``student_id``: who), and
+    the kit's ``flag`` last (:func:`autograder.results.duplicate_flags`); with hand grades
+    merged into the folder (:mod:`autograder.hand`), out of the whole total and counting
+    them, as ``nbgrader export`` does."""
     from . import hand
 
     given = hand.stored(export.parent)
     max_score += hand.hand_max() if given else 0.0
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(NBGRADER_COLUMNS)
-    for stem, r in results.items():
-        student = who(stem, r)
+    rows: list[list[str | float]] = [[*NBGRADER_COLUMNS, FLAG_COLUMN]]
+    people = [who(stem, r) for stem, r in results.items()]
+    flags = duplicate_flags(people, list(results))
+    for r, student, flag in zip(results.values(), people, flags):
         score = float(r["score"]) + hand.hand_total(given.get(student, {}))
-        writer.writerow([assignment, "", "", student, "", "", "", score, 0.0, score, max_score])
-    write_atomic(export, buffer.getvalue())
+        rows.append([assignment, "", "", student, "", "", "", score, 0.0, score, max_score, flag])
+    write_csv(export, rows)
+
+
+@dataclass
+class Duplicate:
+    """Several submissions that resolve to one student: each kept, for a person to decide."""
+
+    who: str
+    #: (folder under the graded folder, score) of each.
+    submissions: list[tuple[str, float]]
+
+
+def duplicates(results: dict) -> list[Duplicate]:
+    """The students with more than one submission in ``results`` (by folder), by name."""
+    groups: dict[str, list[str]] = {}
+    for stem, data in results.items():
+        groups.setdefault(student_key(who(stem, data)), []).append(stem)
+    found = [
+        Duplicate(who(same[0], results[same[0]]), [(s, float(results[s]["score"])) for s in same])
+        for same in groups.values()
+        if len(same) > 1
+    ]
+    return sorted(found, key=lambda d: d.who.casefold())
 
 
 def _summary(results: dict, say: Language | None = None) -> dict:
@@ -447,6 +480,7 @@ def _summary(results: dict, say: Language | None = None) -> dict:
         "zero": sum(s == 0 for s in scores),
         "checks": [(say.check_name(name), passed[name] / n, passed[name]) for name in names],
         "causes": [_said(c, say) for c in causes(results)],
+        "duplicates": duplicates(results),
         "students": [
             Student(
                 r.who,
@@ -513,6 +547,12 @@ def report_markdown(summary: dict) -> str:
             f"| {len(c.students)} | {_cell(c.title)} | {_cell(where)} "
             f"| {_cell(', '.join(c.students))} |"
         )
+    if summary.get("duplicates"):
+        lines += ["", f"## {say.t('duplicates')}", "", say.t("duplicates_text"), ""]
+        lines += [f"| {say.t('student')} | {say.t('folders_column')} |", "|---|---|"]
+        for d in summary["duplicates"]:
+            each = ", ".join(f"{folder} ({score:g})" for folder, score in d.submissions)
+            lines.append(f"| {_cell(d.who)} | {_cell(each)} |")
     head = [say.t(k) for k in ("student", "score_column", "failed_checks")]
     lines += ["", f"## {say.t('students')}", "", "| " + " | ".join(head) + " |", "|---|---:|---|"]
     for row in summary["students"]:
@@ -528,7 +568,7 @@ def report_markdown(summary: dict) -> str:
         "|---|---:|",
         *(f"| {_cell(name)} | {got} / {n} |" for name, _, got in summary["checks"]),
     ]
-    return "\n".join(lines) + "\n"
+    return shown("\n".join(lines), keep="\n\t") + "\n"
 
 
 def _where(cause: Cause, say: Language) -> str:
@@ -544,15 +584,14 @@ CAUSES_COLUMNS = ["cause", "kind", "students", "who", "checks"]
 
 def _write_causes(path: Path, summary: dict) -> None:
     """causes.csv: each cause, what kind it is (a named mistake, a check that names none,
-    a submission not graded), how many students and who, and the checks it cost."""
+    a submission not graded), how many students and who, and the checks it cost; written
+    by the kit's one CSV writer (:func:`autograder.results.write_csv`)."""
     say = summary["say"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CAUSES_COLUMNS)
+    rows: list[list[str | float]] = [list(CAUSES_COLUMNS)]
     for c in summary["causes"]:
         kind = "not graded" if c.whole else "named mistake" if c.named else "check failed"
-        writer.writerow([c.title, kind, len(c.students), "; ".join(c.students), _where(c, say)])
-    write_atomic(path, buffer.getvalue())
+        rows.append([c.title, kind, len(c.students), "; ".join(c.students), _where(c, say)])
+    write_csv(path, rows)
 
 
 def _report_title(say: Language, n: int) -> str:
@@ -581,10 +620,20 @@ def write_report(folder: Path, assignment: str | None = None, lang: str | None =
         title=_report_title(summary["say"], summary["n"]),
         histogram=histogram_svg(summary["scores"], summary["max_score"]),
         export_name=export.name,
+        similar_pairs=_similar_pairs(folder),
     )
     path = folder / "report.html"
     write_atomic(path, html)
     return path
+
+
+def _similar_pairs(folder: Path) -> int | None:
+    """How many pairs ``similar.csv`` ranks (autograder.similar), None when there is none."""
+    try:
+        with open(folder / "similar.csv", encoding="utf-8") as fh:
+            return max(0, sum(1 for _ in fh) - 1)
+    except OSError:
+        return None
 
 
 def report_after_batch(folder: Path, lang: str | None = None) -> Path | None:
@@ -595,5 +644,5 @@ def report_after_batch(folder: Path, lang: str | None = None) -> Path | None:
     try:
         return write_report(folder, lang=lang)
     except (OSError, ValueError) as exc:
-        print(f"note: the class report was not written: {exc}", file=sys.stderr)
+        print(f"note: the class report was not written: {shown(str(exc))}", file=sys.stderr)
         return None

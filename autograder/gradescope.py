@@ -30,7 +30,7 @@ import zipfile
 from pathlib import Path
 
 from . import course, files
-from .submissions import choose_notebook
+from .submissions import choose_notebook, shown
 
 #: The engine's package, and the checkout it came from (pyproject.toml's folder).
 PACKAGE = Path(__file__).resolve().parent
@@ -182,7 +182,9 @@ def course_files(assignment: course.Assignment) -> dict[str, bytes]:
 
 
 def _failure(message: str) -> dict:
-    return {"score": 0.0, "output": message, "tests": [], "execution_time": 0.0}
+    """A results.json of 0 that says why (a file name in it shown escaped)."""
+    output = shown(message, keep="\n\t")
+    return {"score": 0.0, "output": output, "tests": [], "execution_time": 0.0}
 
 
 def run(root: Path, hidden_visibility: str = "after_published") -> int:
@@ -200,7 +202,8 @@ def run(root: Path, hidden_visibility: str = "after_published") -> int:
             "The autograder itself failed on this submission; your instructor has been told "
             "(the error is in the autograder's log).\n" + traceback.format_exc(limit=3)
         )
-        traceback.print_exc()
+        # the log shows a file name's controls escaped, as everything the kit prints
+        print(shown(traceback.format_exc(), keep="\n"), file=sys.stderr)
     data.setdefault("execution_time", round(time.monotonic() - started, 3))
     text = json.dumps(data, indent=2) + "\n"
     try:

@@ -98,9 +98,21 @@ UI = {
     "every_check": "every check",
     "none": "none",
     "pass_rate": "Pass rate of each check",
+    "duplicates": "Students with more than one submission",
+    "duplicates_text": (
+        "These submissions resolve to one student. Every one was graded and kept; grades.csv "
+        "and the export flag each in their flag column. Decide which counts before importing "
+        "the grades."
+    ),
+    "folders_column": "folders (score)",
     "files": (
         "Per-submission grades: grades.csv; nbgrader's export columns: {export}; the failures "
         "by cause as a table: causes.csv; this report as markdown: report.md."
+    ),
+    "similar_title": "Similar code ({page})",
+    "similar_text": (
+        "{pairs} pairs of students share code of their own, ranked by how much, function by "
+        "function, beside the class's baseline: a ranking for a person to read, not a verdict."
     ),
     "function_summary": "{function}: {passed} of {total} public checks passed",
     "hidden_also": "(the grader also runs {hidden} hidden checks)",

@@ -16,10 +16,10 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from . import compare
+from . import compare, descent
 from .checks import Check, new_draw, registry
 from .fresh import Fresh, SharedDraw, draw_probes, reference_answers
 from .key import AnswerKey
@@ -306,6 +306,10 @@ def _verdict(check, probes, answers, expected, reports, limits) -> str | None:
         message = compare.evaluate(
             check.assertions, ctx, reveal=check.public, what=check.subject, extra=judge_only()
         )
+    if message is None:
+        # Points of a check that trains need a run of gradient steps (autograder.descent).
+        gradient = getattr(registry().module, "loss_gradient", None)
+        message = descent.verdict(probes, answers, gradient, check.subject)
     if message is not None:
         printed = "".join(a.get("output") or "" for a in answers).strip()
         if printed:
@@ -391,7 +395,44 @@ def judge_checks(
     limits: Limits | None = None,
     fresh: Fresh | None = None,
 ) -> list[CheckResult]:
-    return [judge_check(c, ask, key, reports, limits, fresh) for c in checks]
+    return defer(checks, [judge_check(c, ask, key, reports, limits, fresh) for c in checks])
+
+
+#: How a check that defers says so: the check it defers to fails, and tells what differs.
+DEFERRED = "not checked: `{name}` fails; fix it first"
+
+
+def _deferred_to(check: Check, failed: list[CheckResult]) -> CheckResult | None:
+    """The first failed result among those ``check`` defers to (its ``defers_to``: a title
+    of its grade_id, or a grade_id for any check of it), or None."""
+    for target in check.defers_to:
+        for result in failed:
+            mine = result.grade_id == check.grade_id and result.name.split(": ", 1)[1] == target
+            if result.name != check.name and (mine or result.grade_id == target):
+                return result
+    return None
+
+
+def defer(checks: list[Check], results: list[CheckResult]) -> list[CheckResult]:
+    """``results`` (one per check, in order) with each failure of a check that defers
+    (checks.toml's ``defers_to``) to a check that failed too replaced by "not checked:
+    <that check> fails": the same difference is told once, under the hint of the check
+    that is about it, never again under a sibling's hint about something else (a
+    forgotten bias update is not a learning rate read wrongly).  The points are those
+    the check's own verdict gave (0): only the words change.  The deferred failure names
+    the mistake the other check names, so the class report counts it under that cause."""
+    failed = [r for r in results if not r.passed and not r.output.startswith("not checked: ")]
+    out = []
+    for check, result in zip(checks, results):
+        target = None if result.passed else _deferred_to(check, failed)
+        if target is not None and result.mistake not in ("", target.mistake):
+            target = None  # this check names a mistake that one does not: it says more
+        if target is not None:
+            result = replace(
+                result, output=DEFERRED.format(name=target.name), mistake=target.mistake
+            )
+        out.append(result)
+    return out
 
 
 #: Why a submission could not be graded at all (:attr:`Report.cause`): each is one cause
@@ -470,7 +511,9 @@ def grade_notebook(
         return failed_everything(path.name, results, checks, "not_run")
     report.notes += _setup_failures(results.pop())
     done = {r.name: r for r in results}
-    report.results = [done[c.name] for c in checks]
+    # Again over every check: the training check (judged in a worker of its own) defers
+    # to the functions it trains with.
+    report.results = defer(checks, [done[c.name] for c in checks])
     report.seconds = round(time.monotonic() - started, 3)
     return report
 

@@ -154,6 +154,7 @@ def setup_cells(source) -> list[dict]:
 def cells_to_run(source, submission) -> tuple[list[dict], list[str]]:
     """The cells a worker executes for ``submission``, and notes for the student."""
     notes: list[str] = []
+    functions = course.current().functions  # once: finding the course reads the disk
     by_id: dict[str, list] = {}
     for cell in submission.cells:
         gid = grade_id(cell)
@@ -175,7 +176,7 @@ def cells_to_run(source, submission) -> tuple[list[dict], list[str]]:
                 )
             continue
         gid = grade_id(cell)
-        if gid not in course.current().functions or not nbgrader_meta(cell).get("solution"):
+        if gid not in functions or not nbgrader_meta(cell).get("solution"):
             continue
         found = by_id.get(gid, [])
         if len(found) > 1:
@@ -195,16 +196,78 @@ def cells_to_run(source, submission) -> tuple[list[dict], list[str]]:
     return run, notes
 
 
+@functools.cache
+def _master_ids(assignment: str, course_root: Path) -> frozenset[str]:
+    """The grade_ids of an assignment's master notebook (read once per process)."""
+    master = course.Assignment(assignment, course_root).master
+    try:
+        return frozenset(gid for c in read_notebook(master).cells if (gid := grade_id(c)))
+    except NotANotebook:
+        return frozenset()
+
+
+def assignments_matching(cells: list, course_root: Path | None = None) -> list[str]:
+    """The course's assignments whose notebook ``submission`` is, best first (ties kept).
+
+    A notebook is scored against each master by its nbgrader grade_ids: the ids it
+    shares with the master, less those it has that the master has not (assignments
+    share ids such as ``setup_data`` or ``training_step``, so sharing alone does not
+    tell them apart).  A notebook with no nbgrader cells (functions pasted into a new
+    notebook) is scored by the graded functions it defines.  Empty when none fits.
+    Whatever it says is the student's word: callers use it where the instructor gave
+    no other (the path first, ``--assignment`` always)."""
+    root = course_root or course.find_course()
+    names = course.assignment_names(root)
+    cells = [c for c in cells if isinstance(c, dict) and isinstance(c.get("metadata", {}), dict)]
+    theirs = {gid for c in cells if (gid := grade_id(c))}
+    scores: dict[str, int] = {}
+    for name in names:
+        if theirs:
+            ids = _master_ids(name, root)
+            score = len(theirs & ids) - len(theirs - ids)
+        else:
+            wanted = set(course.Assignment(name, root).functions)
+            score = sum(
+                len(wanted.intersection(_defined(_text(c.get("source")))))
+                for c in cells
+                if c.get("cell_type") == "code"
+            )
+        if score > 0:
+            scores[name] = score
+    if not scores:
+        return []
+    best = max(scores.values())
+    return sorted(n for n, v in scores.items() if v == best)
+
+
+def _defined(source: str) -> set[str]:
+    try:
+        return set(defined_functions(source))
+    except (RecursionError, ValueError, MemoryError, SyntaxError):
+        return set()
+
+
 def not_this_assignment(source, submission) -> str | None:
     """Why ``submission`` is not this assignment's notebook, or None when it is.
 
     It is when a cell carries one of the master's grade_ids, or a code cell defines
-    a graded function (a student who pasted the functions into a new notebook).
+    a graded function (a student who pasted the functions into a new notebook),
+    unless another assignment of the course fits it better (its cells are that
+    assignment's: say so, rather than a row of "no cell with grade_id" messages).
     Anything else (another course's notebook, an empty one) would be graded as a
     row of zeros whose messages blame missing functions: say what it is instead.
     """
+    here = course.current()
     ours = {grade_id(c) for c in source.cells} - {None}
     theirs = sorted({gid for c in submission.cells if (gid := grade_id(c))})
+    if theirs:
+        best = assignments_matching(submission.cells, here.course)
+        if best and here.name not in best:
+            return (
+                f"this is {' or '.join(best)}'s notebook, not {here.name}'s "
+                f"(its nbgrader cells are {best[0]}'s); was the right notebook submitted, "
+                "or the right --assignment named?"
+            )
     if ours.intersection(theirs):
         return None
     for cell in submission.cells:

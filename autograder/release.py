@@ -84,6 +84,20 @@ def _recorded(probe: dict, expected: dict) -> dict[str, list[dict]]:
     return tables(probe, expected)
 
 
+def _public_deferrals(check, checks) -> list[str]:
+    """The names of the public checks ``check`` defers to (its ``defers_to``), in order."""
+    names = []
+    for target in check.defers_to:
+        names += [
+            c.name
+            for c in checks
+            if c.public
+            and c is not check
+            and (c.grade_id == target or (c.grade_id == check.grade_id and c.title == target))
+        ]
+    return names
+
+
 def public_data() -> dict:
     """The public checks as data: probes, the reference's answers, verdicts, hints, and
     for probes that call earlier functions the replies recorded for those calls."""
@@ -108,6 +122,7 @@ def public_data() -> dict:
                 "assertions": c.assertions,
                 "uses": uses,
                 "standins": standins,
+                "defers_to": _public_deferrals(c, checks),
             }
         )
     hidden = {}

@@ -17,6 +17,8 @@ import csv
 import functools
 import io
 import json
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -58,25 +60,28 @@ def points_sentence(autograded: float, hand: Sequence[HandGraded] | None = None)
 
 def gradescope_json(report: Report) -> dict:
     """The report in Gradescope's results.json schema (its ``output``: why it could not
-    be graded, notes, and what the score is out of)."""
+    be graded, notes, and what the score is out of); controls in what a student's code
+    printed are shown escaped (Gradescope and the feedback show these texts to people)."""
     lines = []
     if report.error:
         lines.append(f"This submission could not be graded: {report.error}")
     lines.extend(f"Note: {n}" for n in report.notes)
     lines.append(points_sentence(report.max_score))
     lines = [line for line in lines if line]
+    from .submissions import shown
+
     return {
         "score": report.score,
         "max_score": report.max_score,
         "execution_time": report.seconds,
-        "output": "\n".join(lines),
+        "output": shown("\n".join(lines), keep="\n\t"),
         "tests": [
             {
                 "name": r.name,
                 "score": r.score,
                 "max_score": r.max_score,
                 "status": r.status,
-                "output": r.output,
+                "output": shown(r.output, keep="\n\t"),
                 "visibility": "visible" if r.public else "after_published",
                 "execution_time": r.seconds,
             }
@@ -108,54 +113,122 @@ def write_results(out: Path, report: Report, folder: str | None = None) -> Path:
     the points graded by hand, and the report for ``--resume``."""
     path = _folder(out, report.submission, folder) / "results.json"
     hand = [asdict(h) for h in master_hand_graded()]
-    data = gradescope_json(report) | {"hand_graded": hand, "report": report.as_dict()}
+    data = gradescope_json(report) | {
+        "assignment": registry().assignment.name,  # what `report DIR` grades it as
+        "hand_graded": hand,
+        "report": report.as_dict(),
+    }
     write_atomic(path, json.dumps(data, indent=2) + "\n")
     return path
 
 
 def grade_columns() -> list[str]:
-    """``student`` first (what a gradebook import matches on), then the notebook's name."""
-    return ["student", "submission", "score", "max_score"] + [c.name for c in registry().checks]
+    """``student`` first (what a gradebook import matches on), then the notebook's name,
+    the points, and last ``flag``: why a person must look at the row before importing it
+    (:func:`duplicate_flags`), empty for most."""
+    checks = [c.name for c in registry().checks]
+    return ["student", "submission", "score", "max_score", *checks, FLAG_COLUMN]
 
 
-def write_grades_csv(out: Path, reports: list[Report]) -> Path:
-    """``out/grades.csv``: a row per report.  Once hand grades are merged into ``out``
-    (:mod:`autograder.hand`), a column per hand-graded cell follows the checks', and
-    ``score`` and ``max_score`` count them: the whole total, as nbgrader's export has it."""
+#: The last column of grades.csv and nbgrader_export.csv.
+FLAG_COLUMN = "flag"
+
+
+def write_grades_csv(out: Path, reports: list[Report], folders: list[str] | None = None) -> Path:
+    """``out/grades.csv``: a row per report, in order; ``folders`` (each report's folder
+    under ``out``) name the rows that resolve to one student in their flag.  Once hand
+    grades are merged into ``out`` (:mod:`autograder.hand`), a column per hand-graded cell
+    follows the checks', and ``score`` and ``max_score`` count them: the whole total, as
+    nbgrader's export has it."""
     from . import hand
 
     given = hand.stored(out)
     cells = hand.cells() if given else ()
     extra = hand.hand_max() if given else 0.0
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(grade_columns() + [f"{c.grade_id} (by hand)" for c in cells])
-    for report in reports:
+    folders = folders or [result_dir(out, r.submission).name for r in reports]
+    flags = duplicate_flags([r.who for r in reports], folders)
+    header = grade_columns()
+    rows: list[list[str | float]] = [
+        [*header[:-1], *(f"{c.grade_id} (by hand)" for c in cells), header[-1]]
+    ]
+    for report, flag in zip(reports, flags):
         scores = {r.name: r.score for r in report.results}
         mine = given.get(report.who, {})
-        writer.writerow(
-            [_cell(report.who), _cell(report.submission)]
+        rows.append(
+            [report.who, report.submission]
             + [_num(report.score + hand.hand_total(mine)), _num(report.max_score + extra)]
             + [_num(scores.get(c.name, 0.0)) for c in registry().checks]
             + [_num(mine[c.grade_id]) if c.grade_id in mine else "" for c in cells]
+            + [flag]
         )
     path = out / GRADES_CSV
-    write_atomic(path, buffer.getvalue())
+    write_csv(path, rows)
     return path
+
+
+def write_csv(path: Path, rows: list[list[str | float]]) -> None:
+    """Every CSV the kit writes (grades.csv, nbgrader_export.csv), atomically, each text
+    cell through :func:`csv_cell`: no cell a spreadsheet runs, nothing a terminal runs."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_cell(c) if isinstance(c, str) else c for c in row])
+    write_atomic(path, buffer.getvalue())
+
+
+#: What makes a spreadsheet read a cell as a formula (OWASP's list, and the full-width
+#: forms some spreadsheets take too): such a cell gets a leading ``'``.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:inf|nan)")
+
+
+def csv_cell(text: str) -> str:
+    """Text as a CSV cell: controls shown escaped (:func:`autograder.submissions.shown`),
+    and a cell a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+``, ``-``,
+    ``@``...) made text with a leading ``'``; numbers (``-1.5``) are left numbers."""
+    from .submissions import shown
+
+    text = shown(text)
+    if text.startswith(_FORMULA) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def duplicate_flags(names: list[str], folders: list[str]) -> list[str]:
+    """For each row, "" or why it is flagged: other rows resolve to the same student (the
+    same name, by case and Unicode form too, as a gradebook import may match it).  None
+    is dropped: every submission keeps its row, and the instructor decides which counts."""
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        groups.setdefault(student_key(name), []).append(i)
+    flags = [""] * len(names)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        for i in members:
+            others = ", ".join(folders[j] for j in members if j != i)
+            flags[i] = (
+                f"duplicate student: {len(members)} submissions resolve to this student "
+                f"(this one: folder {folders[i]}; also: {others}); all are kept, decide "
+                "which counts"
+            )
+    return flags
+
+
+def student_key(name: str) -> str:
+    """What two names must share to be one student for a gradebook import."""
+    return unicodedata.normalize("NFKC", name).casefold().strip()
 
 
 def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def _cell(text: str) -> str:
-    """A file name as a CSV cell that spreadsheets do not run as a formula."""
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
-
-
 def summary_table(reports: list[Report]) -> str:
-    """A plain-text table: one row a submission, one column per graded function."""
+    """A plain-text table: one row a submission, one column per graded function; names
+    shown escaped (a name must not move the terminal's cursor over other rows)."""
     from .checks import registry
+    from .submissions import printable
 
     grade_ids = registry().grade_ids
 
@@ -167,7 +240,7 @@ def summary_table(reports: list[Report]) -> str:
             got, out_of = per[r.grade_id]
             per[r.grade_id] = (got + r.score, out_of + r.max_score)
         rows.append(
-            [report.who]
+            [printable(report.who)]
             + [f"{_num(per[g][0])}/{_num(per[g][1])}" for g in grade_ids]
             + [f"{_num(report.score)}/{_num(report.max_score)}"]
         )

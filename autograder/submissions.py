@@ -10,7 +10,9 @@ under ``--out`` of its own:
   assignment's folder gets a row with 0 and the reason.
 * **LMS downloads**: a ``.zip`` (extracted safely into a temporary folder; only
   its ``.ipynb`` members), and file or folder names as LMSs write them
-  (:data:`LMS_PATTERNS`: Canvas, Moodle, Blackboard).
+  (:data:`LMS_PATTERNS`: Canvas, Moodle, Blackboard).  A student's identity comes
+  only from what the LMS wrote (:func:`lms_student`): the outermost structure wins,
+  so no file or folder a student names inside an upload moves it to another row.
 * **any other folder** is walked for ``*.ipynb`` (hidden folders and
   ``.ipynb_checkpoints`` skipped); a notebook is named by its stem, and
   notebooks sharing a stem by the folders that tell them apart.
@@ -28,6 +30,7 @@ import stat
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -42,19 +45,29 @@ MAX_ZIP_BYTES = 1 << 30
 MAX_ZIP_MEMBERS = 20_000
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # as autograder.notebook, which imports the checks
 
-#: LMS naming, tried in order on the file name (Canvas, Blackboard) and on the
-#: folders above it (Moodle).  The group ``student`` names the row.
+#: A student's folder under ``--out`` is at most this many bytes long (UTF-8).
+MAX_FOLDER_BYTES = 200
+#: NAME_MAX of Linux and macOS disks: a longer zip member name is extracted shortened.
+NAME_MAX = 255
+
+#: LMS naming: Canvas and Blackboard prefix the file name, Moodle makes a folder.  The
+#: group ``student`` names the row; ``rest`` is the name the student gave the file.
 LMS_PATTERNS: dict[str, re.Pattern] = {
     # Canvas "Download Submissions": lastname_firstname[_LATE]_<user id>_<submission id>_<file>
     # (older exports omit the submission id).  Ids have 4 digits or more, so that a
     # name such as hw_2_alice.ipynb is not read as one.
-    "canvas": re.compile(r"^(?P<student>[^\d_][^/]*?)(?:_LATE)?_\d{4,}_(?:\d{4,}_)?.+$"),
+    "canvas": re.compile(
+        r"^(?P<student>[^\d_][^/]*?)(?:_LATE)?_\d{4,}_(?:\d{4,}_)?(?P<rest>.+)$", re.DOTALL
+    ),
     # Blackboard: <assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>[_<file>]
     "blackboard": re.compile(
-        r"^.+?_(?P<student>[^_]+)_attempt_\d{4}(?:-\d{2}){5}(?:_.+)?$", re.IGNORECASE
+        r"^.+?_(?P<student>[^_]+)_attempt_\d{4}(?:-\d{2}){5}(?:_(?P<rest>.+))?$",
+        re.IGNORECASE | re.DOTALL,
     ),
     # Moodle "Download all submissions": a folder <Full Name>_<id>_assignsubmission_file_
-    "moodle": re.compile(r"^(?P<student>.+?)_\d+_assignsubmission_(?:file|onlinetext)_?$"),
+    "moodle": re.compile(
+        r"^(?P<student>.+?)_\d+_assignsubmission_(?:file|onlinetext)_?$", re.DOTALL
+    ),
 }
 
 
@@ -187,7 +200,7 @@ def _from_folder(folder: Path, shown: Path, found: Found, out: Path | None) -> l
     if skipped:
         found.notes.append(
             f"{shown}: skipped {len(skipped)} file(s) that are not .ipynb "
-            f"({', '.join(skipped[:3])}{', ...' if len(skipped) > 3 else ''})"
+            f"({', '.join(printable(n) for n in skipped[:3])}{', ...' if len(skipped) > 3 else ''})"
         )
     if not notebooks:
         found.missing.append(f"{shown}: no .ipynb file in this folder")
@@ -228,7 +241,8 @@ def _from_nbgrader(submitted: Path, shown: Path, found: Found) -> list[Submissio
         where = shown / student.name
         folder = student / _assignment()
         if not folder.is_dir() or folder.is_symlink():
-            held = ", ".join(p.name for p in sorted(student.iterdir())[:5]) or "nothing"
+            held = ", ".join(printable(p.name) for p in sorted(student.iterdir())[:5])
+            held = held or "nothing"
             problem = (
                 f"no {_assignment()}/ folder was submitted (the student's folder holds: {held})"
             )
@@ -240,7 +254,7 @@ def _from_nbgrader(submitted: Path, shown: Path, found: Found) -> list[Submissio
         )
         rows.append(Submission(notebook, printable(student.name), origin, "" if notebook else note))
         if notebook and note:
-            found.notes.append(f"{student.name}: {note}")
+            found.notes.append(f"{printable(student.name)}: {note}")
     if students and not any(r.path for r in rows):
         found.refused.append(
             f"{shown}: no student folder holds a {_assignment()}/ folder: is this the "
@@ -285,12 +299,12 @@ def choose_notebook(folder: Path) -> tuple[Path | None, str]:
     # named *.ipynb is chosen like a file, and read_notebook refuses it with a reason.
     notebooks, others = walk_notebooks(folder)
     if not notebooks:
-        listing = ", ".join(sorted(others)[:20]) if others else "nothing"
+        listing = ", ".join(printable(n) for n in sorted(others)[:20]) if others else "nothing"
         return None, f"No .ipynb file was found in your submission (it holds: {listing})."
     named = [p for p in notebooks if p.name == f"{_assignment()}.ipynb"]
     if named:
         return named[0], ""
-    note = f"Graded {notebooks[0].name}: the expected name is {_assignment()}.ipynb."
+    note = f"Graded {printable(notebooks[0].name)}: the expected name is {_assignment()}.ipynb."
     if len(notebooks) > 1:
         note += f" (Your submission has {len(notebooks)} notebooks; only this one was graded.)"
     return notebooks[0], note
@@ -300,17 +314,50 @@ def choose_notebook(folder: Path) -> tuple[Path | None, str]:
 
 
 def _from_zip(archive: Path, found: Found) -> list[Submission]:
-    """The notebooks of an LMS download, extracted safely into a temporary folder."""
+    """The notebooks of an LMS download, extracted safely into a temporary folder.
+
+    A member that cannot be extracted costs its own row only (0, and the reason), and a
+    name too long for the disk is extracted shortened: either way the row is named from
+    the member's name in the zip, as the LMS wrote it, and the member is named on stderr.
+    """
     target = Path(tempfile.mkdtemp(prefix="autograder-zip-"))
     found._temporary.append(target)
     try:
-        refused = extract_notebooks(archive, target)
+        done = _extract(archive, target)
     except (OSError, zipfile.BadZipFile, ValueError) as exc:
         found.missing.append(f"{archive}: not a readable zip ({exc})")
         return []
-    found.missing += [f"{archive}: {line}" for line in refused]
-    rows = _from_folder(target, Path(f"{archive}:"), found, None)
-    return [replace(r, origin=r.origin.replace(f"{archive}:/", f"{archive}:", 1)) for r in rows]
+    found.missing += [f"{archive}: {line}" for line in done.refused]
+    whole = done.extracted or not done.failed  # else: an empty folder, said as no notebook
+    rows = _from_folder(target, Path(f"{archive}:"), found, None) if whole else []
+    zipped = os.path.abspath(archive)
+    named = []
+    for r in rows:
+        member = done.members.get(r.path.relative_to(target).as_posix()) if r.path else None
+        if member is not None:  # named from the member's own name, not the shortened one
+            r = replace(r, origin=f"{archive}:{member}", where=os.path.join(zipped, member))
+        named.append(replace(r, origin=r.origin.replace(f"{archive}:/", f"{archive}:", 1)))
+    for member, why in done.failed:
+        problem = f"The zip member {printable(member)} could not be extracted: {why}."
+        origin = f"{archive}:{member}"
+        named.append(Submission(None, "", origin, problem, where=os.path.join(zipped, member)))
+    return named
+
+
+@dataclass
+class _Extracted:
+    """What :func:`_extract` did with a zip's ``.ipynb`` members."""
+
+    #: One line per member refused or not extracted (the zip's path goes before it).
+    refused: list[str] = field(default_factory=list)
+    #: Each extracted member: its path under the target (posix) -> its name in the zip.
+    members: dict[str, str] = field(default_factory=dict)
+    #: Members that could not be written: (name in the zip, why); each gets a row of 0.
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def extracted(self) -> bool:
+        return bool(self.members)
 
 
 def extract_notebooks(archive: Path, target: Path) -> list[str]:
@@ -319,8 +366,15 @@ def extract_notebooks(archive: Path, target: Path) -> list[str]:
     Refused: absolute names, ``..``, links, members past :data:`MAX_NOTEBOOK_BYTES`,
     and everything once :data:`MAX_ZIP_BYTES` are written.  Sizes are counted as read,
     not trusted from the zip's directory.  Raises ValueError past :data:`MAX_ZIP_MEMBERS`.
+    A member the disk cannot take is said too, and the others are extracted: a name
+    longer than :data:`NAME_MAX` bytes is written shortened (:func:`_short_name`); any
+    other failure (a path too long in all, a member that does not decompress) skips it.
     """
-    refused: list[str] = []
+    return _extract(archive, target).refused
+
+
+def _extract(archive: Path, target: Path) -> _Extracted:
+    done = _Extracted()
     total = 0
     with zipfile.ZipFile(archive) as zf:
         members = zf.infolist()
@@ -334,11 +388,42 @@ def extract_notebooks(archive: Path, target: Path) -> list[str]:
             if why is None and total >= MAX_ZIP_BYTES:
                 why = f"past {MAX_ZIP_BYTES >> 20} MB in all"
             if why is None:
-                why, size = _extract_one(zf, info, target / name)
+                short = "/".join(_short_name(part) for part in name.split("/") if part)
+                try:
+                    why, size = _extract_one(zf, info, target / short)
+                except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError,
+                        EOFError, zlib.error) as exc:  # fmt: skip
+                    reason = _reason(exc) if isinstance(exc, OSError) else str(exc)
+                    done.failed.append((name, reason))
+                    done.refused.append(f"{printable(name)}: not extracted ({reason}): a row of 0")
+                    continue
                 total += size
+                if not why:
+                    done.members[short] = name
+                    if short != "/".join(part for part in name.split("/") if part):
+                        done.refused.append(
+                            f"{printable(name)}: a name longer than {NAME_MAX} bytes, "
+                            f"extracted as {printable(short)} and graded"
+                        )
             if why:
-                refused.append(f"{info.filename}: refused ({why})")
-    return refused
+                done.refused.append(f"{printable(info.filename)}: refused ({why})")
+    return done
+
+
+def _short_name(part: str) -> str:
+    """One component of a member's path, at most :data:`NAME_MAX` bytes: kept when it
+    fits; else its start (where an LMS writes the student) up to a character boundary, a
+    digest of the whole (two long names stay apart), and its extension."""
+    data = part.encode("utf-8", "surrogatepass")
+    if len(data) <= NAME_MAX:
+        return part
+    import hashlib
+
+    stem, dot, extension = part.rpartition(".")
+    suffix = f"~{hashlib.sha256(data).hexdigest()[:12]}" + (f".{extension}" if dot else "")
+    keep = (stem if dot else part).encode("utf-8", "surrogatepass")
+    room = NAME_MAX - len(suffix.encode("utf-8", "surrogatepass"))
+    return keep[:room].decode("utf-8", "ignore") + suffix
 
 
 def _unsafe_member(info: zipfile.ZipInfo, name: str) -> str | None:
@@ -355,7 +440,8 @@ def _unsafe_member(info: zipfile.ZipInfo, name: str) -> str | None:
 
 
 def _extract_one(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> tuple[str, int]:
-    """Write one member (never past the size cap, never over an existing file)."""
+    """Write one member (never past the size cap, never over an existing file); raises
+    OSError when the disk cannot take it (its path too long, a file where a folder is)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with zf.open(info) as source:
         data = source.read(MAX_NOTEBOOK_BYTES + 1)
@@ -374,20 +460,37 @@ def _extract_one(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> tupl
 
 
 def lms_student(path: Path) -> str | None:
-    """The student that nbgrader's layout or an LMS name gives ``path``, if any."""
+    """The student that nbgrader's layout or an LMS gives ``path``, if any.
+
+    Only what the LMS wrote decides, outermost first: nbgrader's
+    ``submitted/<student>/<assignment>/`` or Moodle's ``<Full Name>_<id>_assignsubmission_file_``
+    folder, then the prefix Canvas or Blackboard writes before the file's own name.  A
+    student names everything inside their upload (files, subfolders), so nothing there
+    can move it to another student: a file named ``Alice_1234_x.ipynb`` (a Canvas name)
+    or a folder named like another student's Moodle folder, inside Mallory's Moodle
+    folder, is still Mallory's.
+    """
     parts = path.parts
-    for k in range(len(parts) - 4, -1, -1):  # .../submitted/<student>/<assignment>/<file>
-        if parts[k] == SUBMITTED:
+    for k, part in enumerate(parts[:-1]):  # the folders, outermost first
+        if part == SUBMITTED and k + 3 < len(parts):  # submitted/<student>/<assignment>/<file>
             return parts[k + 1]
+        match = LMS_PATTERNS["moodle"].match(part)
+        if match:
+            return match["student"]
+    return _file_student(path.name)
+
+
+def _file_student(name: str) -> str | None:
+    """The student of a Canvas or Blackboard file name: of the two patterns, the one whose
+    LMS-written prefix ends first (the student's own file name follows that prefix, so a
+    match that reaches into it, as ``HW3_jlee_attempt_<date>_smith_1234_5678_x.ipynb``'s
+    Canvas reading would, is not the LMS's)."""
+    found = []
     for kind in ("canvas", "blackboard"):
-        match = LMS_PATTERNS[kind].match(path.name)
+        match = LMS_PATTERNS[kind].match(name)
         if match:
-            return match["student"]
-    for parent in path.parents:
-        match = LMS_PATTERNS["moodle"].match(parent.name)
-        if match:
-            return match["student"]
-    return None
+            found.append((match.start("rest") if match["rest"] else len(name), match["student"]))
+    return min(found)[1] if found else None
 
 
 def name_rows(rows: list[Submission]) -> list[Submission]:
@@ -406,10 +509,36 @@ def name_rows(rows: list[Submission]) -> list[Submission]:
     return [replace(r, student=printable(n)) for r, n in zip(rows, names)]
 
 
+#: Characters shown as escapes wherever text a student chose is printed or written:
+#: C0 and C1 controls (a terminal runs ESC sequences: cursor moves, erased lines), DEL,
+#: the line and paragraph separators, and the bidirectional formatting characters
+#: (U+202E shows the text after it reversed).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str, keep: str = "") -> str:
+    """``text`` safe to print, write to markdown or put in HTML: bytes that are not UTF-8
+    (a Latin-1 file name on Linux reaches Python as lone surrogates, which no UTF-8 file
+    or terminal takes) become U+FFFD, and every character of :data:`_UNSAFE` but those
+    in ``keep`` (a body of text keeps ``"\\n\\t"``) becomes a visible escape, ``\\x1b``
+    or ``\\u202e``: shown, never run by a terminal or a browser."""
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file name makes (read from JSON, say)
+        data = text.encode("utf-8", "surrogatepass")
+    text = data.decode("utf-8", "replace")
+    return _UNSAFE.sub(lambda m: m[0] if m[0] in keep else _escape(m[0]), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def printable(name: str) -> str:
-    """A file name as text: bytes that are not UTF-8 (a Latin-1 name on Linux reaches
-    Python as lone surrogates, which no UTF-8 file or terminal takes) become U+FFFD."""
-    return os.fsencode(name).decode("utf-8", "replace")
+    """A name (a file's, a folder's, a student's) as one line of text: :func:`shown`
+    with nothing kept, so that it never moves the cursor, starts a line, or reverses."""
+    return shown(os.fsdecode(name) if isinstance(name, bytes) else name)
 
 
 def _told_apart(paths: list[Path]) -> list[str]:
@@ -430,9 +559,13 @@ def _told_apart(paths: list[Path]) -> list[str]:
 
 def safe_folder(name: str) -> str:
     """``name`` as one folder name: letters (any script), digits, ``.``, ``-`` and ``_``
-    kept, anything else ``_``; no leading dot, none of :data:`RESERVED`, at most 100."""
+    kept, anything else ``_``; no leading dot, none of :data:`RESERVED`, at most 100
+    characters and :data:`MAX_FOLDER_BYTES` bytes (a disk's limit is in bytes: 90 Korean
+    letters are 270, past the 255 of a name, and ``-2`` may follow)."""
     name = unicodedata.normalize("NFC", name)
     text = re.sub(r"[^\w.\-]", "_", name, flags=re.UNICODE)[:100]
+    while len(text.encode("utf-8", "surrogatepass")) > MAX_FOLDER_BYTES:  # 67 Korean letters
+        text = text[:-1]
     if not text.strip("._") or text.startswith(".") or text.casefold() in RESERVED:
         text = "_" + text
     return text

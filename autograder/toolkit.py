@@ -20,6 +20,9 @@ What an assignment module provides (every name but ``PROBE_MAKERS`` is optional)
 * ``recorded_tables(probe, expected)``: for a probe that substitutes earlier functions,
   the calls the reference makes to each, with their replies (the public checks'
   stand-ins, in the assignment's ``catalogue.py``, answer from them);
+* ``loss_gradient(values, x, y)``: the gradient of the loss training descends, float64 arrays
+  by variable name; required when a check trains (a probe with ``train``): the judge checks
+  with it that the run was gradient descent (:mod:`autograder.descent`);
 * ``boundary(probes, answers, expected)``: (student's, reference's) outputs on a square
   grid, where the feedback shows a decision boundary.
 """

@@ -26,7 +26,7 @@ def _run(script: Path, *args: str, timeout: float = 120) -> subprocess.Completed
 
 
 def test_there_are_benchmarks():
-    assert len(SCRIPTS) >= 4, SCRIPTS
+    assert len(SCRIPTS) >= 5, SCRIPTS
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
@@ -43,3 +43,13 @@ def test_the_grading_benchmark_prints_its_figures():
     assert done.returncode == 0, done.stderr[-2000:]
     for figure in ("grade (1 notebooks)", "cold command", "import tensorflow alone", "PSS"):
         assert figure in done.stdout, done.stdout
+
+
+def test_the_similarity_benchmark_prints_its_time_and_memory():
+    done = _run(ROOT / "benchmarks" / "bench_similar.py", "--n", "40", timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for figure in ("similar, 40 students", "peak memory of the command", "pairs sharing"):
+        assert figure in done.stdout, done.stdout
+    seconds = float(done.stdout.split(": ", 1)[1].split(" s", 1)[0])
+    megabytes = float(done.stdout.split("(largest RSS): ", 1)[1].split(" MB", 1)[0])
+    assert seconds > 0 and megabytes > 0

@@ -116,7 +116,7 @@ def test_report_has_histogram_pass_rates_failures_and_nbgrader_csv(graded):
     assert (out / "report.md").read_text().count("the last layer applies ReLU") == 1
     with open(out / "nbgrader_export.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == NBGRADER_COLUMNS
+    assert list(rows[0]) == [*NBGRADER_COLUMNS, "flag"]  # the kit's flag last
     assert {r["student_id"] for r in rows} == {Path(r.submission).stem for r in reports}
     scores = {r["student_id"]: float(r["score"]) for r in rows}
     assert scores["solved"] == reports[2].max_score
@@ -138,3 +138,52 @@ def test_report_renders_in_a_browser(graded):
     assert blue.sum() > 2000, "the plots do not show in the rendered page"
     rows_with_blue = np.flatnonzero(blue.any(axis=1))
     assert rows_with_blue.max() - rows_with_blue.min() > 300  # histogram and bars, not one speck
+
+
+def _two_draws_far_apart() -> list[int]:
+    """Two draws whose clouds are turned at least 90 degrees apart (grading.py's fresh_turn)."""
+    turn = registry().module.fresh_turn
+    first = 1
+    second = next(d for d in range(2, 10_000) if abs(turn(d) - turn(first)) > np.pi / 2)
+    return [first, second]
+
+
+def test_a_correct_notebooks_picture_puts_each_cloud_on_its_own_side_on_every_draw(tmp_path):
+    """Issue 26: the boundary was drawn in the frame of the turned clouds, the dots at the
+    unturned centres.  For the solved notebook, on two draws turned far apart: the outputs
+    the picture is drawn from are on each centre's side, and so are the PNG's pixels
+    around each dot (in both panels: the student's and the reference's)."""
+    from autograder import key as answer_key
+    from autograder.feedback import _MARGIN, boundary_png
+    from autograder.judge import grade_notebook
+    from autograder.notebook import read_notebook, reference_sources, source_path
+
+    module = registry().module
+    solved = ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    args = (answer_key.load(), read_notebook(source_path()), reference_sources())
+    span, centres = module.BOUNDARY_SPAN, module.BOUNDARY_CENTRES
+    axis = np.linspace(*span, module.BOUNDARY_STEPS)
+    for draw in _two_draws_far_apart():
+        report = grade_notebook(solved, *args, checks=_training_checks(), draw=draw)
+        pair = next(r.boundary for r in report.results if r.boundary is not None)
+        for outputs in pair:
+            grid = np.asarray(outputs).reshape(len(axis), len(axis))  # row i: y = axis[i]
+            for label, (cx, cy) in enumerate(centres):
+                row, col = np.abs(axis - cy).argmin(), np.abs(axis - cx).argmin()
+                assert (grid[row, col] > 0.5) == bool(label), (draw, label, grid[row, col])
+        picture = np.asarray(Image.open(io.BytesIO(boundary_png(report))).convert("RGB"))
+        left, top, _ = _MARGIN
+        for k in range(2):
+            x0 = k * (left + PANEL + 24) + left
+            for label, (cx, cy) in enumerate(centres):
+                px = x0 + (cx - span[0]) / (span[1] - span[0]) * PANEL
+                py = top + PANEL - (cy - span[0]) / (span[1] - span[0]) * PANEL
+                ring = [
+                    tuple(picture[int(round(py + 9 * np.sin(a))), int(round(px + 9 * np.cos(a)))])
+                    for a in np.linspace(0, 2 * np.pi, 12, endpoint=False)
+                ]
+                assert all(c == CLASS_COLOURS[label] for c in ring), (draw, k, label, ring)
+
+
+def _training_checks():
+    return [c for c in registry().checks if c.slow]

@@ -241,3 +241,32 @@ def test_second_round_of_attacks_contained_in_the_gradescope_layout(
     failed = [t["output"] for t in data["tests"] if t["score"] < t["max_score"]]
     assert data["score"] == MAX, failed[:2]
     assert secret not in json.dumps(data)
+
+
+def test_a_hostile_file_name_is_shown_escaped(autograder_root):
+    """Issue 25, finding 3 on Gradescope: a misnamed notebook whose name holds ESC codes
+    and a right-to-left override. results.json (which Gradescope shows the student and
+    the instructor) names it escaped, never raw."""
+    from autograder.submissions import printable
+
+    name = "zed\x1b[1A\x1b[2K\x1b[1Gfull marks\u202egnp.ipynb"
+    release = ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    data = run_autograder(autograder_root, {name: _notebook(release)})
+    assert data["score"] == 0
+    assert f"Graded {printable(name)}: the expected name is" in data["output"]
+    text = json.dumps(data, ensure_ascii=False)
+    assert not any(c in text for c in ("\x1b", "\x07", "\u202e")), data["output"]
+
+
+def test_a_training_step_without_gradients_earns_no_final_accuracy(autograder_root, tmp_path):
+    """broken/nearest_class_mean.py (issue 25, finding 6) as Gradescope grades it: its
+    training reaches the accuracy threshold, but its steps are no gradient steps, so the
+    final-accuracy check gives 0 and says why (tests/test_descent.py: `grade`, both modes)."""
+    from corpus_tools import CORPUS, materialize, parse
+
+    entry = parse(CORPUS / "broken" / "nearest_class_mean.py")
+    notebook = materialize(entry, tmp_path).read_bytes()
+    data = run_autograder(autograder_root, {f"{ASSIGNMENT}.ipynb": notebook})
+    final = [t for t in data["tests"] if t["name"].startswith("final_accuracy")]
+    assert final and all(t["score"] == 0 for t in final), final
+    assert all(entry.messages[0] in t["output"] for t in final), final

@@ -299,3 +299,19 @@ def test_a_step_that_calls_sigmoid_otherwise_waits_for_a_failing_sigmoid(printed
     # right sigmoid and bce_loss: the check runs the student's own (it says so only on failure)
     for function, text in printed(SECOND)[HALVES].items():
         assert _all_passed(SECOND, text, function), text
+
+
+@pytest.mark.slow
+def test_the_rebinding_step_fails_its_public_check_by_name_alone(printed):
+    """Issue 26: `global W1; W1 = W1 - ...` passed every public check, then crashed in
+    training; the public step check finds the variables replaced and says so."""
+    text = printed(FIRST)["step_rebinds_globals"][STEP]
+    failed = [line for line in text.splitlines() if line.endswith("FAILED")]
+    assert failed == [f"{STEP}: moves all six variables by -learning_rate * gradient ... FAILED"]
+    assert "replaced the global variables with new objects" in text, text
+
+
+@pytest.mark.slow
+def test_a_split_one_batch_short_is_told_so_alone(printed):
+    text = printed(FIRST)["split_one_batch_short"]["split_mini_batches"]
+    assert "one batch too few" in text and "batches of 4 samples" not in text, text

@@ -69,7 +69,7 @@ def test_results_json_keeps_gradescope_keys_and_the_whole_report(tmp_path):
     report = _report()
     path = write_results(tmp_path, report)
     data = json.loads(path.read_text())
-    assert set(data) == GRADESCOPE_KEYS | {"hand_graded", "report"}
+    assert set(data) == GRADESCOPE_KEYS | {"assignment", "hand_graded", "report"}
     assert data["max_score"] == 5.5 and len(data["tests"]) == 2
     assert "5.5 autograded + " in data["output"]  # and what nbgrader grades by hand
     assert Report.from_dict(data["report"]) == report

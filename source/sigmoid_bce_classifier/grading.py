@@ -310,6 +310,30 @@ def numeric_step(ctx: Context, i: int, loss: str = "bce", eps: float = 1e-6) -> 
     return after
 
 
+def loss_gradient(v: dict, x: np.ndarray, y: np.ndarray) -> dict:
+    """The gradient of binary cross-entropy (probabilities clipped to [epsilon, 1 - epsilon],
+    whose slope is 0 where the clip holds) with respect to each variable, in float64 and by
+    backpropagation: the engine checks with it that a training run took gradient steps
+    (autograder.descent), over every step, where central differences would be too slow."""
+    z1 = x @ v["W1"] + v["b1"]
+    h1 = np.maximum(z1, 0.0)
+    z2 = h1 @ v["W2"] + v["b2"]
+    h2 = np.maximum(z2, 0.0)
+    p = sigmoid64(h2 @ v["W3"] + v["b3"])
+    inside = (p > EPSILON) & (p < 1.0 - EPSILON)
+    d_z3 = np.where(inside, p - y, 0.0) / y.size  # d/dz of -(y log p + (1-y) log(1-p)), mean
+    d_z2 = (d_z3 @ v["W3"].T) * (z2 > 0)
+    d_z1 = (d_z2 @ v["W2"].T) * (z1 > 0)
+    return {
+        "W1": x.T @ d_z1,
+        "b1": d_z1.sum(axis=0),
+        "W2": h1.T @ d_z2,
+        "b2": d_z2.sum(axis=0),
+        "W3": h2.T @ d_z3,
+        "b3": d_z3.sum(axis=0),
+    }
+
+
 def _matches(got: dict, want: dict) -> bool:
     for name in VARIABLES:
         value = got.get(name)
@@ -332,9 +356,10 @@ def assert_bce_gradient(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     start = _start(ctx, i)
     still = [n for n in VARIABLES if n in got and np.allclose(got[n], start[n], atol=1e-9)]
     if still:
+        verb = "was" if len(still) == 1 else "were"
         raise Failure(
-            f"{what}: {', '.join(still)} did not move: every one of the six variables needs "
-            "its gradient and its assign_sub"
+            f"{what}: {', '.join(still)} {verb} not updated: every one of the six variables "
+            "needs its gradient and its assign_sub"
         )
     raise Failure(
         f"{what}: the change of the variables is not -learning_rate times the gradient of "

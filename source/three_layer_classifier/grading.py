@@ -139,6 +139,9 @@ def train_probe(seed: int, turn: float = 0.0) -> wire.Probe:
     low, high = FINAL["boundary_span"]
     axis = np.linspace(low, high, BOUNDARY_STEPS)
     grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    # The feedback's picture is drawn in the notebook's frame, where its dots (the
+    # unturned means) are: each grid point is asked where the turned data has it.
+    grid = grid @ turning(turn)
     return {
         "train": {
             "x": arr(x[order]),
@@ -370,6 +373,25 @@ def numeric_gradient(v: dict, x: np.ndarray, y: np.ndarray, eps: float = 1e-6) -
     return grads
 
 
+def loss_gradient(v: dict, x: np.ndarray, y: np.ndarray) -> dict:
+    """The gradient of the mean squared error with respect to each variable, in float64 and
+    by backpropagation (ReLU's slope at 0 taken as 0, as TensorFlow does): the engine checks
+    with it that training took gradient steps (autograder.descent), over every step of a run,
+    where central differences would cost a hundred forward passes a variable entry."""
+    f = _affine_forward(x, v)
+    d_out = 2.0 * (f["out"] - y) / y.size
+    d_z2 = (d_out @ v["W3"].T) * (f["z2"] > 0)
+    d_z1 = (d_z2 @ v["W2"].T) * (f["z1"] > 0)
+    return {
+        "W1": x.T @ d_z1,
+        "b1": d_z1.sum(axis=0),
+        "W2": f["h1"].T @ d_z2,
+        "b2": d_z2.sum(axis=0),
+        "W3": f["h2"].T @ d_out,
+        "b3": d_out.sum(axis=0),
+    }
+
+
 def assert_gradient(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     i = a.get("probe", 0)
     lr = float(ctx.probes[i]["learning_rate"])
@@ -475,7 +497,11 @@ def fresh_expected(answer: dict, draw: int) -> dict:
 
 
 def boundary(probes: list[dict], answers: list[dict], expected: list[dict]) -> tuple | None:
-    """(student's, reference's) outputs on the feedback grid, from the trained variables."""
+    """(student's, reference's) outputs on the feedback grid, from the trained variables.
+
+    The grid is the notebook's (unturned) square, turned as the draw turned the clouds
+    (:func:`train_probe`): the picture shows the boundary in the frame of the classes'
+    centres it marks, the same for every draw (tests/test_feedback.py)."""
     grid = (probes[0].get(JUDGE_ONLY) or {}).get("grid")
     if grid is None:
         return None

@@ -115,6 +115,23 @@ def _run_unguarded(entry: dict, ns: dict, memo: dict):
     return FAILED, message
 
 
+#: What a failing check that defers to another failing one says (the grader says the same).
+DEFERRED = "not checked: `{name}` fails; fix it first"
+
+
+def _deferred(entry: dict, message: str, failed: dict) -> str | None:
+    """The deferral of a failing check whose ``defers_to`` names a check that failed
+    before it (``failed``: name -> message): that check tells what differs, under its own
+    hint; unless this message names a typical mistake that one does not (it says more)."""
+    named = [text for text, _ in mistakes.MISTAKES.values() if text in message]
+    for name in entry.get("defers_to") or []:
+        if name in failed:
+            if any(text not in failed[name] for text in named):
+                return None
+            return DEFERRED.format(name=name)
+    return None
+
+
 def check(grade_id: str, _ns: dict | None = None) -> None:
     """Run the public checks of one function and print expected against got."""
     ns = _ns if _ns is not None else inspect.currentframe().f_back.f_globals
@@ -122,7 +139,7 @@ def check(grade_id: str, _ns: dict | None = None) -> None:
     if not entries:
         print(f"No public checks for {grade_id!r}; the functions are: {', '.join(FUNCTIONS)}")
         return None
-    passed, memo = 0, {}
+    passed, memo, failed = 0, {}, {}
     for entry in entries:
         state, message = _run(entry, ns, memo)
         passed += state == PASSED
@@ -130,6 +147,9 @@ def check(grade_id: str, _ns: dict | None = None) -> None:
             print(verdicts.format_waiting(entry["name"], message))
             continue
         shown = message if state == PASSED else f"{message}\nhint: {entry['hint']}"
+        if state == FAILED:
+            shown = _deferred(entry, message, failed) or shown
+            failed[entry["name"]] = message
         print(verdicts.format_verdict(entry["name"], state == PASSED, shown))
     hidden = DATA["hidden_counts"].get(grade_id, 0)
     also = f" (the grader also runs {hidden} hidden checks)." if hidden > 1 else "."
@@ -145,7 +165,13 @@ def check_all(_ns: dict | None = None) -> None:
     rows, memo = [], {}
     for name in FUNCTIONS:
         entries = _entries(name)
-        results = [_run(e, ns, memo) for e in entries]
+        results, failed = [], {}
+        for e in entries:
+            state, message = _run(e, ns, memo)
+            if state == FAILED:
+                failed[e["name"]] = message
+                message = _deferred(e, message, failed) or message
+            results.append((state, message))
         ok = sum(state == PASSED for state, _ in results)
         first = next((m for state, m in results if state != PASSED), "")
         waiting = all(state != FAILED for state, _ in results)

@@ -87,6 +87,17 @@ def decode_answer(reply: "wire.Reply") -> dict:
             out["args_after"] = [wire.from_plain(v) for v in list(reply["args_after"])[:8]]
         if "after" in reply:
             out["after"] = {k: wire.from_plain(v) for k, v in reply["after"].items()}
+        for key in ("rows", "sizes"):  # which rows of its inputs each training step got
+            if key in reply:
+                out[key] = wire.from_plain(reply[key])
+        if "steps" in reply:  # the variables around the training steps the judge chose
+            out["steps"] = {
+                str(k): {
+                    side: {n: wire.from_plain(v) for n, v in dict(record[side]).items()}
+                    for side in ("before", "after")
+                }
+                for k, record in list(dict(reply["steps"]).items())[:16]
+            }
         if "losses" in reply:
             out["losses"] = [float(v) for v in reply["losses"]][:100_000]
         out["kept"] = bool(reply.get("kept", True))

@@ -99,8 +99,11 @@ def assert_shape(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     got = _one_array(ctx, i, what)
     want = np.asarray(ctx.expected[i]["value"])
     if got.shape != want.shape:
+        found = diagnose(ctx, i, a.get("diagnose", []), got)
         extra = ""
-        if want.shape == () and got.size > 1:
+        if found:
+            extra = f": {found}"
+        elif want.shape == () and got.size > 1:
             extra = " (reduce it to one number, e.g. with tf.reduce_mean)"
         elif want.shape == ():
             extra = " (a plain scalar has shape (); drop the extra dimensions)"
@@ -164,11 +167,23 @@ def _check_batch_count(got_x: list, got_y: list, want_x: list, x: np.ndarray, wh
     if len(got_x) == n_batches and len(got_y) == n_batches:
         return
     text = f"{what} made {len(got_x)} input and {len(got_y)} target batches, expected {n_batches}"
-    if len(got_x) == x.shape[0] // max(n_batches, 1) and len(got_x) != n_batches:
+    size = want_x[0].shape[0]
+    # What the batches hold says which mistake it is: their count alone does not (12 rows in
+    # 4 batches: 3 batches are "batches of 4" and also "one batch too few" of 3).
+    sizes = {np.shape(b)[0] if np.ndim(b) else None for b in got_x}
+    if sizes == {n_batches} and n_batches != size:
         text += (
             f": it looks like batches of {n_batches} samples were made; num_batches is the "
-            f"number of batches (here each batch holds {want_x[0].shape[0]} samples)"
+            f"number of batches (here each batch holds {size} samples)"
         )
+    elif sizes == {size} and len(got_x) == n_batches - 1:
+        text += (
+            f": one batch too few, each of the right {size} samples, so the last {size} "
+            "samples are left out (range(num_batches) counts every batch; "
+            "range(num_batches - 1) stops one short)"
+        )
+    elif sizes == {size} and len(got_x) == n_batches + 1:
+        text += f": one batch too many, each of the right {size} samples"
     raise Failure(text)
 
 
@@ -541,7 +556,7 @@ ASSERTION_KEYS = {
     "arguments_unchanged": {"probe"},
     "uniform_init": set(),
     "shuffled_pair": set(),
-    "shape": {"probe", "dtype"},
+    "shape": {"probe", "dtype", "diagnose"},
     "value": {"probe", "diagnose", "dtype", "rtol", "atol", "explain", "scalar", "squeeze"},
     "range": {"probe", "diagnose", "low", "high"},
     "batches": {"probe", "only_count"},

@@ -129,5 +129,26 @@ def error_message(function: str, error: dict, ctx=None, i=None) -> str:
         return f"{function} is not defined"
     lead = f"{function} raised {kind}: {text}"
     lead += f" (at {where})" if where else ""
-    found = explain_error(function, error, ctx, i)
+    found = _replaced(ctx, i) or explain_error(function, error, ctx, i)
     return lead + (f"\n  likely cause: {found}" if found else "")
+
+
+#: What a call that replaced the grader's variables is told: the engine's words, since
+#: compare.assert_kept says the same of a call that returned (nothing of an assignment).
+REPLACED = "replaced the global variables with new objects"
+
+
+def _replaced(ctx, i) -> str | None:
+    """Why a call raised after it replaced the variables the grader set: a step that
+    rebinds them (``global W; W = W - ...``) leaves plain tensors, which the next
+    call's GradientTape does not watch, so its gradients are None."""
+    if ctx is None or i is None or ctx.answers[i].get("kept", True):
+        return None
+    probe = ctx.probes[i]
+    caller = probe.get("call") or (probe.get("train") or {}).get("step") or "the code"
+    names = ", ".join(probe.get("after") or []) or "the variables"
+    return (
+        f"{caller} {REPLACED}: rebound by an assignment such as `W = W - ...`, {names} are "
+        "plain tensors, which the next step's GradientTape does not watch, so their "
+        "gradients are None; update them in place with W.assign_sub(...)"
+    )

@@ -243,21 +243,57 @@ def _as_float(value) -> float:
         return math.nan
 
 
-def _train(ns: dict, spec: dict) -> dict:
+def _train(ns: dict, spec: dict, state: "_State") -> dict:
     """Train with the student's own functions under the grader's control: each epoch,
     ``split(x, y, batches)`` makes the batches and ``step(bx, by)`` trains on each (the
-    probe names both functions)."""
+    probe names both functions).
+
+    With ``record`` (step numbers, counted from 0 over all epochs), the reply also says
+    which rows of ``x`` each step was handed (``rows``, ``sizes``: -1 for a row that is
+    not one of x's) and, for each recorded step, the variables before and after it
+    (``steps``): the judge checks from them that training was gradient descent
+    (:mod:`autograder.descent`)."""
     x = wire.from_plain(spec["x"])
     y = wire.from_plain(spec["y"])
     split = _function(ns, spec["split"])
     step = _function(ns, spec["step"])
-    losses = []
+    follow = "record" in spec
+    record = {int(k) for k in spec.get("record") or []}
+    where = {row.tobytes(): i for i, row in enumerate(np.asarray(x, np.float32))} if follow else {}
+    losses, rows, sizes, steps = [], [], [], {}
     for _ in range(int(spec["epochs"])):
         batches_x, batches_y = split(x, y, int(spec["batches"]))
         for bx, by in zip(batches_x, batches_y):
+            k = len(losses)
+            if follow:
+                found = _rows_of(where, bx)
+                rows.append(found)
+                sizes.append(len(found))
+            before = state.read(state.targets) if k in record else None
             losses.append(_as_float(step(bx, by)))
+            if before is not None:
+                steps[str(k)] = {"before": before, "after": state.read(state.targets)}
     # The trained variables go back in the probe's "after"; the judge scores them.
-    return {"losses": losses}
+    reply: dict = {"losses": losses}
+    if follow:
+        # int16 where the row numbers fit (the reply's largest part: every step's rows)
+        small = np.int16 if len(x) <= np.iinfo(np.int16).max else np.int32
+        reply["rows"] = wire.to_plain(np.concatenate([np.zeros(0, small), *rows]).astype(small))
+        reply["sizes"] = wire.to_plain(np.asarray(sizes, dtype=np.int32))
+        reply["steps"] = steps
+    return reply
+
+
+def _rows_of(where: dict, batch) -> np.ndarray:
+    """The indices into the training inputs of a batch's rows (-1 for a row that is none
+    of them): the judge knows the inputs, so these stand for the whole batch."""
+    try:
+        values = np.asarray(batch, dtype=np.float32)
+    except Exception:  # noqa: BLE001 - whatever the student's split returned
+        return np.full(1, -1, dtype=np.int32)
+    if values.ndim != 2 or values.shape[0] == 0:
+        return np.full(1, -1, dtype=np.int32)
+    return np.asarray([where.get(row.tobytes(), -1) for row in values], dtype=np.int32)
 
 
 def _call(ns: dict, probe: wire.Probe) -> wire.Reply:
@@ -311,7 +347,7 @@ def answer(ns: dict, probe: wire.Probe, references: dict | None = None) -> wire.
         for name in probe.get("substitute", []):
             swapped[name] = ns.get(name, _MISSING)
             ns[name] = references[name]
-        reply.update(_train(ns, probe["train"]) if "train" in probe else _call(ns, probe))
+        reply.update(_train(ns, probe["train"], state) if "train" in probe else _call(ns, probe))
         if probe.get("after"):
             reply["after"] = state.read(probe["after"])
             reply["kept"] = state.kept()
@@ -320,6 +356,10 @@ def answer(ns: dict, probe: wire.Probe, references: dict | None = None) -> wire.
         if isinstance(exc, KeyboardInterrupt):
             raise
         reply["error"] = error_info(exc)
+        if state is not None and probe.get("after"):
+            # Whether the call had replaced the variables before it raised: a step that
+            # rebinds them (`W = W - ...`) fails on the next call, for that reason.
+            reply["kept"] = state.kept()
     finally:
         for name, obj in swapped.items():
             if obj is _MISSING:

@@ -43,15 +43,18 @@ def _accuracy_variant(ctx, i, predict, flat_targets=False):
     return np.float64(np.mean(predict(out) == targets))
 
 
-def _forward(ctx, i, relu1=True, relu2=True, bias1="b1", bias2="b2", skip2=False, layers=3):
-    """The model's output (or a hidden layer's, ``layers`` < 3) with one thing changed."""
+def _forward(
+    ctx, i, relu1=True, relu2=True, bias1="b1", bias2="b2", skip2=False, layers=3, hidden=_relu
+):
+    """The model's output (or a hidden layer's, ``layers`` < 3) with one thing changed
+    (``hidden``: the hidden layers' activation)."""
     v = {name: ctx.variable(i, name) for name in ("W1", "b1", "W2", "b2", "W3", "b3")}
     h1 = ctx.arg(i, 0) @ v["W1"] + v[bias1]
-    h1 = _relu(h1) if relu1 else h1
+    h1 = hidden(h1) if relu1 else h1
     if layers == 1:
         return h1
     h2 = h1 @ v["W2"] + v[bias2]
-    h2 = _relu(h2) if relu2 else h2
+    h2 = hidden(h2) if relu2 else h2
     if layers == 2:
         return h2
     return (h1 if skip2 else h2) @ v["W3"] + v["b3"]
@@ -143,6 +146,10 @@ MISTAKES = {
     "hidden2_linear": (
         "the second hidden layer has no ReLU: layer(hidden1, W2, b2, tf.nn.relu)",
         lambda c, i: _forward(c, i, relu2=False),
+    ),
+    "hidden_sigmoid": (
+        "the hidden layers apply a sigmoid: both use ReLU, layer(..., tf.nn.relu)",
+        lambda c, i: _forward(c, i, hidden=_sigmoid),
     ),
     "b1_in_layer2": (
         "layer 2 uses b1 instead of b2: each layer adds its own bias",

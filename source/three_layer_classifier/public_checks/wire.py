@@ -75,7 +75,7 @@ class Reply(TypedDict, total=False):
     error: "ErrorInfo | None"
     value: Any
     after: dict[str, Any]
-    kept: bool
+    kept: bool  # the variables are still the grader's objects (also sent with an error)
     losses: list[float]
     loss_after: Any
     model_outputs: Any

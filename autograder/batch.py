@@ -220,7 +220,9 @@ class _Batch:
             LOG.exception("internal grader error on %s", sub.origin)
             self.crashed.append(sub.origin)
             report = failed_everything(
-                sub.path.name if sub.path else "", f"internal grader error: {exc!r}"
+                sub.path.name if sub.path else "",
+                f"internal grader error: {exc!r}",
+                cause="internal",
             )
             report.student = sub.student
             return report
@@ -231,7 +233,7 @@ class _Batch:
         from .submissions import printable
 
         if sub.path is None:  # a student folder without a notebook: nothing to run
-            report = failed_everything("(no notebook)", sub.problem)
+            report = failed_everything("(no notebook)", sub.problem, cause="missing")
             report.student = sub.student
             self.finish(sub, report, fingerprint(Path(os.devnull), sub.identity))
             LOG.info("no notebook from %s: %s", sub.origin, sub.problem)
@@ -258,7 +260,9 @@ class _Batch:
         except Exception as exc:  # noqa: BLE001 - a grader bug must not lose the row
             LOG.exception("internal grader error on %s", sub.origin)
             self.crashed.append(sub.origin)
-            report = failed_everything(sub.path.name, f"internal grader error: {exc!r}")
+            report = failed_everything(
+                sub.path.name, f"internal grader error: {exc!r}", cause="internal"
+            )
             value = None  # no fingerprint: --resume grades it again
         report.student = sub.student
         report.submission = printable(report.submission)

@@ -80,6 +80,10 @@ def cmd_grade(args) -> int:
     out = Path(args.out)
     if args.jobs is not None and args.jobs < 1:
         return _usage("--jobs must be at least 1")
+    if not any(os.path.lexists(p) for p in args.submissions):  # a mistyped path: --out untouched
+        return _usage(
+            "nothing to grade: " + "; ".join(f"{p} does not exist" for p in args.submissions)
+        )
     if args.judge_memory_mb is not None and args.judge_memory_mb < 0:
         return _usage("--judge-memory-mb must be 0 (no limit) or more")
     from .pool import judge_memory, judge_memory_mb, warm_up
@@ -358,12 +362,59 @@ def cmd_report(args) -> int:
     """
     from .feedback import write_report
 
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        return _usage(f"{folder} {what}: give the --out folder of `grade`")
     try:
-        path = write_report(Path(args.folder), lang=args.lang)
+        path = write_report(folder, lang=args.lang)
     except FileNotFoundError as exc:
-        _say(str(exc))
-        return 2
+        return _usage(str(exc))
     print(f"wrote {path} and {path.parent / 'nbgrader_export.csv'}")
+    return 0
+
+
+def cmd_hand_grades(args) -> int:
+    """Merge the points graded by hand into DIR's grades.csv and nbgrader_export.csv.
+
+    FROM is nbgrader's gradebook.db (the manual grades given in formgrader to the
+    hand-graded cells) or a CSV: a `student` column (as grades.csv names each student)
+    and one column per hand-graded cell, named by its grade_id, for example
+
+        student,explain_width
+        Ada Lovelace,2
+        Bo Chen,1.5
+
+    An empty cell is a grade not given yet.  Every value is checked before anything is
+    written (a student DIR has no results for, points outside the cell's, a column that
+    is no hand-graded cell: one line, exit status 2).  The grades are kept in
+    DIR/hand_grades.json, merged over earlier ones; grades.csv (a column per hand-graded
+    cell), the report and nbgrader_export.csv are written again, their scores and
+    max_score counting the hand-graded points: the whole total, as nbgrader export has it.
+    `grade` run into DIR later keeps them.
+    """
+    from .hand import HandGradeError, merge_into
+
+    folder, source = Path(args.folder), Path(args.source)
+    for path, what in ((folder, "a folder"), (source, "a file")):
+        if not (path.is_dir() if what == "a folder" else path.is_file()):
+            state = "does not exist" if not path.exists() else f"is not {what}"
+            return _usage(f"{path} {state}")
+    try:
+        grades, missing = merge_into(folder, source)
+    except HandGradeError as exc:
+        return _usage(str(exc))
+    from .hand import hand_max
+    from .results import GRADES_CSV
+
+    print(
+        f"merged the hand grades of {len(grades)} student(s) from {source}: "
+        f"{folder / GRADES_CSV} and {folder / 'nbgrader_export.csv'} count them "
+        f"({hand_max():g} points graded by hand)"
+    )
+    if missing:
+        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+        print(f"note: {len(missing)} student(s) have no hand grade yet: {shown}")
     return 0
 
 
@@ -462,9 +513,10 @@ def cmd_gradescope(args) -> int:
     """Build the Gradescope autograder zip.
 
     The zip holds setup.sh and run_autograder at its root, and the kit. Exit status 2,
-    and no zip, when the answer key is stale (run `python -m autograder release`).
+    and no zip, when the answer key is stale (run `python -m autograder release`) or
+    ZIP cannot be written there.
     """
-    from .gradescope import build_zip
+    from .gradescope import Unwritable, build_zip
     from .key import StaleKey, TamperedKey
 
     try:
@@ -472,6 +524,8 @@ def cmd_gradescope(args) -> int:
     except (StaleKey, TamperedKey) as exc:  # checked before the zip is written
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Unwritable as exc:  # a usage error, like grade's --out
+        return _usage(f"--out {args.out}: {exc}")
     print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
     return 0
 
@@ -607,6 +661,15 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (g, c, rep):
         _lang_option(p)
 
+    h = _command(sub, "hand-grades", cmd_hand_grades)
+    h.add_argument("folder", metavar="DIR", help="the --out folder of grade")
+    h.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="FROM",
+        help="nbgrader's gradebook.db, or a CSV: student,<grade_id>,...",
+    )
     _similar_arguments(_command(sub, "similar", cmd_similar))
 
     from .gradescope import VISIBILITIES
@@ -658,7 +721,8 @@ def _assignments(args) -> dict[str, list[Path]]:
     ``--assignment`` nor the environment names one (README: "A course of many
     assignments"): ``release``, ``demo`` and ``gradescope`` do each; ``grade`` and
     ``check`` tell it from the paths, else the notebooks (:mod:`autograder.infer`);
-    ``report`` from the graded folder (or each assignment's folder in it).  Empty: nothing
+    ``report`` from the graded folder (or each assignment's folder in it), ``hand-grades``
+    from the graded folder, which must hold one assignment's results.  Empty: nothing
     to infer (``course.select`` decides, or asks)."""
     if args.assignment or os.environ.get(course.ASSIGNMENT_ENV):
         return {}
@@ -676,6 +740,14 @@ def _assignments(args) -> dict[str, list[Path]]:
         return {infer.for_notebook(Path(args.notebook), root): []}
     if args.command == "report":
         return infer.for_graded(Path(args.folder), root)
+    if args.command == "hand-grades":  # one assignment's grades: its own graded folder
+        found = infer.for_graded(Path(args.folder), root)
+        if len(found) > 1:
+            raise course.CourseError(
+                f"{args.folder} holds the results of {', '.join(found)}: give one "
+                "assignment's folder (DIR/<assignment>), hand grades are per assignment"
+            )
+        return found
     return {}
 
 

@@ -7,8 +7,9 @@
 * :func:`write_report` reads every ``DIR/*/results.json`` and writes
   ``DIR/report.html`` and its markdown twin ``DIR/report.md`` (failures grouped
   by cause, each with the students who hit it; a row per student; the grade
-  histogram; each check's pass rate) and ``DIR/nbgrader_export.csv`` (nbgrader's
-  export columns, so a gradebook import works unchanged).  ``grade`` writes
+  histogram; each check's pass rate), ``DIR/causes.csv`` (its failures by cause, as a
+  table) and ``DIR/nbgrader_export.csv`` (nbgrader's export columns, so a gradebook
+  import works unchanged).  ``grade`` writes
   them at the end of every batch.
 
 HTML comes from Jinja2 templates (``autograder/templates``): autoescaping keeps
@@ -30,7 +31,7 @@ from markupsafe import Markup
 
 from .checks import registry
 from .i18n import SOURCE_LANG, Language, language, speaking
-from .judge import Report, named_mistake
+from .judge import NOT_GRADED, Report, named_mistake
 from .results import FLAG_COLUMN, duplicate_flags, student_key, write_atomic, write_csv
 from .submissions import printable, shown
 
@@ -49,6 +50,9 @@ _ENV = Environment(
     keep_trailing_newline=True,
     finalize=_shown_in_html,
 )
+
+#: The report's "failures by cause" as a table a spreadsheet opens (:func:`_write_causes`).
+CAUSES_CSV = "causes.csv"
 
 #: nbgrader's `nbgrader export` columns, in its order.
 NBGRADER_COLUMNS = [
@@ -74,10 +78,24 @@ def _sections(report: Report) -> list[tuple[str, list]]:
     ]
 
 
+def titled(report: Report) -> str:
+    """Whose feedback it is, as its title names it: the student and the file handed in
+    ("Ada Lovelace (hw.ipynb)", "Ada Lovelace (no notebook)"), the file alone where no
+    class folder names the student."""
+    if not report.student or report.student == Path(report.submission).stem:
+        return report.submission
+    if report.submission.startswith("("):
+        return f"{report.student} {report.submission}"
+    return f"{report.student} ({report.submission})"
+
+
 def feedback_markdown(report: Report, lang: str | None = None) -> str:
-    """The student's feedback as markdown, in ``lang`` (default: the edition's, ``report.lang``)."""
+    """The student's feedback as markdown, in ``lang`` (default: the edition's, ``report.lang``).
+
+    A submission that could not be graded at all says why once, at the top: its checks
+    are listed with their points, not each with the same message."""
     say = speaking(lang or report.lang)
-    lines = [f"# {say.t('feedback_title', submission=report.submission)}", ""]
+    lines = [f"# {say.t('feedback_title', submission=titled(report))}", ""]
     lines.append(f"**{say.t('score', score=report.score, max_score=report.max_score)}**")
     lines.append("")
     if say.points(report.max_score):
@@ -94,7 +112,7 @@ def feedback_markdown(report: Report, lang: str | None = None) -> str:
             hidden = f" {say.t('hidden_check')}" if not r.public else ""
             title = say.check_name(r.name).split(": ", 1)[1]
             lines.append(f"- **{mark}** {title}{hidden}: {r.score:g}/{r.max_score:g}")
-            if not r.passed:
+            if not r.passed and not report.error:
                 output = say.text(r.output).splitlines()
                 lines += ["", "  ```", *("  " + x for x in output), "  ```"]
     return shown("\n".join(lines), keep="\n\t") + "\n"
@@ -202,6 +220,7 @@ def write_feedback(
     write_atomic(folder / "feedback.md", feedback_markdown(report, say.lang))
     html = _ENV.get_template("feedback.html.j2").render(
         report=report,
+        title=say.t("feedback_title", submission=titled(report)),
         say=say,
         points=say.points(report.max_score),
         sections=_sections(report),
@@ -285,22 +304,44 @@ def failures(data: dict) -> list[tuple[str, str]]:
     return out
 
 
+def not_graded(data: dict) -> str:
+    """Why nothing of one results.json could be graded (one of
+    :data:`autograder.judge.NOT_GRADED`: not a notebook, another assignment's...), "" when
+    its checks ran.  Results written before the cause was recorded count as unreadable."""
+    saved = data.get("report") or {}
+    if not saved.get("error"):
+        return ""
+    cause = saved.get("cause")
+    return cause if cause in NOT_GRADED else "unreadable"
+
+
 @dataclass
 class Cause:
     """Why some students lost points: a named mistake, or (where the message names
-    none) the failing check itself; who hit it, and in which checks."""
+    none) the failing check itself, or (``whole``) why a submission could not be graded
+    at all; who hit it, and in which checks."""
 
     title: str
     named: bool
     checks: list[str] = field(default_factory=list)
     students: list[str] = field(default_factory=list)
+    whole: bool = False
 
 
 def causes(results: dict) -> list[Cause]:
-    """Failures grouped by cause, most students first; each student once per cause."""
+    """Failures grouped by cause, most students first; each student once per cause.
+
+    A submission nothing of which could be graded (a PDF, an empty file) counts once,
+    under why (:func:`not_graded`), not once under each of its checks."""
     found: dict[tuple[bool, str], Cause] = {}
     for stem, data in results.items():
         person = who(stem, data)
+        whole = not_graded(data)
+        if whole:
+            cause = found.setdefault((True, f"\0{whole}"), Cause(whole, True, whole=True))
+            if person not in cause.students:
+                cause.students.append(person)
+            continue
         for check, mistake in failures(data):
             key = (bool(mistake), mistake or check)
             cause = found.setdefault(key, Cause(key[1], key[0]))
@@ -315,12 +356,13 @@ def causes(results: dict) -> list[Cause]:
 
 @dataclass
 class Student:
-    """One row of the per-student table."""
+    """One row of the per-student table (``not_graded``: why nothing could be, or "")."""
 
     who: str
     score: float
     max_score: float
     failed: list[str]
+    not_graded: str = ""
 
 
 def students(results: dict) -> list[Student]:
@@ -331,6 +373,7 @@ def students(results: dict) -> list[Student]:
             float(data.get("score", 0)),
             float(data.get("max_score", 0)),
             [t["name"] for t in data.get("tests", []) if t["status"] != "passed"],
+            not_graded(data),
         )
         for stem, data in results.items()
     ]
@@ -379,12 +422,18 @@ def histogram_svg(scores: list[float], max_score: float) -> str:
 
 def _write_export(export: Path, results: dict, assignment: str, max_score: float) -> None:
     """nbgrader's grade export columns, one row per submission (``student_id``: who), and
-    the kit's ``flag`` last (:func:`autograder.results.duplicate_flags`)."""
+    the kit's ``flag`` last (:func:`autograder.results.duplicate_flags`); with hand grades
+    merged into the folder (:mod:`autograder.hand`), out of the whole total and counting
+    them, as ``nbgrader export`` does."""
+    from . import hand
+
+    given = hand.stored(export.parent)
+    max_score += hand.hand_max() if given else 0.0
     rows: list[list[str | float]] = [[*NBGRADER_COLUMNS, FLAG_COLUMN]]
     people = [who(stem, r) for stem, r in results.items()]
     flags = duplicate_flags(people, list(results))
     for r, student, flag in zip(results.values(), people, flags):
-        score = float(r["score"])
+        score = float(r["score"]) + hand.hand_total(given.get(student, {}))
         rows.append([assignment, "", "", student, "", "", "", score, 0.0, score, max_score, flag])
     write_csv(export, rows)
 
@@ -433,7 +482,13 @@ def _summary(results: dict, say: Language | None = None) -> dict:
         "causes": [_said(c, say) for c in causes(results)],
         "duplicates": duplicates(results),
         "students": [
-            Student(r.who, r.score, r.max_score, [say.check_name(f) for f in r.failed])
+            Student(
+                r.who,
+                r.score,
+                r.max_score,
+                [say.check_name(f) for f in r.failed],
+                say.t(f"not_graded_{r.not_graded}") if r.not_graded else "",
+            )
             for r in students(results)
         ],
         "say": say,
@@ -442,6 +497,8 @@ def _summary(results: dict, say: Language | None = None) -> dict:
 
 def _said(cause: Cause, say: Language) -> Cause:
     """A cause with its title and checks in ``say``'s language."""
+    if cause.whole:
+        return Cause(say.t(f"not_graded_{cause.title}"), True, [], cause.students, whole=True)
     title = say.text(cause.title) if cause.named else say.check_name(cause.title)
     checks = [say.check_name(c) for c in cause.checks]
     return Cause(title, cause.named, checks, cause.students)
@@ -485,7 +542,7 @@ def report_markdown(summary: dict) -> str:
         head = [say.t(k) for k in ("students_column", "cause", "checks_column", "who")]
         lines += ["| " + " | ".join(head) + " |", "|---:|---|---|---|"]
     for c in summary["causes"]:
-        where = "; ".join(c.checks) if c.named else say.t("this_check")
+        where = _where(c, say)
         lines.append(
             f"| {len(c.students)} | {_cell(c.title)} | {_cell(where)} "
             f"| {_cell(', '.join(c.students))} |"
@@ -501,9 +558,7 @@ def report_markdown(summary: dict) -> str:
     for row in summary["students"]:
         every = len(row.failed) == len(summary["checks"])
         failed = (
-            say.t("every_check")
-            if every
-            else ", ".join(row.failed)
+            row.not_graded or (say.t("every_check") if every else ", ".join(row.failed))
             if row.failed
             else say.t("none")
         )
@@ -514,6 +569,29 @@ def report_markdown(summary: dict) -> str:
         *(f"| {_cell(name)} | {got} / {n} |" for name, _, got in summary["checks"]),
     ]
     return shown("\n".join(lines), keep="\n\t") + "\n"
+
+
+def _where(cause: Cause, say: Language) -> str:
+    """The checks a cause cost, as the report's checks column says it."""
+    if cause.whole:
+        return say.t("every_check")
+    return "; ".join(cause.checks) if cause.named else say.t("this_check")
+
+
+#: The columns of causes.csv: the report's "failures by cause", one row per cause.
+CAUSES_COLUMNS = ["cause", "kind", "students", "who", "checks"]
+
+
+def _write_causes(path: Path, summary: dict) -> None:
+    """causes.csv: each cause, what kind it is (a named mistake, a check that names none,
+    a submission not graded), how many students and who, and the checks it cost; written
+    by the kit's one CSV writer (:func:`autograder.results.write_csv`)."""
+    say = summary["say"]
+    rows: list[list[str | float]] = [list(CAUSES_COLUMNS)]
+    for c in summary["causes"]:
+        kind = "not graded" if c.whole else "named mistake" if c.named else "check failed"
+        rows.append([c.title, kind, len(c.students), "; ".join(c.students), _where(c, say)])
+    write_csv(path, rows)
 
 
 def _report_title(say: Language, n: int) -> str:
@@ -535,6 +613,7 @@ def write_report(folder: Path, assignment: str | None = None, lang: str | None =
     summary = _summary(results, speaking(lang or class_lang(results)))
     export = folder / "nbgrader_export.csv"
     _write_export(export, results, assignment, summary["max_score"])
+    _write_causes(folder / CAUSES_CSV, summary)
     write_atomic(folder / "report.md", report_markdown(summary))
     html = _ENV.get_template("report.html.j2").render(
         **summary,

@@ -17,6 +17,7 @@ folder and the results folder are made unreadable to it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -145,15 +146,25 @@ def build_zip(out: Path, hidden_visibility: str = "after_published") -> Path:
         if path.is_file() and "__pycache__" not in path.parts:
             files[f"autograder/{path.relative_to(PACKAGE).as_posix()}"] = path.read_bytes()
     files.update(course_files(course.current()))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
             executable = name in ("setup.sh", "run_autograder")
             info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
+    try:  # built in memory first: a path that cannot be written leaves no half zip
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(buffer.getvalue())
+    except OSError as exc:
+        raise Unwritable(f"cannot be written ({exc.strerror or exc})") from None
     return out
+
+
+class Unwritable(OSError):
+    """The zip's path cannot be written (a missing or read-only folder, /proc): the
+    person's mistake, said in one line, not an error of the kit."""
 
 
 def course_files(assignment: course.Assignment) -> dict[str, bytes]:

@@ -85,6 +85,11 @@ UI = {
     "who": "who",
     "no_named_mistake": "(check failed; no named mistake)",
     "this_check": "(this check; no named mistake)",
+    "not_graded_unreadable": "not a notebook, or unreadable: nothing could be graded",
+    "not_graded_other_assignment": "not this assignment's notebook: nothing could be graded",
+    "not_graded_missing": "no notebook handed in",
+    "not_graded_not_run": "the notebook could not be run: nothing could be graded",
+    "not_graded_internal": "an error of the grader itself (grader.log holds it)",
     "no_failure": "No check failed.",
     "students": "Students",
     "student": "student",
@@ -101,8 +106,8 @@ UI = {
     ),
     "folders_column": "folders (score)",
     "files": (
-        "Per-submission grades: grades.csv; nbgrader's export columns: {export}; this report "
-        "as markdown: report.md."
+        "Per-submission grades: grades.csv; nbgrader's export columns: {export}; the failures "
+        "by cause as a table: causes.csv; this report as markdown: report.md."
     ),
     "similar_title": "Similar code ({page})",
     "similar_text": (
@@ -111,6 +116,7 @@ UI = {
     ),
     "function_summary": "{function}: {passed} of {total} public checks passed",
     "hidden_also": "(the grader also runs {hidden} hidden checks)",
+    "hidden_also_one": "(the grader also runs 1 hidden check)",
     "all_summary": "{passed} of {total} public checks passed.",
     "waiting_one": "not checked yet: {names} fails its own check; fix it first",
     "waiting_many": "not checked yet: {names} fail their own checks; fix them first",
@@ -123,6 +129,7 @@ UI = {
 PUBLIC_LINES = (
     "function_summary",
     "hidden_also",
+    "hidden_also_one",
     "all_summary",
     "waiting_one",
     "waiting_many",

@@ -11,6 +11,7 @@ grading command, the student's own kernel for nbgrader's hidden cells);
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -77,6 +78,9 @@ class Report:
     #: The fresh draw the checks were asked on (autograder.fresh); None without one.
     #: ``grade_notebook(..., draw=...)`` asks the same inputs again.
     draw: int | None = None
+    #: Why nothing could be graded, as the class report groups it (one of
+    #: :data:`NOT_GRADED`); "" when the checks ran.
+    cause: str = ""
 
     @property
     def who(self) -> str:
@@ -115,6 +119,7 @@ class Report:
             student=data.get("student", ""),
             draw=data.get("draw"),
             lang=data.get("lang") or "en",
+            cause=data.get("cause") or "",
         )
 
 
@@ -313,22 +318,57 @@ def _verdict(check, probes, answers, expected, reports, limits) -> str | None:
 
 
 _PRINTED = "\n  your code printed: "
+_HINT = "\n  hint: "
 _LIKELY = re.compile(r"likely cause: ([^\n]+)")
+
+#: What the judge's own messages above diagnose (a missing function, a limit), as
+#: :data:`autograder.compare.DIAGNOSES` does for the assertions' messages.
+DIAGNOSES = (
+    (r"no cell with grade_id '\w+' was found", "the function's cell is missing"),
+    (r"cell defines .+ instead; keep the name", "the function renamed"),
+    (r"cell has no `def ", "the function's cell has no def"),
+    (r"because your '\w+' cell failed to run", "the function's cell fails to run"),
+    (r"called sys\.exit\(\)", "sys.exit() in graded code"),
+    (r"ran out of memory", "out of memory"),
+    (r"printed more than the output limit", "more printed than the output limit"),
+    (r"only the cells holding your functions", "a helper outside the function's cell"),
+    (r"did not finish within [\d.]+ s", "too slow, or an infinite loop"),
+    (r"time limit \([\d.]+ s\) was used up", "the submission's time limit used up"),
+    (r"the process running your code (?:was killed|exited)", "the process ended by its code"),
+)
+_DIAGNOSES = [(re.compile(p), cause) for p, cause in (*compare.DIAGNOSES, *DIAGNOSES)]
 
 
 def named_mistake(message: str) -> str:
-    """The typical mistake a failure message names, as the catalogue words it; "" if none.
+    """The mistake a failure message names; "" if none.
 
     A diagnosis (:mod:`autograder.mistakes`) puts the catalogue's sentence into the
-    message, and an explained error puts its explanation after "likely cause: ".
-    What the student's code printed is left out: a submission cannot name its own cause.
+    message, and an explained error puts its explanation after "likely cause: "; those
+    come first, as the catalogue words them.  Otherwise the first of the diagnoses the
+    engine's own messages make (:data:`DIAGNOSES`, :data:`autograder.compare.DIAGNOSES`,
+    then the assignment's ``grading.py``'s ``DIAGNOSES``) that the message holds, as its
+    cause: "b3 was not updated" is the cause "b3 not updated".  What the student's code
+    printed is left out: a submission cannot name its own cause.
     """
-    text = message.split(_PRINTED, 1)[0]
+    text = message.split(_PRINTED, 1)[0].split(_HINT, 1)[0]
     found = [(text.find(title), title) for title, _ in compare.MISTAKES.values() if title in text]
     match = _LIKELY.search(text)
     if match:
         found.append((match.start(1), match.group(1).strip()))
-    return min(found, key=lambda f: (f[0], -len(f[1])))[1] if found else ""
+    if found:
+        return min(found, key=lambda f: (f[0], -len(f[1])))[1]
+    for pattern, cause in [*_DIAGNOSES, *_assignment_diagnoses(registry().module)]:
+        hit = pattern.search(text)
+        if hit:
+            return hit.expand(cause)
+    return ""
+
+
+@functools.cache
+def _assignment_diagnoses(module) -> list[tuple[re.Pattern, str]]:
+    """What the messages of an assignment's own assertions diagnose (its ``grading.py``'s
+    optional ``DIAGNOSES``, in the form of :data:`DIAGNOSES`)."""
+    return [(re.compile(p), cause) for p, cause in getattr(module, "DIAGNOSES", ())]
 
 
 def _result(check: Check, passed: bool, message: str, started: float) -> CheckResult:
@@ -395,10 +435,18 @@ def defer(checks: list[Check], results: list[CheckResult]) -> list[CheckResult]:
     return out
 
 
-def failed_everything(submission: str, why: str, checks: list[Check] | None = None) -> Report:
-    """A report for a submission that could not be graded at all (every check 0)."""
+#: Why a submission could not be graded at all (:attr:`Report.cause`): each is one cause
+#: of the class report (its words: ``not_graded_<cause>`` of :data:`autograder.i18n.UI`).
+NOT_GRADED = ("unreadable", "other_assignment", "missing", "not_run", "internal")
+
+
+def failed_everything(
+    submission: str, why: str, checks: list[Check] | None = None, cause: str = "unreadable"
+) -> Report:
+    """A report for a submission that could not be graded at all (every check 0), and
+    why, as the class report groups it (one of :data:`NOT_GRADED`)."""
     checks = registry().checks if checks is None else checks
-    report = Report(submission=submission, error=why)
+    report = Report(submission=submission, error=why, cause=cause)
     report.results = [
         CheckResult(c.name, c.grade_id, 0.0, c.points, False, why, c.public, c.hint) for c in checks
     ]
@@ -440,7 +488,8 @@ def grade_notebook(
     started = time.monotonic()
     submission, why = _read_submission(path, source)
     if why:
-        return failed_everything(path.name, why, checks)
+        cause = "unreadable" if submission is None else "other_assignment"
+        return failed_everything(path.name, why, checks, cause)
     cells, notes = cells_to_run(source, submission)
     # Every wait on a worker (loading cells, restarts, probes) stops at this deadline.
     deadline = started + limits.submission_seconds
@@ -459,7 +508,7 @@ def grade_notebook(
     finally:
         pool.shutdown(wait=True)
     if isinstance(results, str):
-        return failed_everything(path.name, results, checks)
+        return failed_everything(path.name, results, checks, "not_run")
     report.notes += _setup_failures(results.pop())
     done = {r.name: r for r in results}
     # Again over every check: the training check (judged in a worker of its own) defers

@@ -21,8 +21,12 @@ release folder.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import tokenize
 from pathlib import Path
+
+import numpy as np
 
 from . import course
 from .checks import Check, probe_digest, registry
@@ -34,6 +38,7 @@ from .notebook import (
     setup_cells,
 )
 from .pool import Limits, Session
+from .wire import decode_array
 
 #: The engine's own files the worker runs: what the key's answers also depend on.
 PACKAGE = Path(__file__).resolve().parent
@@ -82,7 +87,8 @@ def built_from(source=None, checks: list[Check] | None = None) -> dict[str, str]
       error message there does not;
     * the reference's graded functions as the worker gets them
       (:func:`autograder.notebook.reference_sources`), and the master notebook's setup
-      cells: what the worker runs to answer (the rest of ``solutions/<assignment>/reference.py``
+      cells as the tokens Python runs (:func:`code_only`: a comment does not count): what
+      the worker runs to answer (the rest of ``solutions/<assignment>/reference.py``
       never reaches it, and the master notebook's other cells change at every release);
     * ``autograder/worker.py`` and ``autograder/wire.py``: how the worker runs those
       cells and how probes and answers are encoded.
@@ -99,11 +105,39 @@ def built_from(source=None, checks: list[Check] | None = None) -> dict[str, str]
         f"the probes {here.relative(here.module_path)} makes": _sha256(_canonical(probes)),
         here.relative(here.reference): _sha256(_canonical(reference_sources())),
         f"the setup cells of {here.relative(here.master)}": _sha256(
-            _canonical(setup_cells(source))
+            _canonical(
+                [cell | {"source": code_only(cell["source"])} for cell in setup_cells(source)]
+            )
         ),
         "autograder/worker.py": _sha256(_file_text(PACKAGE / "worker.py")),
         "autograder/wire.py": _sha256(_file_text(PACKAGE / "wire.py")),
     }
+
+
+#: Tokens that change no code: comments, blank lines and line breaks inside brackets.
+_NOT_CODE = frozenset({tokenize.COMMENT, tokenize.NL})
+#: Tokens whose text is whitespace: only that they are there counts.
+_NO_TEXT = frozenset({tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER})
+
+
+def code_only(source: str) -> str:
+    """``source`` as the tokens Python runs, one per line: a comment or whitespace edit of a
+    setup cell changes nothing the worker computes, so it must not make the key stale.
+
+    Indentation counts as INDENT and DEDENT tokens (its depth, not its width); source that
+    does not tokenize (an unclosed bracket) is kept whole, so any edit of it counts.
+    """
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return source
+    kept = []
+    for token in tokens:
+        if token.type in _NOT_CODE:
+            continue
+        text = "" if token.type in _NO_TEXT else token.string
+        kept.append(f"{tokenize.tok_name[token.type]} {text}")
+    return "\n".join(kept)
 
 
 def stale_message(changed: list[str]) -> str:
@@ -175,14 +209,74 @@ def digest_path(path: Path) -> Path:
     return path.with_suffix(".sha256")
 
 
+#: How far a recomputed answer may lie from the key's and still be the same answer, kept as
+#: the key has it (:func:`same_answer`): float noise, which another machine's CPU kernels or
+#: another TensorFlow of the supported range (2.15 to 2.21) put in the last bits of float32
+#: results (measured: the committed key and its recomputation on the development machine
+#: differ in over a hundred numbers, each by less than 1e-6 plus 1e-6 of its size).  A
+#: tenth of the tightest relative tolerance of any check (1e-5) and at most its absolute
+#: one (1e-6), so that no grade can change by it.
+KEEP_RTOL = 1e-6
+KEEP_ATOL = 1e-6
+
+
+def same_answer(kept, fresh) -> bool:
+    """Whether ``fresh`` (an answer as the worker sent it) is ``kept`` up to float noise
+    (:data:`KEEP_RTOL`, :data:`KEEP_ATOL`): the same keys, lengths, shapes, dtypes, exact
+    integers and strings, and floats within the tolerance (NaN where NaN)."""
+    if isinstance(kept, dict) and isinstance(fresh, dict):
+        if "b64" in kept and "b64" in fresh:
+            return _same_array(kept, fresh)
+        return kept.keys() == fresh.keys() and all(same_answer(kept[k], fresh[k]) for k in kept)
+    if isinstance(kept, list) and isinstance(fresh, list):
+        return len(kept) == len(fresh) and all(map(same_answer, kept, fresh))
+    if isinstance(kept, float) and isinstance(fresh, float):
+        return bool(np.isclose(fresh, kept, rtol=KEEP_RTOL, atol=KEEP_ATOL, equal_nan=True))
+    return type(kept) is type(fresh) and kept == fresh
+
+
+def _same_array(kept: dict, fresh: dict) -> bool:
+    if (kept.get("nd"), kept.get("shape")) != (fresh.get("nd"), fresh.get("shape")):
+        return False
+    try:
+        old, new = decode_array(kept), decode_array(fresh)
+    except (ValueError, TypeError):
+        return False
+    if old.dtype.kind != "f":
+        return bool(np.array_equal(old, new))
+    return bool(np.allclose(new, old, rtol=KEEP_RTOL, atol=KEEP_ATOL, equal_nan=True))
+
+
+def _previous_answers(path: Path) -> dict:
+    """The answers of the key ``release`` wrote before, or none (no key, or unreadable)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    answers = data.get("answers") if isinstance(data, dict) else None
+    return answers if isinstance(answers, dict) else {}
+
+
 def build(path: Path | None = None) -> Path:
     """Write the key, with what it was computed from, and beside it its SHA-256, which
-    every grading checks first."""
+    every grading checks first.
+
+    An answer the previous key holds up to float noise (:func:`same_answer`) is kept as
+    it was, bytes and all: ``release`` on another machine, or run again, writes the same
+    key, so the public checks, the loader cells and the solved notebooks built from it
+    stay the same bytes too (otherwise last-place float bits ripple into every one)."""
     sources = built_from()  # before the answers: a file edited meanwhile makes the key stale
     path = path or key_path()
+    previous = _previous_answers(path)
+    answers = {
+        digest: previous[digest]
+        if digest in previous and same_answer(previous[digest], answer)
+        else answer
+        for digest, answer in compute_answers().items()
+    }
     data = {
         "assignment": course.current().name,
-        "answers": compute_answers(),
+        "answers": answers,
         "built_from": sources,
     }
     raw = (json.dumps(data, sort_keys=True, indent=0) + "\n").encode()

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode, v4
+from nbgrader.preprocessors import OverwriteCells
 from traitlets import Bool
 
 from . import course
@@ -125,3 +126,37 @@ class JudgeOutsideKernel(Preprocessor):
                 ),
             ]
         return nb, resources
+
+
+class OverwriteCellsQuietly(OverwriteCells):
+    """nbgrader's ``OverwriteCells`` without its false alarm on test cells with hidden tests.
+
+    ``generate_assignment`` records a locked test cell's checksum *with* its hidden tests,
+    and releases the cell without them; ``autograde`` then finds every untouched test cell
+    "changed" and logs ``Attribute 'checksum' for cell test_X has changed!`` for each
+    (nbgrader issue #1961), about ten lines per submission here, which hide a real
+    warning among them.  A cell that is exactly the released cell (the recorded source with
+    its hidden tests cleared, as ``ClearHiddenTests`` clears them) gets the recorded source
+    back first, so it matches; any other edit of a locked cell is still reported, and
+    restored, by nbgrader's own code.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        from nbgrader import utils
+        from nbgrader.api import MissingEntry
+        from nbgrader.preprocessors import ClearHiddenTests
+
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id and utils.is_locked(cell):
+            try:
+                recorded = self.gradebook.find_source_cell(
+                    grade_id, self.notebook_id, self.assignment_id
+                )
+            except MissingEntry:
+                recorded = None
+            if recorded is not None and recorded.locked and recorded.cell_type == cell.cell_type:
+                released = v4.new_code_cell(recorded.source)
+                ClearHiddenTests(parent=self)._remove_hidden_test_region(released)
+                if released.source == cell.source:
+                    cell.source = recorded.source
+        return super().preprocess_cell(cell, resources, cell_index)

@@ -6,7 +6,8 @@
    (one definition: the notebook never disagrees with the grader);
 2. rebuilds the answer key from the reference solution;
 3. writes the public checks package next to the master notebook
-   (``source/<assignment>/public_checks/``, a build product that git ignores; nbgrader
+   (``source/<assignment>/public_checks/``, committed like the release, so that
+   ``nbgrader generate_assignment --force`` in a fresh clone has it to copy; nbgrader
    copies it into the release, which is committed: the public checks' probes and
    expected values, and the self-contained modules that run them), and packs
    the same files into the notebook's locked loader cell, so that the student
@@ -231,7 +232,7 @@ def run_nbgrader(*args: str, cwd: Path | None = None) -> subprocess.CompletedPro
 
 def generate(release_dir: Path, db_url: str | None = None) -> Path:
     """nbgrader generate_assignment into ``release_dir``, after writing the public checks
-    package into the source folder (a build product, ignored by git) for nbgrader to copy."""
+    package into the source folder (committed, the same bytes again) for nbgrader to copy."""
     here = course.current()
     assignment = here.name
     write_public_package(here.folder)

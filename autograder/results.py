@@ -136,16 +136,29 @@ FLAG_COLUMN = "flag"
 
 def write_grades_csv(out: Path, reports: list[Report], folders: list[str] | None = None) -> Path:
     """``out/grades.csv``: a row per report, in order; ``folders`` (each report's folder
-    under ``out``) name the rows that resolve to one student in their flag."""
+    under ``out``) name the rows that resolve to one student in their flag.  Once hand
+    grades are merged into ``out`` (:mod:`autograder.hand`), a column per hand-graded cell
+    follows the checks', and ``score`` and ``max_score`` count them: the whole total, as
+    nbgrader's export has it."""
+    from . import hand
+
+    given = hand.stored(out)
+    cells = hand.cells() if given else ()
+    extra = hand.hand_max() if given else 0.0
     folders = folders or [result_dir(out, r.submission).name for r in reports]
     flags = duplicate_flags([r.who for r in reports], folders)
-    rows: list[list[str | float]] = [grade_columns()]
+    header = grade_columns()
+    rows: list[list[str | float]] = [
+        [*header[:-1], *(f"{c.grade_id} (by hand)" for c in cells), header[-1]]
+    ]
     for report, flag in zip(reports, flags):
         scores = {r.name: r.score for r in report.results}
+        mine = given.get(report.who, {})
         rows.append(
             [report.who, report.submission]
-            + [_num(report.score), _num(report.max_score)]
+            + [_num(report.score + hand.hand_total(mine)), _num(report.max_score + extra)]
             + [_num(scores.get(c.name, 0.0)) for c in registry().checks]
+            + [_num(mine[c.grade_id]) if c.grade_id in mine else "" for c in cells]
             + [flag]
         )
     path = out / GRADES_CSV

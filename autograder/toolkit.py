@@ -13,6 +13,9 @@ What an assignment module provides (every name but ``PROBE_MAKERS`` is optional)
 * ``fresh_spec(spec, draw)``: a probe entry for a draw, where moving seeds is not enough;
 * ``JUDGE_ASSERTIONS``: kind -> (function(ctx, assertion, reveal, what), keys it reads):
   assertions the judge evaluates itself, such as a trained network's accuracy on held-out data;
+* ``DIAGNOSES``: (pattern, cause) pairs, what those assertions' messages diagnose where they
+  name no mistake of the catalogue: the cause the class report groups them by
+  (:func:`autograder.judge.named_mistake`; the engine's own are ``compare.DIAGNOSES``);
 * ``TEXT``: names that titles and hints in ``checks.toml`` may use in braces;
 * ``recorded_tables(probe, expected)``: for a probe that substitutes earlier functions,
   the calls the reference makes to each, with their replies (the public checks'

@@ -191,6 +191,9 @@ def _claims(out: dict) -> list[str]:
         "on the sigmoid kills nothing"
         if field(mse, r"layer 2 dead\s+(\d+%)") == "0%"
         else "(MSE on a sigmoid killed units)",
+        "After epochs {}, {}, {}, {} and {} the cell prints".format(
+            *grab(out["train"], r"^after epoch\s+(\d+):")
+        ),
         "the accuracy is above 0.99 after the first epoch"
         if float(grab(out["train"], r"after epoch  1: .*accuracy ([\d.]+)")[0]) > 0.99
         else "(the first epoch did not reach 0.99)",

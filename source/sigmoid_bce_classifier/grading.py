@@ -402,6 +402,15 @@ def assert_bce_loss_before(ctx: Context, a: dict, reveal: bool, what: str) -> No
     raise Failure(f"{what} returned a loss that is not bce_loss(targets, model(inputs))")
 
 
+#: What the messages of the assertions above diagnose, where they name no mistake of
+#: MISTAKES (pattern, cause; autograder.judge.named_mistake reads it).
+DIAGNOSES = (
+    (r"makes a confidently wrong sample .* cost less than", "too large an epsilon"),
+    (r"(\w+(?:, \w+)*) did not move: every one", r"\1 not updated"),
+    (r"the change of the variables is not -learning_rate times", "a step off the gradient"),
+    (r"returned a loss that is not bce_loss\(targets, model", "another loss than bce_loss"),
+)
+
 #: Assertions the judge evaluates itself, with the keys each reads besides ``kind``.
 JUDGE_ASSERTIONS = {
     "sigmoid": (assert_sigmoid, {"probe"}),

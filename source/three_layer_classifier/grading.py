@@ -466,6 +466,16 @@ def assert_accuracy(ctx: Context, a: dict, reveal: bool, what: str) -> None:
     raise Failure(text)
 
 
+#: What the messages of the assertions above diagnose, as the class report groups them
+#: (pattern, cause; autograder.judge.named_mistake reads it, after the engine's own).
+DIAGNOSES = (
+    (r"the change of (.+?) is not -learning_rate times", r"a step of \1 off the gradient"),
+    (r"are not arrays of the shapes the model\s+needs", "the variables replaced in training"),
+    (r"the model outputs NaN or infinity", "training diverges"),
+    (r"outputs the same value \([^)]*\) for every sample", "training leaves a constant output"),
+    (r"The loss did not go down during training", "the loss does not go down in training"),
+)
+
 #: Assertions the judge evaluates itself, with the keys each reads besides ``kind``.
 JUDGE_ASSERTIONS = {
     "gradient": (assert_gradient, {"probe"}),

@@ -152,10 +152,10 @@ def check(grade_id: str, _ns: dict | None = None) -> None:
             failed[entry["name"]] = message
         print(verdicts.format_verdict(entry["name"], state == PASSED, shown))
     hidden = DATA["hidden_counts"].get(grade_id, 0)
-    print(
-        f"{grade_id}: {passed} of {len(entries)} public checks passed"
-        + (f" (the grader also runs {hidden} hidden checks)." if hidden else ".")
-    )
+    also = f" (the grader also runs {hidden} hidden checks)." if hidden > 1 else "."
+    if hidden == 1:
+        also = " (the grader also runs 1 hidden check)."
+    print(f"{grade_id}: {passed} of {len(entries)} public checks passed" + also)
     return None
 
 

@@ -21,7 +21,8 @@ from . import wire
 from .answers import ATOL, RTOL, Context, close, decode_answer, decode_argument, show
 from .mistakes import MISTAKES, diagnose, error_message
 
-__all__ = ["ASSERTIONS", "ASSERTION_KEYS", "ATOL", "MISTAKES", "RTOL", "Context", "Failure"]
+__all__ = ["ASSERTIONS", "ASSERTION_KEYS", "ATOL", "DIAGNOSES", "MISTAKES", "RTOL", "Context"]
+__all__ += ["Failure"]
 __all__ += ["close", "decode_answer", "diagnose", "error_message", "evaluate", "show"]
 
 # --------------------------------------------------------------------------- assertions
@@ -506,6 +507,48 @@ ASSERTIONS = {
     "update": assert_update,
     "kept": assert_kept,
 }
+
+#: The mistakes the assertions above diagnose in their messages, as (pattern, cause): what
+#: the class report groups a failure by when no catalogue mistake is named
+#: (:func:`autograder.judge.named_mistake`: the first pattern found, so the more specific
+#: come first).  A cause holds no student value (at most a
+#: variable's name, through a group), so that everyone who made the mistake shares it.
+DIAGNOSES = (
+    (r"returned None: did you forget `return`", "returns None (no `return`)"),
+    (r"returned a list of \d+ items, expected one array", "returns a list, not one array"),
+    (r"returned dtype \w+, expected (\w+)", r"returns another dtype than \1"),
+    (r"\(reduce it to one number", "not reduced to one number"),
+    (r"a plain scalar has shape \(\); drop", "a scalar with extra dimensions"),
+    (r"the (input|target)s were not split", r"the \1s were not split"),
+    (r"an? (?:input|target) batch is a list", "a batch is a list, not an array"),
+    (r"returned a list of \d+ \(inputs, targets\) pairs", "(inputs, targets) pairs returned"),
+    (r"must return a pair \((?:input_batches|inputs)", "does not return a pair"),
+    (r"batches of \d+ samples were made; num_batches is", "num_batches used as the batch size"),
+    (r"made \d+ input and \d+ target batches, expected", "the wrong number of batches"),
+    (r"each batch is one sample short", "each batch one sample short (slice ends)"),
+    (r"\(equal consecutive batches, as np\.vsplit gives\)", "batches of unequal sizes"),
+    (r"holds a row that is not in the inputs", "rows that are not in the inputs"),
+    (r"returned an input row that is not in the inputs", "rows that are not in the inputs"),
+    (r"inputs and targets are no longer aligned", "inputs and targets no longer aligned"),
+    (r"batches take every \d+th sample", "strided batches (x[i::n]), not consecutive blocks"),
+    (r"in their original order \(do not shuffle here\)", "batches not in their original order"),
+    (r"returned the loss after the update", "returns the loss after the update"),
+    (r"(\w+(?:, \w+)*(?: and \w+)?) (?:was|were) not updated", r"\1 not updated"),
+    (r"(?:is|are) missing after the step", "a variable missing after the step"),
+    (r"moved uphill", "a step uphill (the gradient added)"),
+    (r"do not fix 0\.1", "a fixed learning rate of 0.1"),
+    (r"x gradient, but learning_rate is", "a step of another size than learning_rate"),
+    (r"replaced the global variables with new objects", "the variables replaced, not assigned"),
+    (r"not sqrt\(6 / fan_in\)", "the limit sqrt(6 / fan_in)"),
+    (r"look normal \(unbounded\)", "normal draws, not uniform"),
+    (r"centred on zero, not \[0, l\)", "draws from [0, l), not [-l, l]"),
+    (r"draws are not uniform on", "draws that are not uniform"),
+    (r"(?:values|order) for (?:the same seed|different seeds): use the seed", "the seed ignored"),
+    (r"shuffled differently and no longer match", "inputs and targets shuffled differently"),
+    (r"lost or repeated rows", "rows lost or repeated"),
+    (r"returned the rows in their original order", "no shuffle"),
+    (r"changed the caller's", "the caller's arrays shuffled in place"),
+)
 
 #: The keys each assertion reads, besides ``kind``: checks.py refuses any other key when it
 #: reads checks.toml, so that a misspelt key cannot silently do nothing.

@@ -113,7 +113,7 @@ def for_paths(paths: list[Path], root: Path) -> dict[str, list[Path]]:
     names = course.assignment_names(root)
     there = [p for p in paths if os.path.lexists(p)]
     if not there:
-        raise course.CourseError(f"{paths[0]}: no such file or folder")
+        raise course.CourseError(f"nothing to grade: {paths[0]} does not exist")
     if len(there) < len(paths):  # grade names the missing ones; they go where the rest go
         groups = for_paths(there, root)
         first = next(iter(groups))
@@ -155,7 +155,7 @@ def for_graded(folder: Path, root: Path) -> dict[str, list[Path]]:
     (``grade`` writes the assignment there), else its path; a folder that ``grade``
     filled per assignment (``--out/<assignment>/``) gives each of them."""
     if not folder.is_dir():
-        raise course.CourseError(f"{folder}: no such folder (give the folder grade --out wrote)")
+        raise course.CourseError(f"{folder} does not exist (give the folder grade --out wrote)")
     names = course.assignment_names(root)
     recorded = _recorded(folder, names)
     if len(recorded) == 1:

@@ -160,10 +160,10 @@ def test_gradescope_writes_a_zip_per_assignment(kit, tmp_path):
 
 def test_a_missing_path_or_folder_is_one_line(kit, tmp_path):
     done = run_engine(kit, "grade", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
-    assert done.returncode == 2 and "no such file or folder" in done.stderr, done.stderr
+    assert done.returncode == 2 and "does not exist" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     done = run_engine(kit, "report", str(tmp_path / "nope"))
-    assert done.returncode == 2 and "no such folder" in done.stderr, done.stderr
+    assert done.returncode == 2 and "does not exist" in done.stderr, done.stderr
 
 
 @pytest.mark.slow

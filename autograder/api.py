@@ -2,7 +2,7 @@
 course's own script; nbgrader's issue 1371 asks for one).
 
     >>> from autograder.api import grade_one
-    >>> result = grade_one("alice/three_layer_classifier.ipynb")  # doctest: +SKIP
+    >>> result = grade_one("alice/homework.ipynb")  # doctest: +SKIP
     >>> result["score"], result["max_score"]  # doctest: +SKIP
     (31.0, 31.0)
     >>> [t["name"] for t in result["tests"] if t["status"] == "failed"]  # doctest: +SKIP

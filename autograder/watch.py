@@ -227,6 +227,7 @@ class ExchangeSource(Source):
         self.inbound = self.root / course_id / "inbound"
         self.feedback = self.root / course_id / "feedback"
         self.assignments = assignments
+        import nbgrader.utils  # noqa: F401 - now, not when the first submission lands
 
     def entries(self) -> list[str]:
         return _listing(self.inbound)

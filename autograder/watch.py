@@ -428,6 +428,8 @@ class Watcher:
     stopping: threading.Event = field(default_factory=threading.Event)
     #: Each assignment's answer key as loaded at start (its bytes' SHA-256).
     keys: dict[str, str] = field(default_factory=dict)
+    #: Each assignment's fresh draw for its next batch, drawn while the watcher waits.
+    draws: dict = field(default_factory=dict)
     #: Each entry's signature at the last look, and at its last grading (or skip).
     seen: dict[str, tuple] = field(default_factory=dict)
     handled: dict[str, tuple] = field(default_factory=dict)
@@ -467,6 +469,27 @@ class Watcher:
                 "stopped grading; start the watcher again to grade with the new key"
             )
 
+    def draw_ahead(self, name: str) -> None:
+        """Start the next batch's fresh draw of ``name`` now (its reference answers are
+        computed by a worker while the watcher waits): known to no one before it is used,
+        as a batch's own draw, and used by one batch only."""
+        from . import key
+        from .checks import registry
+        from .fresh import SharedDraw
+        from .notebook import read_notebook, reference_sources
+
+        course.select(name)
+        source = read_notebook(course.current().master)
+        draw = SharedDraw(
+            registry().checks,
+            key.load(source=source),
+            source,
+            reference_sources(),
+            self.limits.submission_seconds,
+        )
+        draw.future()
+        self.draws[name] = draw
+
     def stop(self, *_signal) -> None:
         """Stop soon (a signal handler): the grading in progress ends now, its workers
         killed from a thread of its own (never inside a lock the handler interrupted)."""
@@ -483,6 +506,8 @@ class Watcher:
         self.state.mkdir(parents=True, exist_ok=True)
         code = EXIT_OK
         try:
+            for name in self.assignments:
+                self.draw_ahead(name)
             while not self.stopping.is_set():
                 arrivals, pending = self.look()
                 if arrivals:
@@ -494,6 +519,8 @@ class Watcher:
             code = EXIT_USAGE
         finally:
             shut_down()
+            for draw in self.draws.values():
+                draw.close()
             shutil.rmtree(self.state / "scratch", ignore_errors=True)
         LOG.info("watch stopped" + (" (answer key changed)" if code else ""))
         return code
@@ -515,10 +542,10 @@ class Watcher:
             if self.seen.get(name) != sig:  # new or still changing: look again soon
                 pending = True
                 continue
-            if not self.source.ready(name):  # unchanged, but nbgrader has not finished
-                continue
             if sig == ("link",):
                 self._skip(name, "", "a link, not a file or folder: not followed")
+                continue
+            if not self.source.ready(name):  # unchanged, but nbgrader has not finished
                 continue
             digest = content_digest(self.source.path(name))
             if self.ledger.done(name, digest):
@@ -576,9 +603,11 @@ class Watcher:
                 progress=False,
                 lang=self.lang,
                 unconfined_ok=self.unconfined_ok,
+                draw=self.draws.pop(name, None),
             )
             if self.stopping.is_set():  # stopped part way: graded again at the next start
                 return
+            self.draw_ahead(name)
             took = time.monotonic() - started
             for arrival, row, report in zip(group, rows, outcome.reports):
                 crashed = row.origin in outcome.crashed

@@ -11,6 +11,7 @@ and stopped with SIGTERM, and /proc says whether anything it started is left.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -53,6 +54,11 @@ def start_watcher(out: Path, *args: str, kit: Path = ROOT) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def console(out: Path) -> str:
+    """What the watchers writing into ``out`` printed (stdout and stderr)."""
+    return "".join(p.read_text() for p in sorted(out.parent.glob(f"{out.name}-console-*")))
 
 
 def ledger(out: Path) -> dict:
@@ -247,13 +253,21 @@ def test_an_inbox_is_graded_per_assignment_and_sigterm_mid_grading_leaves_nothin
     try:
         for name in ASSIGNMENTS:  # each assignment's solved notebook, told by its cells
             shutil.copy(ROOT / "solutions" / name / f"{name}.ipynb", inbox / f"{name}-ann.ipynb")
-        wanted = [f"{n}-ann.ipynb" for n in ASSIGNMENTS]
+        # a name that would clear the screen of whoever reads the log
+        hostile_name = "mal\x1b[2Jlory\u202e.ipynb"
+        shutil.copy(ROOT / "solutions" / FIRST / f"{FIRST}.ipynb", inbox / hostile_name)
+        wanted = [f"{n}-ann.ipynb" for n in ASSIGNMENTS] + [hostile_name]
         wait_for(lambda: graded(out, *wanted), "the inbox's notebooks", watcher)
         for name in ASSIGNMENTS:
             results = json.loads((out / name / f"{name}-ann" / "results.json").read_text())
             assert results["assignment"] == name
             assert results["score"] == results["max_score"] > 0
             assert (out / name / f"{name}-ann" / "feedback.html").is_file()
+        assert ledger(out)[hostile_name]["folder"] == "mal__2Jlory_"
+        assert (out / FIRST / "mal__2Jlory_" / "results.json").is_file()
+        for text in (out / "grader.log").read_text(), console(out):
+            assert "\x1b" not in text and "\u202e" not in text
+            assert "mal\\x1b[2Jlory\\u202e" in text
         # a flood of processes lands: SIGTERM while its workers run
         flood = corpus_notebook("broken", "cpu_flood", tmp_path)
         shutil.copy(flood, inbox / ".flood.ipynb.part")
@@ -300,6 +314,27 @@ def test_a_stale_key_stops_the_watcher_before_and_while_it_runs(tmp_path):
     assert not (out / "ben").exists()
     last = (out / "grader.log").read_text().splitlines()[-2]
     assert "stale" in last and "stopped grading" in last, last
+
+    # `release` rebuilds the key while it runs: it fits the kit, but not the checks this
+    # process loaded, so the watcher stops rather than grading against it
+    checks.write_text(original)
+    (inbox / "ben.ipynb").unlink()  # it lands once the key is rebuilt
+    watcher = start_watcher(out, f"--inbox={inbox}", f"--assignment={FIRST}", kit=kit)
+    try:
+        wait_for(lambda: "watching" in (out / "grader.log").read_text().split(" INFO watch ")[-1],
+                 "the watcher's start", watcher)  # fmt: skip
+        rebuilt = kit / "source" / FIRST / "answer_key.json"
+        data = rebuilt.read_bytes().replace(b"\n", b"\n\n", 1)  # a key written anew
+        rebuilt.write_bytes(data)
+        rebuilt.with_suffix(".sha256").write_text(hashlib.sha256(data).hexdigest() + "\n")
+        shutil.copy(kit / "solutions" / FIRST / f"{FIRST}.ipynb", inbox / "ben.ipynb")
+        assert watcher.wait(timeout=300) == 2
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    assert "ben.ipynb" not in ledger(out)
+    last = (out / "grader.log").read_text().splitlines()[-2]
+    assert "changed while the watcher ran" in last, last
 
 
 # --------------------------------------------------------------------------- the API

@@ -480,12 +480,12 @@ class Watcher:
 
         course.select(name)
         source = read_notebook(course.current().master)
+        try:
+            the_key = key.load(source=source)
+        except (key.StaleKey, key.TamperedKey) as exc:  # went stale since the last look
+            raise KeyChanged(f"{name}: {exc}; stopped grading") from None
         draw = SharedDraw(
-            registry().checks,
-            key.load(source=source),
-            source,
-            reference_sources(),
-            self.limits.submission_seconds,
+            registry().checks, the_key, source, reference_sources(), self.limits.submission_seconds
         )
         draw.future()
         self.draws[name] = draw

@@ -126,10 +126,8 @@ def grade_batch(
     ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
     ``lang`` is the language of the feedback and the class report (default: each
     notebook's own, and the class's most common).  ``unconfined_ok``: grade where no
-    worker can be confined (:func:`confined`).  ``draw`` is the batch's fresh draw made
-    beforehand (:class:`autograder.fresh.SharedDraw`, for the same key): a long-running
-    grader draws the next batch's while it waits, so its reference answers are ready
-    when a submission lands; it is used for this batch only, and closed.
+    worker can be confined (:func:`confined`).  ``draw``: the batch's fresh draw, made
+    beforehand (``watch`` makes the next one while it waits); used by this batch only.
     With ``resume``, a submission whose file, student and grader are unchanged
     since its last grading in ``out`` is not graded again (its results are read
     back).  Raises :class:`autograder.key.StaleKey` (or ``TamperedKey``) before
@@ -163,9 +161,8 @@ def grade_batch(
     from .checks import REGISTRY
     from .fresh import SharedDraw
 
-    batch.draw = draw or SharedDraw(
-        REGISTRY, the_key, source, references, limits.submission_seconds
-    )
+    seconds = limits.submission_seconds
+    batch.draw = draw or SharedDraw(REGISTRY, the_key, source, references, seconds)
 
     out.mkdir(parents=True, exist_ok=True)
     try:

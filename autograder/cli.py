@@ -512,6 +512,29 @@ def _grade_arguments(g: argparse.ArgumentParser) -> None:
     )
 
 
+def _watch_arguments(w: argparse.ArgumentParser) -> None:
+    """The watch command's own arguments (besides the limits every grading command has)."""
+    w.set_defaults(selects_itself=True)  # it watches every assignment of the course
+    w.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    w.add_argument("--inbox", metavar="DIR", help="watch this folder, not nbgrader's exchange")
+    w.add_argument("--exchange", metavar="DIR", help="nbgrader's exchange root (c.Exchange.root)")
+    w.add_argument("--course-id", metavar="ID", help="nbgrader's course id (its config's)")
+    w.add_argument(
+        "--poll", type=float, default=0.5, metavar="S", help="seconds between looks (0.5)"
+    )
+    w.add_argument(
+        "--jobs", type=int, metavar="N", help="submissions graded at once (default: the cores)"
+    )
+    w.add_argument(
+        "--i-accept-unconfined-student-code",
+        dest="unconfined_ok",
+        action="store_true",
+        help="as grade's: where no namespaces confine student code, grade anyway (trusted "
+        "work only)",
+    )
+    _lang_option(w)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -555,26 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--root", default="/autograder")
     gr.add_argument("--hidden-visibility", **visibility)
 
-    w = _command(sub, "watch", cmd_watch, limits=True)
-    w.set_defaults(selects_itself=True)  # it watches every assignment of the course
-    w.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
-    w.add_argument("--inbox", metavar="DIR", help="watch this folder, not nbgrader's exchange")
-    w.add_argument("--exchange", metavar="DIR", help="nbgrader's exchange root (c.Exchange.root)")
-    w.add_argument("--course-id", metavar="ID", help="nbgrader's course id (its config's)")
-    w.add_argument(
-        "--poll", type=float, default=0.5, metavar="S", help="seconds between looks (0.5)"
-    )
-    w.add_argument(
-        "--jobs", type=int, metavar="N", help="submissions graded at once (default: the cores)"
-    )
-    w.add_argument(
-        "--i-accept-unconfined-student-code",
-        dest="unconfined_ok",
-        action="store_true",
-        help="as grade's: where no namespaces confine student code, grade anyway (trusted "
-        "work only)",
-    )
-    _lang_option(w)
+    _watch_arguments(_command(sub, "watch", cmd_watch, limits=True))
 
     k = _command(sub, "judge-kernel", cmd_judge_kernel, listed=False)
     k.add_argument("grade_id")

@@ -470,9 +470,11 @@ class Watcher:
             )
 
     def draw_ahead(self, name: str) -> None:
-        """Start the next batch's fresh draw of ``name`` now (its reference answers are
-        computed by a worker while the watcher waits): known to no one before it is used,
-        as a batch's own draw, and used by one batch only."""
+        """Make the next batch's fresh draw of ``name`` now, between batches (its reference
+        answers computed by a worker before a submission lands): known to no one before
+        it is used, as a batch's own draw, and used by one batch only.  Computed to the
+        end here: its thread reads the current assignment, which the next batch may change.
+        One that fails is dropped (the batch then draws its own)."""
         from . import key
         from .checks import registry
         from .fresh import SharedDraw
@@ -487,7 +489,13 @@ class Watcher:
         draw = SharedDraw(
             registry().checks, the_key, source, reference_sources(), self.limits.submission_seconds
         )
-        draw.future()
+        try:
+            draw.future().result()
+        except Exception as exc:  # noqa: BLE001 - stopped, or the reference failed
+            draw.close()
+            if not self.stopping.is_set():
+                LOG.warning("%s: no draw made ahead (%s): the next batch makes its own", name, exc)
+            return
         self.draws[name] = draw
 
     def stop(self, *_signal) -> None:
@@ -583,6 +591,9 @@ class Watcher:
                 return
             self.key_still_current(name)
             self._grade_group(name, group)
+        for name in by_assignment:  # once every feedback of this look is delivered
+            if not self.stopping.is_set():
+                self.draw_ahead(name)
 
     def _grade_group(self, name: str, group: list[Arrival]) -> None:
         from .batch import grade_batch
@@ -607,12 +618,12 @@ class Watcher:
             )
             if self.stopping.is_set():  # stopped part way: graded again at the next start
                 return
-            self.draw_ahead(name)
             took = time.monotonic() - started
             for arrival, row, report in zip(group, rows, outcome.reports):
                 crashed = row.origin in outcome.crashed
                 self._place(name, arrival, scratch / row.folder, report, took, crashed)
             self._write_class(name)
+            self.ledger.save()  # last: an entry there means its files are all written
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -656,7 +667,6 @@ class Watcher:
                 "max_score": report.max_score,
                 "graded": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
-        self.ledger.save()
         kept = "" if latest else " (an older submission than the one kept: results not replaced)"
         where = f"; feedback: {delivered}" if delivered else ""
         LOG.info(

@@ -16,7 +16,9 @@ server (TensorFlow loaded) of the calling process: the first call pays for Tenso
 import, later calls in the same process do not.  The course is found as the command line
 finds it (``course=`` or ``AUTOGRADER_COURSE``, else the current folder or one above it);
 the assignment is ``assignment=``, else the notebook's path or cells tell it
-(:mod:`autograder.infer`).
+(:mod:`autograder.infer`).  The current assignment is the process's
+(:func:`autograder.course.select`): call it from one thread at a time (a service that
+grades several at once runs a process per assignment, or queues the calls).
 """
 
 from __future__ import annotations

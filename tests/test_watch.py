@@ -263,8 +263,8 @@ def test_an_inbox_is_graded_per_assignment_and_sigterm_mid_grading_leaves_nothin
             assert results["assignment"] == name
             assert results["score"] == results["max_score"] > 0
             assert (out / name / f"{name}-ann" / "feedback.html").is_file()
-        assert ledger(out)[hostile_name]["folder"] == "mal__2Jlory_"
-        assert (out / FIRST / "mal__2Jlory_" / "results.json").is_file()
+        assert ledger(out)[hostile_name]["folder"] == "mal_x1b_2Jlory_u202e"
+        assert (out / FIRST / "mal_x1b_2Jlory_u202e" / "results.json").is_file()
         for text in (out / "grader.log").read_text(), console(out):
             assert "\x1b" not in text and "\u202e" not in text
             assert "mal\\x1b[2Jlory\\u202e" in text

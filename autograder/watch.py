@@ -63,8 +63,9 @@ LOG = logging.getLogger("autograder.watch")
 
 #: Seconds between two looks at the watched folder.
 POLL_SECONDS = 0.5
-#: Seconds a new exchange submission must stay unchanged once its markers are there.
-EXCHANGE_SETTLE = 0.2
+#: Seconds a new exchange submission must stay unchanged: nbgrader's markers already say
+#: the copy is whole (the secret is written last), so a second look soon after suffices.
+EXCHANGE_SETTLE = 0.05
 #: The watcher's own folder under ``--out``: a dot name, which no student folder takes.
 STATE = ".watch"
 LEDGER = "ledger.json"
@@ -237,7 +238,11 @@ class ExchangeSource(Source):
 
     def ready(self, name: str) -> bool:
         folder = self.path(name)
-        return all(os.path.isfile(folder / m) and not os.path.islink(folder / m) for m in MARKERS)
+        try:
+            found = [os.lstat(folder / m) for m in MARKERS]
+        except OSError:
+            return False
+        return all(stat.S_ISREG(f.st_mode) for f in found) and found[-1].st_size > 0
 
     def describe(self, name: str, digest: str) -> Arrival:
         from .submissions import choose_notebook

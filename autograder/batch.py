@@ -116,6 +116,7 @@ def grade_batch(
     resume: bool = False,
     lang: str | None = None,
     unconfined_ok: bool = False,
+    draw: SharedDraw | None = None,
 ) -> Outcome:
     """Grade every submission (never stopping on a bad one); write results.
 
@@ -125,7 +126,8 @@ def grade_batch(
     ``limits_for`` gives some paths their own :class:`autograder.pool.Limits`.
     ``lang`` is the language of the feedback and the class report (default: each
     notebook's own, and the class's most common).  ``unconfined_ok``: grade where no
-    worker can be confined (:func:`confined`).
+    worker can be confined (:func:`confined`).  ``draw``: the batch's fresh draw, made
+    beforehand (``watch`` makes the next one while it waits); used by this batch only.
     With ``resume``, a submission whose file, student and grader are unchanged
     since its last grading in ``out`` is not graded again (its results are read
     back).  Raises :class:`autograder.key.StaleKey` (or ``TamperedKey``) before
@@ -159,7 +161,8 @@ def grade_batch(
     from .checks import REGISTRY
     from .fresh import SharedDraw
 
-    batch.draw = SharedDraw(REGISTRY, the_key, source, references, limits.submission_seconds)
+    seconds = limits.submission_seconds
+    batch.draw = draw or SharedDraw(REGISTRY, the_key, source, references, seconds)
 
     out.mkdir(parents=True, exist_ok=True)
     try:

@@ -213,7 +213,7 @@ def _refuse_out(out: Path) -> str | None:
     return None
 
 
-def _start_log(out: Path) -> Path:
+def _start_log(out: Path, command: str = "grade") -> Path:
     """Send the batch's record (autograder.batch's log) to ``out/grader.log``."""
     path = out / LOG_NAME
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
@@ -222,7 +222,7 @@ def _start_log(out: Path) -> Path:
     logger = logging.getLogger("autograder")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    logger.info("grade %s", " ".join(sys.argv[1:]))
+    logger.info("%s %s", command, " ".join(sys.argv[1:]))
     return path
 
 
@@ -239,6 +239,49 @@ class _Shown(logging.Formatter):
         from .submissions import shown
 
         return shown(super().formatException(ei), keep="\n")
+
+
+def cmd_watch(args) -> int:
+    """Grade each submission as it lands: nbgrader's exchange, or a plain inbox folder.
+
+    Keeps TensorFlow loaded and the workers' fork server warm, polls where submissions
+    land (every --poll seconds) and grades each new one as `grade` would (the same
+    confinement and limits), so that a student reads their feedback within seconds:
+      nbgrader's exchange  (the default) <exchange>/<course_id>/inbound/, the exchange and
+                           course id from the course's nbgrader_config.py (c.Exchange.root,
+                           c.CourseDirectory.course_id) or --exchange/--course-id; feedback
+                           goes where `nbgrader fetch_feedback` finds it
+                           (<exchange>/<course_id>/feedback/<hash>.html)
+      --inbox DIR          each *.ipynb file or folder in DIR, named as `grade` names it
+    Results go to DIR/<student>/ (results.json, feedback.html, feedback.md), or
+    DIR/<assignment>/<student>/ when several assignments are watched, with grades.csv and
+    the class report; a resubmission is graded again and the latest kept. DIR/grader.log
+    and the console get one line per submission. DIR/.watch/ledger.json records what was
+    graded: stopped or killed and started again, it grades what landed meanwhile, and
+    nothing twice.
+
+    Exit status: 0 when stopped (SIGTERM or Ctrl-C: the grading in progress is dropped,
+    to be done at the next start, and no process is left); 2 for a usage error, or an
+    answer key that is stale at start or changes while it runs (`release` ran: start it
+    again).
+    """
+    from . import watch
+
+    out = Path(args.out)
+    if args.poll <= 0 or (args.jobs is not None and args.jobs < 1):
+        return _usage("--poll must be positive and --jobs at least 1")
+    try:
+        watcher = watch.start(args, _limits(args))
+    except (watch.WatchError, course.CourseError) as exc:
+        return _usage(str(exc))
+    refused = _refuse_out(out)
+    if refused:
+        return _usage(f"--out {out}: {refused}")
+    args.log_path = _start_log(out, "watch")
+    console = logging.StreamHandler(sys.stdout)
+    console.setFormatter(_Shown("%(asctime)s %(message)s", "%H:%M:%S"))
+    logging.getLogger("autograder.watch").addHandler(console)
+    return watch.serve(watcher)
 
 
 def cmd_release(args) -> int:
@@ -633,6 +676,29 @@ def _grade_arguments(g: argparse.ArgumentParser) -> None:
     )
 
 
+def _watch_arguments(w: argparse.ArgumentParser) -> None:
+    """The watch command's own arguments (besides the limits every grading command has)."""
+    w.set_defaults(selects_itself=True)  # it watches every assignment of the course
+    w.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    w.add_argument("--inbox", metavar="DIR", help="watch this folder, not nbgrader's exchange")
+    w.add_argument("--exchange", metavar="DIR", help="nbgrader's exchange root (c.Exchange.root)")
+    w.add_argument("--course-id", metavar="ID", help="nbgrader's course id (its config's)")
+    w.add_argument(
+        "--poll", type=float, default=0.5, metavar="S", help="seconds between looks (0.5)"
+    )
+    w.add_argument(
+        "--jobs", type=int, metavar="N", help="submissions graded at once (default: the cores)"
+    )
+    w.add_argument(
+        "--i-accept-unconfined-student-code",
+        dest="unconfined_ok",
+        action="store_true",
+        help="as grade's: where no namespaces confine student code, grade anyway (trusted "
+        "work only)",
+    )
+    _lang_option(w)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
@@ -687,6 +753,8 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--root", default="/autograder")
     gr.add_argument("--hidden-visibility", **visibility)
 
+    _watch_arguments(_command(sub, "watch", cmd_watch, limits=True))
+
     k = _command(sub, "judge-kernel", cmd_judge_kernel, listed=False)
     k.add_argument("grade_id")
     k.add_argument("--fd", type=int, required=True)
@@ -699,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("gradescope-run", "judge-kernel"):
         return args.func(args)  # each writes its own results whatever happens
     try:
-        if hasattr(args, "assignment"):
+        if hasattr(args, "assignment") and not getattr(args, "selects_itself", False):
             groups = _assignments(args)
             if len(groups) > 1:
                 return _per_assignment(args, groups)
@@ -746,6 +814,17 @@ def _assignments(args) -> dict[str, list[Path]]:
             raise course.CourseError(
                 f"{args.folder} holds the results of {', '.join(found)}: give one "
                 "assignment's folder (DIR/<assignment>), hand grades are per assignment"
+            )
+        return found
+    if args.command == "similar":  # a graded folder says it; a class folder as grade's
+        first = Path(args.paths[0])
+        graded = (first / "grades.csv").is_file() or any(first.glob("*/results.json"))
+        paths = [Path(p) for p in args.paths]
+        found = infer.for_graded(first, root) if graded else infer.for_paths(paths, root)
+        if len(found) > 1:
+            raise course.CourseError(
+                f"{first} holds {', '.join(found)}: compare one assignment at a time "
+                "(DIR/<assignment>, or --assignment NAME)"
             )
         return found
     return {}

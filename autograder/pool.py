@@ -53,6 +53,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -296,6 +297,43 @@ def _child(
 
 STOPPED = "grading of this submission was stopped"
 
+#: Every worker started and not yet killed, for :func:`stop_all`.
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+#: Set by :func:`stop_all`: no worker starts after it.
+_STOPPING = threading.Event()
+
+
+def stop_all() -> None:
+    """End every worker of this process now and start no other (a long-running grader
+    told to stop): each grading in progress ends at once with :data:`STOPPED`, so the
+    caller must not keep its reports.  Safe from any thread, and to call again."""
+    _STOPPING.set()
+    for worker in list(_LIVE):
+        worker.kill()
+
+
+def shut_down() -> None:
+    """:func:`stop_all`, then the fork server and multiprocessing's resource tracker
+    (both children of this process), then anything still below it: when it returns, this
+    process has no child left, so a service stopped with SIGTERM leaves nothing running."""
+    stop_all()
+    from multiprocessing import forkserver, resource_tracker
+
+    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):
+        stop = getattr(helper, "_stop", None)  # private, but the only way to end them
+        if stop is not None:
+            try:
+                stop()
+            except (OSError, ChildProcessError):
+                pass
+    for pid in processes.descendants(os.getpid()):
+        processes.kill_tree(pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (OSError, ChildProcessError):
+            pass
+
 
 class ReplyRefused(Exception):
     """A worker's reply over :data:`MAX_REPLY_BYTES` or :data:`MAX_REPLY_VALUES`.  ``str``
@@ -385,6 +423,8 @@ class Worker:
 
     def start(self, folder: str, number: int) -> None:
         """Start the process, working in ``folder/run<number>``; WorkerLost if it cannot."""
+        if _STOPPING.is_set():
+            raise WorkerLost(STOPPED)
         ctx = context()
         parent, child = ctx.Pipe(duplex=True)
         workdir = os.path.join(folder, f"run{number}")
@@ -418,6 +458,10 @@ class Worker:
         finally:
             child.close()
         self.conn = parent
+        _LIVE.add(self)
+        if _STOPPING.is_set():  # stop_all ran while this one started
+            self.kill()
+            raise WorkerLost(STOPPED)
 
     def alive(self) -> bool:
         """Whether the worker runs.  When the fork server dies, multiprocessing reports

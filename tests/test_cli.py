@@ -9,7 +9,7 @@ import pytest
 from autograder import cli
 from autograder.cli import build_parser, main
 
-LISTED = ("grade", "release", "demo", "check", "report", "gradescope")
+LISTED = ("grade", "release", "demo", "check", "report", "gradescope", "watch")
 
 
 def test_the_command_list_names_each_command_once_and_hides_the_internal_ones(capsys):
@@ -31,7 +31,7 @@ def test_each_command_describes_itself_and_its_options(capsys, name):
     text = capsys.readouterr().out
     first_line = inspect.getdoc(getattr(cli, f"cmd_{name}")).splitlines()[0]
     assert first_line in text
-    assert ("limits (per submission):" in text) == (name in ("grade", "demo", "check"))
+    assert ("limits (per submission):" in text) == (name in ("grade", "demo", "check", "watch"))
 
 
 def test_limits_are_parsed_with_their_types():

@@ -28,7 +28,6 @@ from nbformat import NotebookNode, v4
 from traitlets import Bool
 
 from . import course
-from .verdicts import format_verdict
 
 
 def _verdicts(notebook: NotebookNode) -> dict[str, list]:
@@ -63,9 +62,13 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
     return by_grade_id
 
 
-def verdict_lines(results: list) -> str:
-    """What a hidden test cell shows: the lines its kernel would print (nbgrader_cell)."""
-    lines = [format_verdict(r.name, r.passed, r.output, (r.score, r.max_score)) for r in results]
+def verdict_lines(results: list, lang: str | None = None) -> str:
+    """What a hidden test cell shows: the lines its kernel would print (nbgrader_cell),
+    in the notebook's language ``lang`` (English when the kit cannot speak it)."""
+    from .i18n import speaking
+
+    say = speaking(lang)
+    lines = [say.verdict(r.name, r.passed, r.output, (r.score, r.max_score)) for r in results]
     return "\n".join(lines) + "\n"
 
 
@@ -102,8 +105,11 @@ class JudgeOutsideKernel(Preprocessor):
     enabled = Bool(True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
+        from .translate import notebook_lang
+
         _select(resources)
         verdicts = _verdicts(nb)
+        lang = notebook_lang(nb)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             grade_id = str(meta.get("grade_id", ""))
@@ -114,7 +120,7 @@ class JudgeOutsideKernel(Preprocessor):
                 continue
             points = sum(r.score for r in results)
             cell.outputs = [
-                v4.new_output("stream", name="stdout", text=verdict_lines(results)),
+                v4.new_output("stream", name="stdout", text=verdict_lines(results, lang)),
                 v4.new_output(
                     "execute_result",
                     data={"text/plain": repr(float(points))},

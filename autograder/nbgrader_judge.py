@@ -25,6 +25,7 @@ from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode, v4
+from nbgrader.preprocessors import OverwriteCells
 from traitlets import Bool
 
 from . import course
@@ -77,6 +78,59 @@ def _select(resources: dict) -> None:
     nbgrader runs from."""
     name = (resources.get("nbgrader") or {}).get("assignment")
     course.select(str(name) if name else None)
+
+
+def edition_cells(nb: NotebookNode) -> dict[str, NotebookNode]:
+    """The locked cells of the edition ``nb`` was handed out as, by grade_id: for a
+    notebook whose ``metadata.autograder.lang`` names a translated edition of the current
+    assignment (``release/<lang>/<assignment>/``, which ``release`` writes), else none."""
+    import nbformat
+
+    from .translate import notebook_lang
+
+    lang = notebook_lang(nb)
+    here = course.current()
+    path = here.course / "release" / lang / here.name / f"{here.name}.ipynb"
+    if lang == "en" or not path.is_file():
+        return {}
+    edition = nbformat.read(str(path), as_version=4)
+    found = {}
+    for cell in edition.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("locked") and meta.get("grade_id"):
+            found[str(meta["grade_id"])] = cell
+    return found
+
+
+class EditionOverwriteCells(OverwriteCells):
+    """nbgrader's :class:`OverwriteCells`, restoring a translated edition's locked cells
+    from that edition rather than from the English master.
+
+    nbgrader's gradebook holds the master's cells, so its ``OverwriteCells`` puts the
+    English markdown, loader and prints back into every locked cell of a Korean
+    submission (their checksums differ from the English ones).  Here a locked cell the
+    edition also has gets the edition's source (what the student was given, restored
+    whatever the student did to it) and its checksum.  An English notebook, or a
+    language without an edition, is restored from the master as before; the grader itself
+    still runs the master's setup cells (:mod:`autograder.judge`), so points are
+    unchanged.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        _select(resources)
+        self._edition = edition_cells(nb)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int):
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        meta = cell.metadata.get("nbgrader", {})
+        edition = getattr(self, "_edition", {}).get(str(meta.get("grade_id", "")))
+        if edition is not None and meta.get("locked") and edition.cell_type == cell.cell_type:
+            cell.source = edition.source
+            checksum = edition.metadata.get("nbgrader", {}).get("checksum")
+            if checksum:
+                meta["checksum"] = checksum
+        return cell, resources
 
 
 class KeyIsCurrent(Preprocessor):

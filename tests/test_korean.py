@@ -6,6 +6,7 @@ execute the Korean notebooks in real kernels and grade them (tests/test_korean_r
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import re
@@ -68,10 +69,12 @@ def test_every_message_has_its_korean_text():
 
 
 def test_korean_markdown_states_exactly_the_numbers_of_its_english():
-    """So the English claims test (tests/test_notebook_runs.py) covers the Korean text."""
+    """So the English claims test (tests/test_notebook_runs.py) covers the Korean text.
+    The English word "zero" counts as 0: Korean writes the digit ("평균이 0", not "영")."""
     for entry in read_catalog(CATALOG):
         if entry.msgctxt.startswith("markdown:"):
-            assert Counter(NUMBER.findall(entry.msgstr)) == Counter(NUMBER.findall(entry.msgid)), (
+            english = re.sub(r"\bzero\b", "0", entry.msgid, flags=re.I)
+            assert Counter(NUMBER.findall(entry.msgstr)) == Counter(NUMBER.findall(english)), (
                 entry.msgctxt
             )
             kept = entry.msgid == entry.msgstr == "YOUR ANSWER HERE"  # nbgrader's placeholder
@@ -81,7 +84,7 @@ def test_korean_markdown_states_exactly_the_numbers_of_its_english():
 def test_translated_strings_keep_their_fields_and_kit_labels_their_placeholders():
     fields = re.compile(r"\{[^}]*\}")
     for entry in read_catalog(CATALOG):
-        if entry.msgctxt.startswith("plot:"):
+        if entry.msgctxt.startswith(("plot:", "print:")):
             assert sorted(fields.findall(entry.msgstr)) == sorted(fields.findall(entry.msgid))
     for entry in read_catalog(i18n.catalog_path("ko")):
         if entry.msgctxt.startswith("ui:"):
@@ -94,14 +97,43 @@ def _unpacked(source: str) -> dict[str, str]:
     return json.loads(zlib.decompress(base64.b64decode(blob)))
 
 
+def _printed(source: str) -> set[tuple[int, int]]:
+    """(line, column) where each quoted piece of a ``print(...)`` string argument begins."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    lines = source.split("\n")
+    starts = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+            for arg in node.args:
+                if isinstance(arg, (ast.Constant, ast.JoinedStr)):
+                    for number in range(arg.lineno - 1, arg.end_lineno):
+                        line = lines[number].encode("utf-8")  # ast's columns count bytes
+                        low = arg.col_offset if number == arg.lineno - 1 else 0
+                        high = arg.end_col_offset if number == arg.end_lineno - 1 else len(line)
+                        low, high = (len(line[:k].decode("utf-8", "ignore")) for k in (low, high))
+                        for m in re.finditer(r'f?"[^"]*"', lines[number][low:high]):
+                            starts.add((number, low + m.start()))
+    return starts
+
+
 def _code(source: str, grade_id: str | None) -> list[str]:
-    """A code cell's lines without comments, docstrings and figure strings (what a
-    translation may change); the rest must be the English code, character for character."""
+    """A code cell's lines without comments, docstrings, figure strings and the pieces
+    ``print`` prints (what a translation may change); the rest must be the English code,
+    character for character."""
+    printed = _printed(source)
     lines = []
-    for line in source.split("\n"):
+    for number, line in enumerate(source.split("\n")):
         if line.strip().startswith(("#", '"""')):
             continue
-        lines.append(ANY_PLOT_STRING.sub(lambda m: m[0].replace(m["text"], "<text>"), line))
+        line = ANY_PLOT_STRING.sub(lambda m: m[0].replace(m["text"], "<text>"), line)
+        for column in sorted((c for n, c in printed if n == number), reverse=True):
+            piece = re.match(r'f?"[^"]*"', line[column:])
+            if piece:
+                line = line[:column] + '"<printed>"' + line[column + piece.end() :]
+        lines.append(line)
     return lines
 
 
@@ -251,7 +283,7 @@ def test_the_engine_catalogue_holds_labels_only_and_the_assignments_its_words():
     words = {(e.msgctxt, e.msgid) for e in read_catalog(WORDS)}
     wanted = {(m.context, m.text) for m in i18n.assignment_messages(course.current())}
     assert words == wanted
-    assert {c.split(":")[0] for c, _ in wanted} == {"check", "mistake"}
+    assert {c.split(":")[0] for c, _ in wanted} == {"check", "mistake", "phrase"}
     assert edition_langs(SOURCE) == ["ko"]  # checks.ko.po is no edition of its own
 
 

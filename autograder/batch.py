@@ -270,7 +270,7 @@ class _Batch:
         from .feedback import boundary_png, write_feedback
         from .results import write_fingerprint, write_results
 
-        picture = boundary_png(report)
+        picture = boundary_png(report, self.lang)
         self.done[sub.folder] = (value, picture)
         try:
             write_results(self.out, report, sub.folder)

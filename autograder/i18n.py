@@ -72,6 +72,10 @@ UI = {
         "the two classes."
     ),
     "boundary_alt": "decision boundaries: yours and the reference's",
+    "boundary_yours": "trained with your training step",
+    "boundary_reference": "trained with the reference",
+    "feature_0": "feature 0",
+    "feature_1": "feature 1",
     "report_title": "Grading report: {n} submission(s)",
     "report_summary": (
         "Mean score {mean} of {max_score}; median {median}; {full} with full marks, {zero} with 0."

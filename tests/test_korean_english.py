@@ -41,11 +41,14 @@ from pathlib import Path
 
 import corpus_tools
 import nbformat
+import numpy as np
 import pytest
 from corpus_tools import entries
 from course_paths import ASSIGNMENT, ROOT
 
+from autograder.feedback import boundary_png
 from autograder.i18n import language
+from autograder.judge import Report
 from autograder.release import run_nbgrader
 
 pytestmark = pytest.mark.slow
@@ -175,13 +178,21 @@ def test_grade_feedback_speaks_korean_for_every_mistake(twins, tmp_path):
     done = _run("grade", *map(str, twins.values()), "--out", str(out), "--assignment", ASSIGNMENT)
     assert done.returncode == 0, done.stderr[-2000:]
     found: dict[str, set[str]] = {}
+    drawn = 0
     for name in twins:
         folder = out / name
-        assert json.loads((folder / "results.json").read_text())["report"]["lang"] == "ko"
+        data = json.loads((folder / "results.json").read_text())
+        assert data["report"]["lang"] == "ko"
+        report = Report.from_dict(data["report"])
+        grid = np.linspace(-1.0, 2.0, 400).reshape(20, 20)
+        report.results[0].boundary = (grid, grid.T)  # (not saved in results.json)
+        korean = boundary_png(report)  # its titles and axes in Korean (a Hangul font is here)
+        drawn += korean != boundary_png(report, "en")
         _scan(found, f"{name}/feedback.md", (folder / "feedback.md").read_text(encoding="utf-8"))
         page = (folder / "feedback.html").read_text(encoding="utf-8")
         _scan(found, f"{name}/feedback.html", _html_text(page))
     assert not found, _report(found)
+    assert drawn == len(twins), f"only {drawn} Korean decision-boundary pictures"
 
 
 def test_check_and_gradescope_speak_korean(twins, tmp_path):

@@ -396,7 +396,7 @@ def phrase_pattern(template: str) -> str:
 
 def fill(template: str, fields: dict) -> str:
     """``template`` (a translation) with the fields a phrase's pattern matched; a list of
-    names loses its English "and" (``W1, b1 and b2`` -> ``W1, b1, b2``)."""
+    names loses its English "and" (``x, y and z`` -> ``x, y, z``)."""
     said = {k: (v.replace(" and ", ", ") if k == "names" else v) for k, v in fields.items()}
     return template.format(**said)
 

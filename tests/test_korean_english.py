@@ -259,8 +259,8 @@ def test_nbgrader_keeps_the_korean_cells_and_speaks_korean(twins):
     try:
         students = {name.replace("_", "-"): twins[name] for name in SOME[:2]}
         _nbgrader_course(root, students)
-        edition = nbformat.read(
-            str(ROOT / "release" / "ko" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4
+        edition = nbformat.read(  # the course's copy of the edition
+            str(root / "release" / "ko" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4
         )
         locked = {
             c.metadata["nbgrader"]["grade_id"]: c.source

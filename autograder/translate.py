@@ -122,20 +122,69 @@ def _column(line: str, offset: int) -> int:
     return len(line.encode("utf-8")[:offset].decode("utf-8", "ignore"))
 
 
-def _print_strings(cell) -> list[tuple[int, re.Match]]:
-    """(line number, match) of each quoted piece of a string argument of ``print(...)``
-    that has words outside its ``{fields}``, right to left within a line."""
+def _is_text(node) -> bool:
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
+def _only_printed(tree) -> set[str]:
+    """Names whose every use is a ``{field}`` of a string ``print`` prints: their string
+    values are words to read, not code (an ``init`` name passed on to a function is code)."""
+    printed: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+            for arg in node.args:
+                for field in ast.walk(arg) if isinstance(arg, ast.JoinedStr) else ():
+                    if isinstance(field, ast.FormattedValue) and isinstance(field.value, ast.Name):
+                        printed.append(field.value.id)
+    used = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    return {name for name in printed if used.count(name) == printed.count(name)}
+
+
+def _printed_values(tree) -> list:
+    """The string constants given to names that only ``print`` reads (:func:`_only_printed`):
+    ``dead = "none can die" if ... else ...``, ``for name, options in (("as above", {}),)``."""
+    names, found = _only_printed(tree), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in names:
+                values = (
+                    [node.value.body, node.value.orelse]
+                    if isinstance(node.value, ast.IfExp)
+                    else [node.value]
+                )
+                found += [v for v in values if _is_text(v)]
+        elif isinstance(node, ast.For) and isinstance(node.target, ast.Tuple):
+            slots = [k for k, t in enumerate(node.target.elts) if getattr(t, "id", None) in names]
+            rows = node.iter.elts if isinstance(node.iter, (ast.Tuple, ast.List)) else []
+            for row in rows:
+                if isinstance(row, (ast.Tuple, ast.List)) and len(row.elts) == len(
+                    node.target.elts
+                ):
+                    found += [row.elts[k] for k in slots if _is_text(row.elts[k])]
+    return found
+
+
+def _print_strings(cell, words: bool = True) -> list[tuple[int, re.Match]]:
+    """(line number, match) of each quoted piece of a string that ``print(...)`` prints
+    (its arguments, and the strings of names only it reads) that has words outside its
+    ``{fields}`` (any piece, when not ``words``: an edition's), right to left within a line."""
     try:
         tree = ast.parse(_source(cell))
     except SyntaxError:
         return []
     spans = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
-            for arg in node.args:
-                text = isinstance(arg, ast.Constant) and isinstance(arg.value, str)
-                if text or isinstance(arg, ast.JoinedStr):
-                    spans.append((arg.lineno, arg.col_offset, arg.end_lineno, arg.end_col_offset))
+    texts = [
+        arg
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print"
+        for arg in node.args
+        if _is_text(arg)
+    ]
+    for arg in texts + _printed_values(tree):
+        spans.append((arg.lineno, arg.col_offset, arg.end_lineno, arg.end_col_offset))
     lines = _source(cell).split("\n")
     found = []
     for first, start, last, end in spans:
@@ -143,7 +192,7 @@ def _print_strings(cell) -> list[tuple[int, re.Match]]:
             low = _column(lines[number], start) if number == first - 1 else 0
             high = _column(lines[number], end) if number == last - 1 else len(lines[number])
             for match in _PIECE.finditer(lines[number], low, high):
-                if re.search(r"[A-Za-z]", _FIELD.sub("", match["text"])):
+                if not words or re.search(r"[A-Za-z]", _FIELD.sub("", match["text"])):
                     found.append((number, match))
     return sorted(found, key=lambda nm: (nm[0], -nm[1].start()))
 

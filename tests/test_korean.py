@@ -6,7 +6,6 @@ execute the Korean notebooks in real kernels and grade them (tests/test_korean_r
 
 from __future__ import annotations
 
-import ast
 import base64
 import json
 import re
@@ -33,6 +32,7 @@ from autograder.release import embedded_public_checks
 from autograder.translate import (
     PLOT_STRING,
     Untranslated,
+    _print_strings,
     messages,
     missing,
     read_catalog,
@@ -97,44 +97,21 @@ def _unpacked(source: str) -> dict[str, str]:
     return json.loads(zlib.decompress(base64.b64decode(blob)))
 
 
-def _printed(source: str) -> set[tuple[int, int]]:
-    """(line, column) where each quoted piece of a ``print(...)`` string argument begins."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    lines = source.split("\n")
-    starts = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
-            for arg in node.args:
-                if isinstance(arg, (ast.Constant, ast.JoinedStr)):
-                    for number in range(arg.lineno - 1, arg.end_lineno):
-                        line = lines[number].encode("utf-8")  # ast's columns count bytes
-                        low = arg.col_offset if number == arg.lineno - 1 else 0
-                        high = arg.end_col_offset if number == arg.end_lineno - 1 else len(line)
-                        low, high = (len(line[:k].decode("utf-8", "ignore")) for k in (low, high))
-                        for m in re.finditer(r'f?"[^"]*"', lines[number][low:high]):
-                            starts.add((number, low + m.start()))
-    return starts
-
-
 def _code(source: str, grade_id: str | None) -> list[str]:
     """A code cell's lines without comments, docstrings, figure strings and the pieces
-    ``print`` prints (what a translation may change); the rest must be the English code,
-    character for character."""
-    printed = _printed(source)
-    lines = []
-    for number, line in enumerate(source.split("\n")):
-        if line.strip().startswith(("#", '"""')):
-            continue
-        line = ANY_PLOT_STRING.sub(lambda m: m[0].replace(m["text"], "<text>"), line)
-        for column in sorted((c for n, c in printed if n == number), reverse=True):
-            piece = re.match(r'f?"[^"]*"', line[column:])
-            if piece:
-                line = line[:column] + '"<printed>"' + line[column + piece.end() :]
-        lines.append(line)
-    return lines
+    ``print`` prints (what a translation may change: the pieces translate.py finds, and
+    test_korean_runs shows the edition still runs and prints the English numbers); the
+    rest must be the English code, character for character."""
+    lines = source.split("\n")
+    cell = {"cell_type": "code", "source": source, "metadata": {}}
+    for number, match in _print_strings(cell, words=False):
+        start, end = match.span("text")
+        lines[number] = lines[number][:start] + "<printed>" + lines[number][end:]
+    return [
+        ANY_PLOT_STRING.sub(lambda m: m[0].replace(m["text"], "<text>"), line)
+        for line in lines
+        if not line.strip().startswith(("#", '"""'))
+    ]
 
 
 def test_the_editions_have_the_same_code_cells_and_grade_ids():

@@ -79,6 +79,9 @@ _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 #: Entries whose twins go through the slower paths (a kernel, nbgrader, Gradescope): each
 #: a different part of the engine's words (a diagnosis, an update, batches, an error, a
 #: distribution, an in-place shuffle).
+#: The hand-graded answer's cell: the solved notebook holds the master's model answer (for
+#: graders, in English); a Korean student's twin holds a Korean answer instead.
+ANSWER = "explain_width"
 SOME = ("relu_on_output", "step_b3_not_updated", "split_targets_not_split")
 MORE = SOME + ("layer_w_times_inputs", "glorot_normal", "shuffle_in_place", "loss_no_reduction")
 
@@ -103,18 +106,23 @@ def english_sentences(text: str, min_words: int = 3) -> list[str]:
 
 def _not_the_kits(text: str) -> str:
     """``text`` without what is the student's or Python's own words: an exception's
-    message after the Korean "raised" phrase, and what the student's code printed."""
+    message after the Korean "raised" phrase, what the student's code printed, and the
+    machine's font configuration complaining on stderr (``Fontconfig error: ...``)."""
     say = language("ko")
     raised = say.table[("ui:raised", "{what} raised {kind}: ")].split("{kind}")[-1]
     printed = say.t("your_code_printed") + ": "
+    hint = say.t("hint") + ": "
+    text = re.sub(r"Fontconfig error: [^\n]*", " ", text)
     text = re.sub(re.escape(raised.strip()) + r"[^\n]*", " ", text)
-    return re.sub(re.escape(printed) + r"[^\n]*(\n {4,}[^\n]*)*", " ", text)
+    # what the code printed runs, lines and all, up to the hint (or the end of the block)
+    until = rf"(?=\n\s*{re.escape(hint)}|\n```|\n\s*\n|\Z)"
+    return re.sub(re.escape(printed) + r".*?" + until, " ", text, flags=re.S)
 
 
 def _html_text(page: str, inputs: bool = True) -> str:
     """The text a browser shows of ``page``: no style, script, images, markup (and, with
     ``inputs`` False, no code cells' inputs: code, not sentences)."""
-    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<(style|script|code)\b.*?</\1>", " ", page, flags=re.S)  # code: not words
     if not inputs:
         page = re.sub(r'<div class="[^"]*\binput_area\b.*?</div>\s*</div>', " ", page, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", "\n", re.sub(r"<img[^>]*>", " ", page)))
@@ -142,8 +150,15 @@ def twins(tmp_path_factory) -> dict[str, Path]:
         made = {e.name: corpus_tools.materialize(e, out) for e in entries("mistakes")}
     finally:
         patch.undo()
-    for path in made.values():
-        assert nbformat.read(str(path), as_version=4).metadata["autograder"]["lang"] == "ko"
+    for path in made.values():  # a Korean student's answer to the hand-graded question
+        notebook = nbformat.read(str(path), as_version=4)
+        assert notebook.metadata["autograder"]["lang"] == "ko"
+        for cell in notebook.cells:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == ANSWER:
+                cell.source = (
+                    "너비가 넓으면 첫 출력이 커서 2층 유닛이 모두 죽고 출력이 상수가 됩니다."
+                )
+        nbformat.write(notebook, str(path))
     return made
 
 
@@ -169,7 +184,9 @@ def test_the_detector_finds_english_and_spares_code_names_and_errors():
     assert english_sentences("model: output shape is (n, 1) ... passed") == [
         "model output shape is"
     ]
-    printed = "실패\n   여러분의 코드가 출력한 내용: hello there my friend"
+    printed = (
+        "실패\n   여러분의 코드가 출력한 내용: hello there my friend\nand more of it\n  힌트: 힌트"
+    )
     assert english_sentences(_not_the_kits(printed)) == []
 
 

@@ -73,8 +73,9 @@ _TIMING = re.compile(r"\d+(?:\.\d+)? ?(?:s|ms|seconds)\b")
 #: their fields); what they must share is each verdict and every number.
 _CHECK_CELL = re.compile(r"^(test_.*|summary)$")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_VERDICT = re.compile(r"\.\.\. (passed|FAILED|통과|실패)|^(ok  |FAIL|통과|실패) ", re.M)
-_SAME = {"통과": "passed", "실패": "FAILED"}
+_VERDICT = re.compile(r"\.\.\. (passed|FAILED|통과|실패)|^(ok  |FAIL|wait|통과|실패|대기) ", re.M)
+#: The Korean words of a check's verdict (first group) and of check_all's marks (second).
+_SAME = ({"통과": "passed", "실패": "FAILED"}, {"통과": "ok  ", "실패": "FAIL", "대기": "wait"})
 
 
 def _outputs(notebook) -> list[tuple[str, list]]:
@@ -91,7 +92,7 @@ def _outputs(notebook) -> list[tuple[str, list]]:
         }
         if _CHECK_CELL.match(_gid(cell)):
             outs = [
-                (k, [tuple(_SAME.get(w, w) for w in found) for found in _VERDICT.findall(v)])
+                (k, [tuple(s.get(w, w) for s, w in zip(_SAME, f)) for f in _VERDICT.findall(v)])
                 for k, v in streams.items()
             ]
             outs += [(k, sorted(_NUMBER.findall(v))) for k, v in streams.items()]

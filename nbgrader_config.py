@@ -66,6 +66,17 @@ c.Autograde.sanitize_preprocessors = [
 # can write neither the kit, nor this course folder, nor your home; the judge is loaded first.
 from autograder.nbgrader_kernel import ConfinedExecute  # noqa: E402
 
+# nbgrader's sanitizing steps, with the locked cells of a translated edition (a Korean
+# submission: metadata.autograder.lang) restored from that edition, release/<lang>/, instead
+# of from the English master (autograder/nbgrader_judge.py's EditionOverwriteCells).
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    "autograder.nbgrader_judge.EditionOverwriteCells",
+    CheckCellMetadata,
+]
+
 c.Autograde.autograde_preprocessors = [
     "autograder.nbgrader_judge.KeyIsCurrent",
     ConfinedExecute,

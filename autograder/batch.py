@@ -281,7 +281,7 @@ class _Batch:
         from .similar import write_code_record
         from .submissions import shown
 
-        picture = boundary_png(report)
+        picture = boundary_png(report, self.lang)
         self.done[sub.folder] = (value, picture)
         self.code[sub.folder] = self.own_code(sub)
         try:

@@ -346,7 +346,6 @@ def cmd_check(args) -> int:
     from .judge import grade_notebook
     from .notebook import read_notebook, reference_sources, source_path
     from .submissions import shown
-    from .verdicts import format_verdict
 
     public = checks_for(public_only=True)
     try:
@@ -364,17 +363,19 @@ def cmd_check(args) -> int:
         checks=public,
         fresh=False,  # the published probes, as the student's notebook asks them
     )
-    if report.error:
-        _say(f"{args.notebook}: {report.error}", sys.stdout)
-        return 2
     say = speaking(args.lang or report.lang)
+    if report.error:
+        _say(f"{args.notebook}: {say.text(report.error)}", sys.stdout)
+        return 2
     for note in report.notes:
-        _say(f"note: {note}", sys.stdout)
+        _say(
+            f"note: {note}" if say.lang == "en" else say.t("note", note=say.text(note)),
+            sys.stdout,
+        )
     for function in registry().functions:
         results = [r for r in report.results if r.grade_id == function]
         for r in results:
-            verdict = format_verdict(say.check_name(r.name), r.passed, say.text(r.output))
-            print(shown(verdict, keep="\n\t"))
+            print(shown(say.verdict(r.name, r.passed, r.output), keep="\n\t"))
         passed = sum(r.passed for r in results)
         print(say.t("function_summary", function=function, passed=passed, total=len(results)))
         print()
@@ -584,7 +585,7 @@ def cmd_judge_kernel(args) -> int:
     """The judge of one nbgrader test cell, outside the kernel (not for people)."""
     from .nbgrader_cell import judge_main
 
-    return judge_main(args.grade_id, args.fd)
+    return judge_main(args.grade_id, args.fd, args.lang)
 
 
 #: The limits every grading command takes: flag, type, default, metavar, help.
@@ -758,6 +759,7 @@ def build_parser() -> argparse.ArgumentParser:
     k = _command(sub, "judge-kernel", cmd_judge_kernel, listed=False)
     k.add_argument("grade_id")
     k.add_argument("--fd", type=int, required=True)
+    k.add_argument("--lang", default="en")
     return parser
 
 

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -52,7 +51,7 @@ from pathlib import Path
 import nbformat
 
 from . import course
-from .i18n import PUBLIC_LINES, UI, language
+from .i18n import UI, language
 from .translate import read_catalog, translate
 
 #: The loader cell (``autograder.release.LOADER_ID``; named here to import nothing from it).
@@ -99,6 +98,27 @@ del _hangul_font""",
 }
 
 
+#: The loader cell's first lines (its ``#@title``, the form title Colab shows, and what the
+#: cell does), by language: they replace the English ones, up to the cell's first import.
+LOADER_HEADERS = {
+    "ko": """#@title 공개 검사 (이 노트북 안에 들어 있습니다: 이 셀을 실행하고, 고치지 마세요)
+# `python -m autograder release`가 쓴 셀입니다. 노트북 옆에 public_checks 폴더가 없어도
+# (Colab에서처럼 노트북만 열어도) 동작합니다: 이 셀이 검사를 임시 폴더에 풀고 그 폴더를
+# import 경로에 넣습니다.
+""",
+}
+_LOADER_BODY = "import sys as _sys\n"
+
+
+def loader_for(loader_source: str, lang: str) -> str:
+    """The edition's loader cell: the English one with its header and added lines in
+    ``lang`` (:data:`LOADER_HEADERS`, :data:`LOADER_LINES`)."""
+    head, body, rest = loader_source.partition(_LOADER_BODY)
+    if lang in LOADER_HEADERS and body:
+        head = LOADER_HEADERS[lang]
+    return head + body + rest + LOADER_LINES.get(lang, "")
+
+
 def edition_langs(source_nb: Path) -> list[str]:
     """The languages with a catalogue of the notebook's prose beside the master notebook:
     ``locale/<lang>.po``, not ``checks.<lang>.po`` (the checks' words, :mod:`autograder.i18n`)."""
@@ -123,17 +143,11 @@ def localized_data(data: dict, lang: str) -> dict:
     out["lang"] = lang
     out["words"] = {
         "labels": {key: say.t(key) for key in UI if "{" not in UI[key]},
-        "summaries": [[_pattern(UI[k]), say.t(k)] for k in PUBLIC_LINES],
+        "line_labels": [list(pair) for pair in say.labels()],
+        "summaries": [list(pair) for pair in say.phrases()],
         "sentences": [list(pair) for pair in say.sentences()],
     }
     return out
-
-
-def _pattern(template: str) -> str:
-    """A regular expression matching ``template``'s English lines, one group per field."""
-    fields = re.split(r"\{(\w+)\}", template)
-    parts = [re.escape(p) if k % 2 == 0 else rf"(?P<{p}>.+?)" for k, p in enumerate(fields)]
-    return "(?m)^" * (not template.startswith("(")) + "".join(parts)  # a line of its own
 
 
 def _edition_package(english_package: Path, lang: str) -> dict[str, str]:
@@ -163,7 +177,7 @@ def edition_notebook(english, catalog, lang: str, loader_source: str):
     edition = translate(english, catalog, lang)
     for cell in edition.cells:
         if _grade_id(cell) == LOADER_ID:
-            _set_source(cell, loader_source + LOADER_LINES.get(lang, ""))
+            _set_source(cell, loader_for(loader_source, lang))
     return edition
 
 

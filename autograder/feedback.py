@@ -167,8 +167,25 @@ def _pixel(value: float, span=SPAN) -> float:
     return (value - span[0]) / (span[1] - span[0]) * PANEL
 
 
-def boundary_png(report: Report) -> bytes | None:
-    """The student's decision boundary beside the reference's, when training ran.
+def _hangul_font(size: int):
+    """A Pillow font with Hangul glyphs (the NanumGothic that ``koreanize-matplotlib``
+    bundles, or Debian's ``fonts-nanum``), or None where the machine has neither."""
+    import importlib.util
+
+    from PIL import ImageFont
+
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    folders = [Path(f) / "fonts" for f in ((spec and spec.submodule_search_locations) or [])]
+    for folder in [*folders, Path("/usr/share/fonts/truetype/nanum")]:
+        path = folder / "NanumGothic.ttf"
+        if path.is_file():
+            return ImageFont.truetype(str(path), size)
+    return None
+
+
+def boundary_png(report: Report, lang: str | None = None) -> bytes | None:
+    """The student's decision boundary beside the reference's, when training ran; its
+    titles and axes in ``lang`` (default: the edition's), where a font can draw them.
 
     Drawn with Pillow rather than matplotlib: it is part of every grading, and
     importing and running matplotlib cost the grading command about half a second.
@@ -178,32 +195,39 @@ def boundary_png(report: Report) -> bytes | None:
         return None
     from PIL import Image, ImageDraw, ImageFont
 
+    say = speaking(lang or report.lang)
+    font = _hangul_font(12) if say.lang != "en" else None
+    if font is None:  # no font for its letters: the English words
+        say, font = speaking("en"), ImageFont.load_default(size=12)
+
     left, top, bottom = _MARGIN
     gap = 24
     width = 2 * (left + PANEL) + gap + 12
     image = Image.new("RGB", (width, top + PANEL + bottom), "white")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=12)
     span = _picture("BOUNDARY_SPAN", SPAN)
     ticks = [t for t in range(int(span[0]), int(span[1]) + 1) if t % 2 == 0]
     centres = _picture("BOUNDARY_CENTRES", ())
-    for k, (outputs, title) in enumerate(zip(pair, ("your training step", "the reference"))):
+    titles = (say.t("boundary_yours"), say.t("boundary_reference"))
+    for k, (outputs, title) in enumerate(zip(pair, titles)):
         x0 = k * (left + PANEL + gap) + left
         image.paste(Image.fromarray(boundary_panel(outputs)), (x0, top))
         for (cx, cy), colour in zip(centres, CENTRE_COLOURS):
             px, py = x0 + _pixel(cx, span), top + PANEL - _pixel(cy, span)
             draw.ellipse((px - 5, py - 5, px + 5, py + 5), fill=colour, outline="black")
         draw.rectangle((x0 - 1, top - 1, x0 + PANEL, top + PANEL), outline="black")
-        draw.text((x0 + PANEL / 2, top / 2), f"trained with {title}", "black", font, "mm")
+        draw.text((x0 + PANEL / 2, top / 2), title, "black", font, "mm")
         for t in ticks:
             px, py = x0 + _pixel(t, span), top + PANEL - _pixel(t, span)
             draw.line((px, top + PANEL, px, top + PANEL + 4), "black")
             draw.text((px, top + PANEL + 6), str(t), "black", font, "mt")
             draw.line((x0 - 5, py, x0 - 1, py), "black")
             draw.text((x0 - 7, py), str(t), "black", font, "rm")
-        draw.text((x0 + PANEL / 2, top + PANEL + bottom - 2), "feature 0", "black", font, "md")
-    label = Image.new("RGB", (80, 14), "white")
-    ImageDraw.Draw(label).text((40, 7), "feature 1", "black", font, "mm")
+        draw.text(
+            (x0 + PANEL / 2, top + PANEL + bottom - 2), say.t("feature_0"), "black", font, "md"
+        )
+    label = Image.new("RGB", (80, 16), "white")
+    ImageDraw.Draw(label).text((40, 8), say.t("feature_1"), "black", font, "mm")
     image.paste(label.rotate(90, expand=True), (2, top + PANEL // 2 - 40))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
@@ -215,7 +239,7 @@ def write_feedback(
 ) -> Path:
     """Write feedback.md and feedback.html into ``folder``, in ``lang`` (default: the
     language of the edition handed in); return the HTML path."""
-    boundary = boundary if boundary is not None else boundary_png(report)
+    boundary = boundary if boundary is not None else boundary_png(report, lang)
     say = speaking(lang or report.lang)
     write_atomic(folder / "feedback.md", feedback_markdown(report, say.lang))
     html = _ENV.get_template("feedback.html.j2").render(

@@ -267,7 +267,9 @@ def _grade(root: Path, hidden_visibility: str) -> dict:
         )
     if note:
         report.notes.insert(0, note)
-    data = gradescope_json(report)
+    from .i18n import speaking
+
+    data = gradescope_json(report, speaking(report.lang))
     for test in data["tests"]:
         if test["visibility"] != "visible":
             test["visibility"] = hidden_visibility

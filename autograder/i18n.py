@@ -50,12 +50,15 @@ UI = {
     "note": "Note: {note}",
     "passed": "passed",
     "failed": "FAILED",
+    "waiting": "wait",
     "hidden_check": "(hidden check)",
     "check": "check",
     "points": "points",
     "hint": "hint",
     "likely_cause": "likely cause",
     "your_code_printed": "your code printed",
+    "expected": "expected",
+    "got": "got",
     "points_sentence": (
         "{autograded} autograded + {manual} graded by hand = {total} points in all: the score "
         "here is out of the {autograded} autograded points; the answer under {parts} is graded "
@@ -69,6 +72,10 @@ UI = {
         "the two classes."
     ),
     "boundary_alt": "decision boundaries: yours and the reference's",
+    "boundary_yours": "trained with your training step",
+    "boundary_reference": "trained with the reference",
+    "feature_0": "feature 0",
+    "feature_1": "feature 1",
     "report_title": "Grading report: {n} submission(s)",
     "report_summary": (
         "Mean score {mean} of {max_score}; median {median}; {full} with full marks, {zero} with 0."
@@ -125,6 +132,250 @@ UI = {
         "your own, which pass their public checks)"
     ),
 }
+#: The engine's sentences inside a check's output (compare.py, mistakes.py, answers.py,
+#: judge.py, pool.py, worker.py, the public checks), key -> the English as those modules
+#: write it, its ``{fields}`` standing for what varies.  They stay English on disk, like
+#: every result; :meth:`Language.text` (and the public checks, given them as data) finds
+#: each in a message by :func:`phrase_pattern` and writes the translation in its place,
+#: the fields carried over.  Longest first, so that a sentence is replaced before a
+#: shorter one it contains.  A message this list does not cover stays English, and
+#: ``tests/test_korean_english.py`` names it.
+PHRASES = {
+    # verdict lines (verdicts.py) and values (answers.show)
+    "verdict_passed": " ... passed",
+    "verdict_failed": " ... FAILED",
+    "shown_shape": "shape {shape} [",
+    "shown_list": "a list of {n} items",
+    # compare.py
+    "returned_none": "{what} returned None: did you forget `return`?",
+    "returned_list": "{what} returned a list of {n} items, expected one array",
+    "dtype_float32": (
+        "{what} returned dtype {dtype}, expected {wanted} (keep the computation in TensorFlow "
+        "float32)"
+    ),
+    "dtype": "{what} returned dtype {dtype}, expected {wanted}",
+    "not_scalar": "{what} returned shape {shape}, expected a scalar of shape ()",
+    "reduce_it": " (reduce it to one number, e.g. with tf.reduce_mean)",
+    "plain_scalar": " (a plain scalar has shape (); drop the extra dimensions)",
+    "fan_shape": "{what} returned shape {shape}, expected (fan_in, fan_out) = {wanted}",
+    "shape_single": "{what} returned shape {shape}, expected a single number",
+    "shape_loss": "{what} returned shape {shape}, expected the scalar loss",
+    "shape": "{what} returned shape {shape}, expected {wanted}",
+    "wrong_values": "{what} gives wrong values",
+    "outside_range": "{what} returned {value}, outside [{low}, {high}]",
+    "inputs_not_split": (
+        "{what}: the inputs were not split: the input batches are one array, {shown}; split "
+        "them into num_batches arrays, exactly like the inputs"
+    ),
+    "targets_not_split": (
+        "{what}: the targets were not split: the target batches are one array, {shown}; split "
+        "them into num_batches arrays, exactly like the inputs"
+    ),
+    "input_batches_are": "{what}: the input batches are {shown}, expected a list of arrays",
+    "target_batches_are": "{what}: the target batches are {shown}, expected a list of arrays",
+    "input_batch_list": "{what}: a input batch is a list, expected an array",
+    "target_batch_list": "{what}: a target batch is a list, expected an array",
+    "list_of_pairs": (
+        "{what} returned a list of {n} (inputs, targets) pairs: it must return a pair of lists "
+        "(input_batches, target_batches), as `return np.vsplit(inputs, k), np.vsplit(targets, "
+        "k)` does"
+    ),
+    "batch_pair": "{what} must return a pair (input_batches, target_batches)",
+    "batch_count": "{what} made {n} input and {m} target batches, expected {wanted}",
+    "batch_size_count": (
+        ": it looks like batches of {n} samples were made; num_batches is the number of "
+        "batches (here each batch holds {size} samples)"
+    ),
+    "input_batch_shape": "{what}: input batch {k} has shape {shape}, expected {wanted} ",
+    "one_short": (
+        "(each batch is one sample short: slice ends are exclusive, so inputs[k * size:(k + 1) "
+        "* size] already stops before row (k + 1) * size)"
+    ),
+    "equal_batches": "(equal consecutive batches, as np.vsplit gives)",
+    "target_batch_shape": "{what}: target batch {k} has shape {shape}, expected {wanted}",
+    "foreign_row": "{what}: input batch {k} holds a row that is not in the inputs",
+    "misaligned": (
+        "{what}: inputs and targets are no longer aligned (batch {k}, row {r}): split (or "
+        "shuffle) both arrays the same way"
+    ),
+    "strided": (
+        "{what}: batches take every {n}th sample (x[i::n]); they must be consecutive blocks, "
+        "as np.vsplit gives"
+    ),
+    "batch_order": (
+        "{what}: batch {k} does not hold samples {first} to {last} in their original order "
+        "(do not shuffle here)"
+    ),
+    "loss_after": (
+        "{what} returned the loss after the update: return the loss computed inside the "
+        "tape, before the variables change"
+    ),
+    "loss_mismatch": "{what} returned a loss that does not match the reference",
+    "missing_one": "{name} is missing after the step",
+    "missing_many": "{names} are missing after the step",
+    "changed_shape": "{names} changed shape to {shape}",
+    "not_updated_one": "{name} was not updated (include it in tape.gradient and assign_sub)",
+    "not_updated_many": "{names} were not updated (include it in tape.gradient and assign_sub)",
+    "uphill": "{names} moved uphill: subtract learning_rate * gradient (assign_sub), do not add it",
+    "wrong_amount_one": "{name} was updated by the wrong amount",
+    "wrong_amount_many": "{names} were updated by the wrong amount",
+    "fixed_rate": ": read the global learning_rate inside the function, do not fix 0.1",
+    "step_one": "{name} took a step of {used} x gradient, but learning_rate is {rate}",
+    "step_many": "{names} took steps of {used} x gradient, but learning_rate is {rate}",
+    "replaced": (
+        "{what} replaced the global variables with new objects: update them in place with "
+        "W.assign_sub(...) so that every reference to them sees the new values"
+    ),
+    "drew_outside": "{what} drew values up to {value}, outside [-{limit}, {limit}]",
+    "fan_in_only": ": the limit is sqrt(6 / (fan_in + fan_out)), not sqrt(6 / fan_in)",
+    "looks_normal": ": the values look normal (unbounded), not uniform",
+    "half_range": (
+        "{what} drew values from {low} to {high}: they must cover [-l, l], centred on zero, "
+        "not [0, l)"
+    ),
+    "not_uniform": (
+        "{what} draws are not uniform on [-l, l] (their distribution is {value} away from "
+        "uniform): use a uniform distribution with these bounds"
+    ),
+    "same_seed_values": "{what} gave different values for the same seed: use the seed argument",
+    "other_seed_values": "{what} gave the same values for different seeds: use the seed argument",
+    "shuffle_pair": "{what} must return a pair (inputs, targets)",
+    "shuffle_shapes": (
+        "{what} returned shapes {shape} and {shape2}, expected {wanted} and {wanted2}"
+    ),
+    "foreign_input_row": "{what} returned an input row that is not in the inputs",
+    "shuffled_apart": (
+        "{what}: inputs and targets were shuffled differently and no longer match: apply one "
+        "permutation to both"
+    ),
+    "lost_rows": "{what} lost or repeated rows: permute them, do not sample with replacement",
+    "original_order": "{what} returned the rows in their original order: shuffle them",
+    "same_seed_order": "{what} gave a different order for the same seed: use the seed argument",
+    "other_seed_order": "{what} gave the same order for different seeds: use the seed argument",
+    "read_back": "the grader could not read back the arguments of {what}",
+    "changed_arguments": (
+        "{what} changed the caller's {names}: after the call they are shuffled too (an "
+        "in-place shuffle such as rng.shuffle or np.random.shuffle). Return new arrays, e.g. "
+        "inputs[order], and leave the arguments unchanged: the notebook's inputs must stay in "
+        "their original order for the cells that follow"
+    ),
+    # mistakes.py
+    "not_implemented": "{what} is not implemented yet (it still raises NotImplementedError)",
+    "raised": "{what} raised {kind}: ",
+    "training_raised": "training raised {kind}: ",
+    "at_where": " (at {where})",
+    "wrong_order": (
+        "the matrix product is in the wrong order: tf.matmul(inputs, W) (inputs first, (n, k) "
+        "@ (k, units)), not tf.matmul(W, inputs)"
+    ),
+    "elementwise": (
+        "`*` multiplies element by element: the matrix product is tf.matmul(inputs, W) (or "
+        "inputs @ W)"
+    ),
+    # worker.py
+    "line_of_cell": "line {n} of your '{cell}' cell",
+    # judge.py
+    "sys_exit": "called sys.exit() (SystemExit: {text}): graded code must return its result, "
+    "not end the program",
+    "memory": "ran out of memory (MemoryError: {text}): the memory limit is {n} MB",
+    "output_limit": (
+        "printed more than the output limit of {n} bytes, so printing failed with 'File too "
+        "large': print less (or nothing) in graded code"
+    ),
+    "run_its_cell": "{what} is not defined: run its cell, and keep the name {what}",
+    "no_cell": (
+        "{what} is not defined: no cell with grade_id '{what}' was found in your notebook (was "
+        "it deleted, or the function renamed?)"
+    ),
+    "cell_failed": "{what} is not defined because your '{what}' cell failed to run: ",
+    "defines_other": "{what} is not defined: your '{what}' cell defines {names} instead; keep "
+    "the name {what}",
+    "no_def": "{what} is not defined: your '{what}' cell has no `def {what}(...)`",
+    "not_defined": "{what} is not defined",
+    "helper_undefined": (
+        "name '{name}' is not defined ({where}): only the cells holding your functions and the "
+        "provided setup cells are run by the grader, so put helpers inside the function's own "
+        "cell"
+    ),
+    "in_your_code": "in your code",
+    "fresh_lead": "on new inputs drawn at grading time: ",
+    "cannot_judge": "{what}: the grader could not judge this answer (",
+    "cannot_run": "could not run this submission: ",
+    "setup_failed": "a provided setup cell failed: ",
+    # pool.py
+    "too_slow": "did not finish within {value} s (an infinite loop, or far too slow?)",
+    "out_of_time": (
+        "not graded: the submission's time limit ({value} s) was used up by earlier checks"
+    ),
+    "stopped": "grading of this submission was stopped",
+    "killed_memory": (
+        "the process running your code was killed by {signal} (out of memory, or a signal "
+        "from your code? the memory limit is {n} MB)"
+    ),
+    "killed": "the process running your code was killed by {signal}",
+    "exited": (
+        "the process running your code exited with code {n} (sys.exit or os._exit in your code?)"
+    ),
+    "stopped_answering": "the process running your code stopped answering",
+    "while_running": " while running your code",
+    "before_asked": " before it could be asked",
+    # notebook.py and submissions.py: notes on the whole notebook
+    "locked_changed": (
+        "you changed the locked cell '{cell}'; the grader ran the original version of it, as "
+        "it does for every provided setup cell"
+    ),
+    "duplicate_cells": (
+        "your notebook has {n} cells with grade_id '{cell}'; they run in order and the last "
+        "definition counts"
+    ),
+    "lost_metadata": (
+        "the cell for '{cell}' lost its nbgrader metadata; graded the last cell that defines "
+        "{what}()"
+    ),
+    "not_this": "this is not {what}: ",
+    "other_cells": "its nbgrader cells are another assignment's ({text})",
+    "no_cells": "it has none of its cells and defines none of {names}",
+    "right_notebook": "; was the right notebook submitted?",
+    "wrong_name": "Graded {file}: the expected name is {file2}.",
+    "many_notebooks": " (Your submission has {n} notebooks; only this one was graded.)",
+    # the public checks (public_template.py)
+    "could_not_read": "the check could not read what {what} returned: ",
+    "no_public_checks": "No public checks for '{what}'; the functions are: ",
+}
+
+#: What each field of :data:`PHRASES` matches (the default: anything on one line, as
+#: little as possible, or to the line's end as the last field of a phrase).
+FIELDS = {
+    "what": r"[A-Za-z_][\w.]*",
+    "name": r"[A-Za-z_]\w*",
+    "names": r"[A-Za-z_]\w*(?:\(\))?(?:, [A-Za-z_]\w*(?:\(\))?)*(?: and [A-Za-z_]\w*(?:\(\))?)?",
+    "cell": r"[^'\n]*",
+    "shape": r"\([\d, ]*\)",
+    "shape2": r"\([\d, ]*\)",
+    "wanted": r"\([\d, ]*\)|[A-Za-z_]\w*|\d+",
+    "wanted2": r"\([\d, ]*\)",
+    "dtype": r"\w+",
+    "kind": r"\w+",
+    "text": r"[^\n]*?",
+    "shown": r"[^\n;]+?",
+    "signal": r"\w+",
+    "file": r"[^\s:]+",
+    "file2": r"[^\s:]+",
+}
+_NUMBER = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?|-?inf|nan"
+
+_IDENT = r"`?[A-Za-z_]\w*(?:\(\))?`?"
+FIELDS.update(
+    names=rf"{_IDENT}(?:, {_IDENT})*(?: and {_IDENT})?",
+    function=r"[A-Za-z_]\w*",
+    grade_id=r"[A-Za-z_]\w*",
+)
+FIELDS.update({k: _NUMBER for k in ("n", "m", "k", "r", "value", "low", "high", "used", "rate")})
+FIELDS.update({k: _NUMBER for k in ("limit", "size", "first", "last", "passed", "total")})
+FIELDS["hidden"] = _NUMBER
+#: Labels that begin a line of a check's output (``hint: ...``), by their UI key.
+LINE_LABELS = ("hint", "likely_cause", "your_code_printed", "expected", "got")
+
 #: The lines of the public checks (autograder/public_template.py) an edition rewrites.
 PUBLIC_LINES = (
     "function_summary",
@@ -138,12 +389,45 @@ PUBLIC_LINES = (
 
 
 def engine_messages() -> list[Message]:
-    """The engine's messages (its labels), in a stable order."""
-    return [Message(f"ui:{key}", text) for key, text in UI.items()]
+    """The engine's messages (its labels and phrases), in a stable order."""
+    found = [Message(f"ui:{key}", text) for key, text in UI.items()]
+    return found + [Message(f"ui:{key}", text) for key, text in PHRASES.items()]
+
+
+def phrase_pattern(template: str) -> str:
+    """A regular expression finding ``template``'s English in a message, one named group
+    per field (:data:`FIELDS`; a field named twice must repeat what it matched first)."""
+    parts = re.split(r"\{(\w+)\}", template)
+    out, seen = [], set()
+    for k, part in enumerate(parts):
+        if k % 2 == 0:
+            out.append(re.escape(part))
+        elif part in seen:
+            out.append(f"(?P={part})")
+        else:
+            seen.add(part)
+            last = k == len(parts) - 2 and not parts[-1]
+            default = r"[^\n]+" if last else r"[^\n]+?"
+            lead = r"(?<![\w.`])" if k == 1 else ""
+            out.append(f"{lead}(?P<{part}>{FIELDS.get(part, default)})")
+    return "".join(out)
+
+
+def fill(template: str, fields: dict) -> str:
+    """``template`` (a translation) with the fields a phrase's pattern matched; a list of
+    names loses its English "and" (``x, y and z`` -> ``x, y, z``)."""
+    said = {k: (v.replace(" and ", ", ") if k == "names" else v) for k, v in fields.items()}
+    return template.format(**said)
+
+
+def assignment_phrases(assignment: course.Assignment) -> dict[str, str]:
+    """The phrases of ``assignment``'s own assertions (its ``grading.py``'s ``PHRASES``,
+    key -> English with ``{fields}``, as :data:`PHRASES`)."""
+    return dict(getattr(assignment.module, "PHRASES", {}) or {})
 
 
 def assignment_messages(assignment: course.Assignment) -> list[Message]:
-    """What ``assignment``'s checks and mistakes say, in a stable order."""
+    """What ``assignment``'s checks, mistakes and assertions say, in a stable order."""
     from .checks import registry
 
     found = []
@@ -153,6 +437,9 @@ def assignment_messages(assignment: course.Assignment) -> list[Message]:
             found.append(Message(f"check:{check.grade_id}:hint", check.hint))
     said = getattr(assignment.catalogue, "MISTAKES", {})
     found += [Message(f"mistake:{name}", text) for name, (text, _) in said.items()]
+    found += [
+        Message(f"phrase:{key}", text) for key, text in assignment_phrases(assignment).items()
+    ]
     return list(dict.fromkeys(found))
 
 
@@ -225,6 +512,12 @@ class Language:
             ),
             key=lambda pair: -len(pair[0]),
         )
+        templates = [m for m in kit_messages(self.assignment) if _is_phrase(m)]
+        self._phrases = sorted(
+            ((m.text, self.table[(m.context, m.text)]) for m in templates),
+            key=lambda pair: -len(pair[0]),
+        )
+        self._compiled = [(re.compile(phrase_pattern(en)), ko) for en, ko in self._phrases]
 
     def t(self, key: str, **values) -> str:
         """The label ``key`` (:data:`UI`) in this language, its placeholders filled."""
@@ -236,9 +529,29 @@ class Language:
         grade_id, _, title = name.partition(": ")
         return f"{grade_id}: {self.table.get((f'check:{grade_id}:title', title), title)}"
 
+    def verdict(
+        self, name: str, passed: bool, output: str, points: tuple[float, float] | None = None
+    ) -> str:
+        """:func:`autograder.verdicts.format_verdict`'s lines in this language: the check's
+        title, passed or FAILED, its message and hint."""
+        from .verdicts import format_verdict
+
+        line = format_verdict(self.check_name(name), passed, output or "", points)
+        return self.text(line)
+
     def hint(self, grade_id: str, english: str) -> str:
         """A check's hint in this language."""
         return self.table.get((f"check:{grade_id}:hint", english), english)
+
+    def phrases(self) -> list[tuple[str, str]]:
+        """(pattern, translation) of every phrase and public-check line, longest English
+        first: what :meth:`text` rewrites after the sentences (the public checks get them
+        as data, with :func:`fill`'s rule)."""
+        return [(phrase_pattern(en), ko) for en, ko in self._phrases]
+
+    def labels(self) -> list[tuple[str, str]]:
+        """(English, translation) of the labels that begin a line of a check's output."""
+        return [(UI[key], self.t(key)) for key in LINE_LABELS]
 
     def sentences(self) -> list[tuple[str, str]]:
         """(English, translation) of every hint and named mistake, longest first: what
@@ -250,11 +563,19 @@ class Language:
         shapes and code in it are left as they are."""
         if self.lang == SOURCE_LANG or not output:
             return output
+        if output == UI["passed"]:
+            return self.t("passed")
         for english, translated in self._replace:
             output = output.replace(english, translated)
-        for key in ("hint", "likely_cause", "your_code_printed"):
-            output = re.sub(rf"(?m)^(\s*){re.escape(UI[key])}: ", rf"\g<1>{self.t(key)}: ", output)
-        return output.replace(UI["passed"], self.t("passed"), 1) if output == "passed" else output
+        for english, translated in self.labels():
+            output = re.sub(
+                rf"(?m)^(\s*){re.escape(english)}: +",
+                lambda m, w=translated: f"{m[1]}{w}: ",
+                output,
+            )
+        for pattern, translated in self._compiled:
+            output = pattern.sub(lambda m, t=translated: fill(t, m.groupdict()), output)
+        return output
 
     def points(self, autograded: float) -> str:
         """:func:`autograder.results.points_sentence` in this language."""
@@ -277,6 +598,14 @@ class Language:
             total=autograded + manual,
             parts=parts,
         )
+
+
+def _is_phrase(message: Message) -> bool:
+    """A message :meth:`Language.text` finds by pattern: a phrase, or a public-check line."""
+    key = message.context.split(":", 1)[1]
+    if message.context.startswith("phrase:"):
+        return True
+    return message.context.startswith("ui:") and (key in PHRASES or key in PUBLIC_LINES)
 
 
 def _number(value):
@@ -303,6 +632,8 @@ def speaking(lang: str | None) -> Language:
     """:func:`language`, or English when ``lang`` cannot be spoken: a submission's metadata
     is the student's to edit (an unknown language), and a catalogue may be incomplete.
     Feedback in English beats no feedback; ``release`` is where a gap is refused."""
+    if lang is not None and not re.fullmatch(r"[a-z]{2,3}", str(lang)):
+        return language(SOURCE_LANG)  # not a language code: nothing to look up by it
     try:
         return language(lang)
     except (ValueError, ImportError):

@@ -48,6 +48,14 @@ def _no_stderr():
         sink.close()
 
 
+def _lang() -> str:
+    """The notebook's language, as its public checks (loaded by the loader cell) carry it:
+    the judge writes the verdict in it.  Only words: the points are the judge's either way."""
+    data = getattr(sys.modules.get("public_checks"), "DATA", None)
+    lang = data.get("lang") if isinstance(data, dict) else None
+    return lang if isinstance(lang, str) and lang.isalpha() and len(lang) <= 3 else "en"
+
+
 def grade(grade_id: str, namespace: dict | None = None) -> float:
     """Grade ``grade_id`` against the functions in the caller's namespace; return the points."""
     ns = namespace if namespace is not None else inspect.currentframe().f_back.f_globals
@@ -63,6 +71,8 @@ def grade(grade_id: str, namespace: dict | None = None) -> float:
                 grade_id,
                 "--fd",
                 str(theirs.fileno()),
+                "--lang",
+                _lang(),
             ],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
@@ -84,13 +94,18 @@ def grade(grade_id: str, namespace: dict | None = None) -> float:
     earned = 0.0
     for r in results:
         earned += float(r["score"])
-        print(format_verdict(r["name"], r["passed"], r["output"], (r["score"], r["max_score"])))
+        line = r.get("line")
+        if not isinstance(line, str):
+            line = format_verdict(r["name"], r["passed"], r["output"], (r["score"], r["max_score"]))
+        print(line)
     return earned
 
 
-def judge_main(grade_id: str, fd: int) -> int:
-    """The judge's side (``python -m autograder judge-kernel``): probes out, verdict back."""
+def judge_main(grade_id: str, fd: int, lang: str = "en") -> int:
+    """The judge's side (``python -m autograder judge-kernel``): probes out, verdict back
+    (each check's line in ``lang``, the notebook's language)."""
     from .checks import checks_for, for_worker
+    from .i18n import speaking
     from .judge import judge_checks
     from .key import load
     from .notebook import reference_sources
@@ -112,6 +127,7 @@ def judge_main(grade_id: str, fd: int) -> int:
         load(),
         reports=None,
     )
+    say = speaking(lang)
     conn.send_bytes(
         wire.dumps(
             {
@@ -123,6 +139,7 @@ def judge_main(grade_id: str, fd: int) -> int:
                         "score": r.score,
                         "max_score": r.max_score,
                         "output": r.output,
+                        "line": say.verdict(r.name, r.passed, r.output, (r.score, r.max_score)),
                     }
                     for r in results
                 ],

@@ -29,7 +29,6 @@ from nbgrader.preprocessors import OverwriteCells
 from traitlets import Bool
 
 from . import course
-from .verdicts import format_verdict
 
 
 def _verdicts(notebook: NotebookNode) -> dict[str, list]:
@@ -67,9 +66,13 @@ def _verdicts(notebook: NotebookNode) -> dict[str, list]:
     return by_grade_id
 
 
-def verdict_lines(results: list) -> str:
-    """What a hidden test cell shows: the lines its kernel would print (nbgrader_cell)."""
-    lines = [format_verdict(r.name, r.passed, r.output, (r.score, r.max_score)) for r in results]
+def verdict_lines(results: list, lang: str | None = None) -> str:
+    """What a hidden test cell shows: the lines its kernel would print (nbgrader_cell),
+    in the notebook's language ``lang`` (English when the kit cannot speak it)."""
+    from .i18n import speaking
+
+    say = speaking(lang)
+    lines = [say.verdict(r.name, r.passed, r.output, (r.score, r.max_score)) for r in results]
     return "\n".join(lines) + "\n"
 
 
@@ -78,6 +81,59 @@ def _select(resources: dict) -> None:
     nbgrader runs from."""
     name = (resources.get("nbgrader") or {}).get("assignment")
     course.select(str(name) if name else None)
+
+
+def edition_cells(nb: NotebookNode) -> dict[str, NotebookNode]:
+    """The locked cells of the edition ``nb`` was handed out as, by grade_id: for a
+    notebook whose ``metadata.autograder.lang`` names a translated edition of the current
+    assignment (``release/<lang>/<assignment>/``, which ``release`` writes), else none."""
+    import nbformat
+
+    from .translate import notebook_lang
+
+    lang = notebook_lang(nb)
+    here = course.current()
+    path = here.course / "release" / lang / here.name / f"{here.name}.ipynb"
+    if lang == "en" or not path.is_file():
+        return {}
+    edition = nbformat.read(str(path), as_version=4)
+    found = {}
+    for cell in edition.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("locked") and meta.get("grade_id"):
+            found[str(meta["grade_id"])] = cell
+    return found
+
+
+class EditionOverwriteCells(OverwriteCells):
+    """nbgrader's :class:`OverwriteCells`, restoring a translated edition's locked cells
+    from that edition rather than from the English master.
+
+    nbgrader's gradebook holds the master's cells, so its ``OverwriteCells`` puts the
+    English markdown, loader and prints back into every locked cell of a Korean
+    submission (their checksums differ from the English ones).  Here a locked cell the
+    edition also has gets the edition's source (what the student was given, restored
+    whatever the student did to it) and its checksum.  An English notebook, or a
+    language without an edition, is restored from the master as before; the grader itself
+    still runs the master's setup cells (:mod:`autograder.judge`), so points are
+    unchanged.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        _select(resources)
+        self._edition = edition_cells(nb)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int):
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        meta = cell.metadata.get("nbgrader", {})
+        edition = getattr(self, "_edition", {}).get(str(meta.get("grade_id", "")))
+        if edition is not None and meta.get("locked") and edition.cell_type == cell.cell_type:
+            cell.source = edition.source
+            checksum = edition.metadata.get("nbgrader", {}).get("checksum")
+            if checksum:
+                meta["checksum"] = checksum
+        return cell, resources
 
 
 class KeyIsCurrent(Preprocessor):
@@ -106,8 +162,11 @@ class JudgeOutsideKernel(Preprocessor):
     enabled = Bool(True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
+        from .translate import notebook_lang
+
         _select(resources)
         verdicts = _verdicts(nb)
+        lang = notebook_lang(nb)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             grade_id = str(meta.get("grade_id", ""))
@@ -118,7 +177,7 @@ class JudgeOutsideKernel(Preprocessor):
                 continue
             points = sum(r.score for r in results)
             cell.outputs = [
-                v4.new_output("stream", name="stdout", text=verdict_lines(results)),
+                v4.new_output("stream", name="stdout", text=verdict_lines(results, lang)),
                 v4.new_output(
                     "execute_result",
                     data={"text/plain": repr(float(points))},

@@ -58,10 +58,17 @@ def points_sentence(autograded: float, hand: Sequence[HandGraded] | None = None)
     )
 
 
-def gradescope_json(report: Report) -> dict:
+def gradescope_json(report: Report, say=None) -> dict:
     """The report in Gradescope's results.json schema (its ``output``: why it could not
     be graded, notes, and what the score is out of); controls in what a student's code
-    printed are shown escaped (Gradescope and the feedback show these texts to people)."""
+    printed are shown escaped (Gradescope and the feedback show these texts to people).
+
+    ``say`` (an :class:`autograder.i18n.Language`) writes every ``output`` in the
+    student's language, for Gradescope, where the student reads them; each test's
+    starts with the check's title in that language.  The test names stay English, as in
+    every results.json, so one class's statistics hold both editions' students."""
+    if say is not None and say.lang != "en":
+        return _spoken(gradescope_json(report), report, say)
     lines = []
     if report.error:
         lines.append(f"This submission could not be graded: {report.error}")
@@ -88,6 +95,22 @@ def gradescope_json(report: Report) -> dict:
             for r in report.results
         ],
     }
+
+
+def _spoken(data: dict, report: Report, say) -> dict:
+    """``data`` (gradescope_json's English) with its outputs in ``say``'s language."""
+    lines = []
+    if report.error:
+        lines.append(say.t("not_graded", error=say.text(report.error)))
+    lines.extend(say.t("note", note=say.text(n)) for n in report.notes)
+    lines.append(say.points(report.max_score))
+    from .submissions import shown
+
+    data["output"] = shown("\n".join(line for line in lines if line), keep="\n\t")
+    for test in data["tests"]:
+        title = say.check_name(test["name"])
+        test["output"] = shown(f"{title}\n{say.text(test['output'])}", keep="\n\t")
+    return data
 
 
 GRADES_CSV = "grades.csv"

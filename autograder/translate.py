@@ -16,7 +16,11 @@ same English text can be translated apart):
 * in a provided cell that draws with matplotlib, the text of each title, axis
   label and legend label (``plot:<grade_id>``; :data:`PLOT_STRING`): the reader sees
   it in the figure.  Only the text between the quotes changes (an f-string keeps its
-  ``{fields}``), and the grader restores provided cells from the master anyway.
+  ``{fields}``), and the grader restores provided cells from the master anyway;
+* in a provided cell that is not a setup cell (those stay the master's, which the
+  grader runs), each quoted piece of what ``print(...)`` prints (``print:<grade_id>``;
+  :func:`_print_strings`): the lines the training and the experiments print.  The same
+  rule: the text between the quotes, every ``{field}`` kept.
 
 Catalogues are gettext PO files, read and written with polib: PO is the
 format translators' tools (Poedit, Weblate, Lokalize) open, it records a
@@ -30,6 +34,7 @@ message, when any is missing, empty or fuzzy.
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 from dataclasses import dataclass
@@ -97,6 +102,101 @@ def _plot_strings(cell) -> list[tuple[int, re.Match]]:
     ]
 
 
+#: A quoted piece of a printed string (one literal of an implicit concatenation).
+_PIECE = re.compile(r'f?"(?P<text>[^"]*)"')
+_FIELD = re.compile(r"\{[^}]*\}")
+
+
+def _printing(cell) -> bool:
+    """A provided code cell, not a setup cell, that prints."""
+    return (
+        cell["cell_type"] == "code"
+        and not _is_solution(cell)
+        and "setup" not in cell.get("metadata", {}).get("tags", [])
+        and "print(" in _source(cell)
+    )
+
+
+def _column(line: str, offset: int) -> int:
+    """``ast``'s column (UTF-8 bytes) as an index into ``line`` (characters)."""
+    return len(line.encode("utf-8")[:offset].decode("utf-8", "ignore"))
+
+
+def _is_text(node) -> bool:
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
+def _only_printed(tree) -> set[str]:
+    """Names whose every use is a ``{field}`` of a string ``print`` prints: their string
+    values are words to read, not code (an ``init`` name passed on to a function is code)."""
+    printed: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+            for arg in node.args:
+                for field in ast.walk(arg) if isinstance(arg, ast.JoinedStr) else ():
+                    if isinstance(field, ast.FormattedValue) and isinstance(field.value, ast.Name):
+                        printed.append(field.value.id)
+    used = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    return {name for name in printed if used.count(name) == printed.count(name)}
+
+
+def _printed_values(tree) -> list:
+    """The string constants given to names that only ``print`` reads (:func:`_only_printed`):
+    ``dead = "none can die" if ... else ...``, ``for name, options in (("as above", {}),)``."""
+    names, found = _only_printed(tree), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in names:
+                values = (
+                    [node.value.body, node.value.orelse]
+                    if isinstance(node.value, ast.IfExp)
+                    else [node.value]
+                )
+                found += [v for v in values if _is_text(v)]
+        elif isinstance(node, ast.For) and isinstance(node.target, ast.Tuple):
+            slots = [k for k, t in enumerate(node.target.elts) if getattr(t, "id", None) in names]
+            rows = node.iter.elts if isinstance(node.iter, (ast.Tuple, ast.List)) else []
+            for row in rows:
+                if isinstance(row, (ast.Tuple, ast.List)) and len(row.elts) == len(
+                    node.target.elts
+                ):
+                    found += [row.elts[k] for k in slots if _is_text(row.elts[k])]
+    return found
+
+
+def _print_strings(cell, words: bool = True) -> list[tuple[int, re.Match]]:
+    """(line number, match) of each quoted piece of a string that ``print(...)`` prints
+    (its arguments, and the strings of names only it reads) that has words outside its
+    ``{fields}`` (any piece, when not ``words``: an edition's), right to left within a line."""
+    try:
+        tree = ast.parse(_source(cell))
+    except SyntaxError:
+        return []
+    spans = []
+    texts = [
+        arg
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print"
+        for arg in node.args
+        if _is_text(arg)
+    ]
+    for arg in texts + _printed_values(tree):
+        spans.append((arg.lineno, arg.col_offset, arg.end_lineno, arg.end_col_offset))
+    lines = _source(cell).split("\n")
+    found = []
+    for first, start, last, end in spans:
+        for number in range(first - 1, last):
+            low = _column(lines[number], start) if number == first - 1 else 0
+            high = _column(lines[number], end) if number == last - 1 else len(lines[number])
+            for match in _PIECE.finditer(lines[number], low, high):
+                if not words or re.search(r"[A-Za-z]", _FIELD.sub("", match["text"])):
+                    found.append((number, match))
+    return sorted(found, key=lambda nm: (nm[0], -nm[1].start()))
+
+
 def _context(cell, kind: str) -> str:
     return f"{kind}:{cell.get('metadata', {}).get('nbgrader', {}).get('grade_id') or cell['id']}"
 
@@ -118,6 +218,10 @@ def messages(notebook) -> list[Message]:
         elif _is_plot(cell):
             context = _context(cell, "plot")
             found.extend(Message(context, m["text"]) for _, m in _plot_strings(cell))
+        if _printing(cell):
+            context = _context(cell, "print")
+            pieces = sorted(_print_strings(cell), key=lambda nm: (nm[0], nm[1].start()))
+            found.extend(Message(context, m["text"]) for _, m in pieces)
     return list(dict.fromkeys(found))
 
 
@@ -157,8 +261,11 @@ def translate(notebook, catalog, lang: str):
             cell["source"] = table[(f"markdown:{cell['id']}", _source(cell))]
         elif cell["cell_type"] == "code" and _is_solution(cell):
             _translate_code(cell, table)
-        elif _is_plot(cell) and _plot_strings(cell):
-            _translate_plot(cell, table)
+        elif (_is_plot(cell) and _plot_strings(cell)) or (_printing(cell) and _print_strings(cell)):
+            if _is_plot(cell):
+                _translate_plot(cell, table)
+            if _printing(cell):
+                _translate_prints(cell, table)
         else:
             continue
         if "checksum" in cell["metadata"].get("nbgrader", {}):
@@ -184,6 +291,17 @@ def _translate_plot(cell, table: dict) -> None:
     context = _context(cell, "plot")
     lines = _source(cell).split("\n")
     for number, match in sorted(_plot_strings(cell), key=lambda nm: (nm[0], -nm[1].start())):
+        line = lines[number]
+        start, end = match.span("text")
+        lines[number] = line[:start] + table[(context, match["text"])] + line[end:]
+    cell["source"] = "\n".join(lines)
+
+
+def _translate_prints(cell, table: dict) -> None:
+    """Each printed piece replaced between its quotes (:func:`_print_strings`)."""
+    context = _context(cell, "print")
+    lines = _source(cell).split("\n")
+    for number, match in _print_strings(cell):
         line = lines[number]
         start, end = match.span("text")
         lines[number] = line[:start] + table[(context, match["text"])] + line[end:]

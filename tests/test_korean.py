@@ -32,6 +32,7 @@ from autograder.release import embedded_public_checks
 from autograder.translate import (
     PLOT_STRING,
     Untranslated,
+    _print_strings,
     messages,
     missing,
     read_catalog,
@@ -68,10 +69,12 @@ def test_every_message_has_its_korean_text():
 
 
 def test_korean_markdown_states_exactly_the_numbers_of_its_english():
-    """So the English claims test (tests/test_notebook_runs.py) covers the Korean text."""
+    """So the English claims test (tests/test_notebook_runs.py) covers the Korean text.
+    The English word "zero" counts as 0: Korean writes the digit ("평균이 0", not "영")."""
     for entry in read_catalog(CATALOG):
         if entry.msgctxt.startswith("markdown:"):
-            assert Counter(NUMBER.findall(entry.msgstr)) == Counter(NUMBER.findall(entry.msgid)), (
+            english = re.sub(r"\bzero\b", "0", entry.msgid, flags=re.I)
+            assert Counter(NUMBER.findall(entry.msgstr)) == Counter(NUMBER.findall(english)), (
                 entry.msgctxt
             )
             kept = entry.msgid == entry.msgstr == "YOUR ANSWER HERE"  # nbgrader's placeholder
@@ -81,7 +84,7 @@ def test_korean_markdown_states_exactly_the_numbers_of_its_english():
 def test_translated_strings_keep_their_fields_and_kit_labels_their_placeholders():
     fields = re.compile(r"\{[^}]*\}")
     for entry in read_catalog(CATALOG):
-        if entry.msgctxt.startswith("plot:"):
+        if entry.msgctxt.startswith(("plot:", "print:")):
             assert sorted(fields.findall(entry.msgstr)) == sorted(fields.findall(entry.msgid))
     for entry in read_catalog(i18n.catalog_path("ko")):
         if entry.msgctxt.startswith("ui:"):
@@ -95,14 +98,20 @@ def _unpacked(source: str) -> dict[str, str]:
 
 
 def _code(source: str, grade_id: str | None) -> list[str]:
-    """A code cell's lines without comments, docstrings and figure strings (what a
-    translation may change); the rest must be the English code, character for character."""
-    lines = []
-    for line in source.split("\n"):
-        if line.strip().startswith(("#", '"""')):
-            continue
-        lines.append(ANY_PLOT_STRING.sub(lambda m: m[0].replace(m["text"], "<text>"), line))
-    return lines
+    """A code cell's lines without comments, docstrings, figure strings and the pieces
+    ``print`` prints (what a translation may change: the pieces translate.py finds, and
+    test_korean_runs shows the edition still runs and prints the English numbers); the
+    rest must be the English code, character for character."""
+    lines = source.split("\n")
+    cell = {"cell_type": "code", "source": source, "metadata": {}}
+    for number, match in _print_strings(cell, words=False):
+        start, end = match.span("text")
+        lines[number] = lines[number][:start] + "<printed>" + lines[number][end:]
+    return [
+        ANY_PLOT_STRING.sub(lambda m: m[0].replace(m["text"], "<text>"), line)
+        for line in lines
+        if not line.strip().startswith(("#", '"""'))
+    ]
 
 
 def test_the_editions_have_the_same_code_cells_and_grade_ids():
@@ -251,7 +260,7 @@ def test_the_engine_catalogue_holds_labels_only_and_the_assignments_its_words():
     words = {(e.msgctxt, e.msgid) for e in read_catalog(WORDS)}
     wanted = {(m.context, m.text) for m in i18n.assignment_messages(course.current())}
     assert words == wanted
-    assert {c.split(":")[0] for c, _ in wanted} == {"check", "mistake"}
+    assert {c.split(":")[0] for c, _ in wanted} == {"check", "mistake", "phrase"}
     assert edition_langs(SOURCE) == ["ko"]  # checks.ko.po is no edition of its own
 
 

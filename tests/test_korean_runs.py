@@ -67,11 +67,14 @@ def _gid(cell) -> str:
 _TIMING = re.compile(r"\d+(?:\.\d+)? ?(?:s|ms|seconds)\b")
 
 
-#: Cells that print the public checks: their words are the edition's (tests/test_korean.py
-#: checks the checks are the same); what they must share is each verdict and every number.
+#: Every cell's printed words are the edition's (the public checks' and what provided cells
+#: print: tests/test_korean.py checks the checks are the same and the printed pieces keep
+#: their fields); what they must share is each verdict and every number.
 _CHECK_CELL = re.compile(r"^(test_.*|summary)$")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_VERDICT = re.compile(r"\.\.\. (passed|FAILED)|^(ok  |FAIL) ", re.M)
+_VERDICT = re.compile(r"\.\.\. (passed|FAILED|통과|실패)|^(ok  |FAIL|wait|통과|실패|대기) ", re.M)
+#: The Korean words of a check's verdict (first group) and of check_all's marks (second).
+_SAME = ({"통과": "passed", "실패": "FAILED"}, {"통과": "ok  ", "실패": "FAIL", "대기": "wait"})
 
 
 def _outputs(notebook) -> list[tuple[str, list]]:
@@ -87,9 +90,13 @@ def _outputs(notebook) -> list[tuple[str, list]]:
             for name in ("stdout", "stderr")
         }
         if _CHECK_CELL.match(_gid(cell)):
-            outs = [(k, _VERDICT.findall(v), _NUMBER.findall(v)) for k, v in streams.items()]
+            outs = [
+                (k, [tuple(s.get(w, w) for s, w in zip(_SAME, f)) for f in _VERDICT.findall(v)])
+                for k, v in streams.items()
+            ]
+            outs += [(k, sorted(_NUMBER.findall(v))) for k, v in streams.items()]
         else:
-            outs = [(k, _TIMING.sub("<time>", v)) for k, v in streams.items()]
+            outs = [(k, _NUMBER.findall(_TIMING.sub("<time>", v))) for k, v in streams.items()]
         for o in cell.outputs:
             if o.output_type == "error":
                 outs.append(("error", o.ename))
@@ -188,14 +195,14 @@ def test_a_korean_submission_with_a_mistake_checks_in_korean_and_scores_as_its_t
     ran = execute_alone(short, tmp_path / "alone")
     printed = {_gid(c): "".join(o.get("text", "") for o in c.get("outputs", [])) for c in ran.cells}
     model = printed["test_model"]
-    assert "model: 두 은닉층에 ReLU, 출력층은 선형 ... FAILED" in model, model
+    assert "model: 두 은닉층에 ReLU, 출력층은 선형 ... 실패" in model, model
     assert "힌트: 어느 층에 ReLU가 있을까요?" in model, model  # its hint, labelled in Korean
     assert re.search(r"^model: 공개 검사 \d+개 중 \d+개 통과", model, re.M), model
     assert "public checks passed" not in "".join(printed.values())
-    assert "layer: 출력 모양이 (n, units)이고 자료형이 float32 ... passed" in printed["test_layer"]
+    assert "layer: 출력 모양이 (n, units)이고 자료형이 float32 ... 통과" in printed["test_layer"]
 
     said = _check(korean)
-    assert "model: 두 은닉층에 ReLU, 출력층은 선형 ... FAILED" in said, said
+    assert "model: 두 은닉층에 ReLU, 출력층은 선형 ... 실패" in said, said
     assert "힌트: 어느 층에 ReLU가 있을까요?" in said and "공개 검사" in said, said
     assert "model: ReLU on both hidden layers and a linear output ... FAILED" in _check(
         korean, "--lang", "en"

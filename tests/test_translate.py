@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 import polib
 import pytest
+from test_korean import _code as edition_code
 
 from autograder.translate import (
     PLOT_STRING,
@@ -34,9 +35,10 @@ def _fill(path: Path) -> None:
 
 
 def _code(source: str) -> list[str]:
+    """The code lines, figure strings and printed pieces set aside (test_korean's rule)."""
     return [
         PLOT_STRING.sub("<text>", ln)
-        for ln in source.split("\n")
+        for ln in edition_code(source, None)
         if not ln.strip().startswith(("#", '"'))
     ]
 
@@ -75,6 +77,12 @@ def test_a_full_catalogue_translates_prose_and_keeps_every_code_line(tmp_path):
     )
     assert 'plt.xlabel("[ko] feature 0")' in figure.source
     assert '(0, "tab:blue")' in figure.source and "[ko] tab" not in figure.source  # code strings
+    train = next(
+        c for c in edition.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "train"
+    )
+    assert 'print(f"[ko] after epoch {epoch + 1:2d}' in train.source  # what it prints
+    setup = [c for c in edition.cells if "setup" in c.metadata.get("tags", [])]
+    assert setup and all("[ko]" not in c.source for c in setup)  # the grader runs the master's
 
 
 def test_a_stub_checksum_matches_its_translated_source(tmp_path):

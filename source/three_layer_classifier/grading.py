@@ -476,6 +476,43 @@ DIAGNOSES = (
     (r"The loss did not go down during training", "the loss does not go down in training"),
 )
 
+#: The sentences of this assignment's own messages (the assertions above, and
+#: catalogue.py's explain_error), key -> the English they write with ``{fields}``:
+#: autograder.i18n finds them in a check's output and writes their translation from
+#: locale/checks.<lang>.po (``phrase:<key>``) in their place.
+PHRASES = {
+    "gradient": (
+        "{what}: the change of {names} is not -learning_rate times the gradient of the loss "
+        "(checked with finite differences)"
+    ),
+    "trained_shapes": (
+        "after training, W1, b1, W2, b2, W3 and b3 are not arrays of the shapes the model "
+        "needs (did training_step replace them with something else?)"
+    ),
+    "diverged": (
+        "after training, the model outputs NaN or infinity: the updates diverged (check the "
+        "gradient sign and the learning rate)"
+    ),
+    "accuracy": (
+        "trained with your functions from the grader's initial weights, the model reaches "
+        "{value} accuracy on held-out data; at least {low} is needed"
+    ),
+    "constant": (
+        ". It outputs the same value ({value}) for every sample: the weights did not learn "
+        "(are gradients reaching all six variables?)"
+    ),
+    "flat_loss": ". The loss did not go down during training",
+    "own_weights": (
+        "a layer multiplies its {n}-column inputs by {name} of shape {shape}: each layer needs "
+        "its own weights (W1 in layer 1, W2 in layer 2, W3 in layer 3)"
+    ),
+    "none_gradient": (
+        "a gradient is None, which tape.gradient returns for a variable that the recorded loss "
+        "does not depend on: compute the loss inside the `with tf.GradientTape() as tape:` "
+        "block, from model(inputs), and use all six variables in the model"
+    ),
+}
+
 #: Assertions the judge evaluates itself, with the keys each reads besides ``kind``.
 JUDGE_ASSERTIONS = {
     "gradient": (assert_gradient, {"probe"}),

@@ -177,7 +177,7 @@ def check_all(_ns: dict | None = None) -> None:
         waiting = all(state != FAILED for state, _ in results)
         rows.append((name, ok, len(entries), first.split("\n")[0], waiting))
     for name, ok, total, first, waiting in rows:
-        mark = "ok  " if ok == total else ("wait" if waiting else "FAIL")
+        mark = _mark("ok" if ok == total else ("waiting" if waiting else "failed"))
         print(f"{mark} {name:<20} {ok}/{total}" + (f"  {first}" if first else ""))
     print(f"{sum(r[1] for r in rows)} of {sum(r[2] for r in rows)} public checks passed.")
     return None
@@ -190,11 +190,13 @@ def check_all(_ns: dict | None = None) -> None:
 # the English edition has no words and prints as it always did.
 
 _WORDS = DATA.get("words") or {}
-_LABELS = (
-    ("hint", "hint"),
-    ("likely_cause", "likely cause"),
-    ("your_code_printed", "your code printed"),
-)
+
+
+def _fill(template: str, fields: dict) -> str:
+    """``template`` with a phrase's fields (autograder.i18n.fill's rule: a list of names
+    loses its English "and")."""
+    said = {k: (v.replace(" and ", ", ") if k == "names" else v) for k, v in fields.items()}
+    return template.format(**said)
 
 
 def _say(text: str) -> str:
@@ -205,13 +207,18 @@ def _say(text: str) -> str:
         return text
     for english, translated in _WORDS.get("sentences", []):
         text = text.replace(english, translated)
-    labels = _WORDS.get("labels", {})
-    for key, english in _LABELS:
-        word = labels.get(key, english)
-        text = re.sub(rf"(?m)^(\s*){english}: ", lambda m, w=word: f"{m[1]}{w}: ", text)
+    for english, word in _WORDS.get("line_labels", []):
+        text = re.sub(rf"(?m)^(\s*){re.escape(english)}: +", lambda m, w=word: f"{m[1]}{w}: ", text)
     for pattern, template in _WORDS.get("summaries", []):
-        text = re.sub(pattern, lambda m, t=template: t.format(**m.groupdict()), text)
+        text = re.sub(pattern, lambda m, t=template: _fill(t, m.groupdict()), text)
     return text
+
+
+def _mark(state: str) -> str:
+    """check_all's mark of a function: ok, wait or FAIL (in the edition's words)."""
+    english = {"ok": "ok  ", "waiting": "wait", "failed": "FAIL"}[state]
+    key = {"ok": "passed"}.get(state, state)
+    return f"{_WORDS.get('labels', {}).get(key, english):<4}"
 
 
 def print(*args, **kwargs):  # noqa: A001 - the module's own lines, in the edition's language

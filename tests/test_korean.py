@@ -137,13 +137,18 @@ def test_the_editions_have_the_same_code_cells_and_grade_ids():
 
 
 def _same_checks(english: dict, korean: dict) -> None:
-    """The Korean public checks are the English ones: only names and hints are words."""
+    """The Korean public checks are the English ones: only names and hints are words (and
+    the names of the checks one defers to, which are the Korean edition's names)."""
     assert korean["lang"] == "ko" and len(english["checks"]) == len(korean["checks"])
+    words = ("name", "hint", "defers_to")
+    names = {en["name"]: ko["name"] for en, ko in zip(english["checks"], korean["checks"])}
     for en, ko in zip(english["checks"], korean["checks"]):
-        assert {k: v for k, v in en.items() if k not in ("name", "hint")} == {
-            k: v for k, v in ko.items() if k not in ("name", "hint")
+        assert {k: v for k, v in en.items() if k not in words} == {
+            k: v for k, v in ko.items() if k not in words
         }
         assert ko["name"].split(": ")[0] == en["name"].split(": ")[0]
+        deferred = en.get("defers_to") or []
+        assert (ko.get("defers_to") or []) == [names.get(n, n) for n in deferred], en["name"]
         assert HANGUL.search(ko["name"]) and HANGUL.search(ko["hint"])
 
 

@@ -226,6 +226,19 @@ PHRASES = {
         "{what} replaced the global variables with new objects: update them in place with "
         "W.assign_sub(...) so that every reference to them sees the new values"
     ),
+    "rebound": (
+        "{what} replaced the global variables with new objects: rebound by an assignment such "
+        "as `W = W - ...`, {names} are plain tensors, which the next step's GradientTape does "
+        "not watch, so their gradients are None; update them in place with W.assign_sub(...)"
+    ),
+    "one_batch_short": (
+        ": one batch too few, each of the right {size} samples, so the last {size} samples are "
+        "left out (range(num_batches) counts every batch; range(num_batches - 1) stops one "
+        "short)"
+    ),
+    "one_batch_more": ": one batch too many, each of the right {size} samples",
+    # judge.py's and the public checks' DEFERRED
+    "deferred": "not checked: `{check}` fails; fix it first",
     "drew_outside": "{what} drew values up to {value}, outside [-{limit}, {limit}]",
     "fan_in_only": ": the limit is sqrt(6 / (fan_in + fan_out)), not sqrt(6 / fan_in)",
     "looks_normal": ": the values look normal (unbounded), not uniform",
@@ -373,6 +386,7 @@ FIELDS.update(
 FIELDS.update({k: _NUMBER for k in ("n", "m", "k", "r", "value", "low", "high", "used", "rate")})
 FIELDS.update({k: _NUMBER for k in ("limit", "size", "first", "last", "passed", "total")})
 FIELDS["hidden"] = _NUMBER
+FIELDS["check"] = r"[^`\n]+"  # a check's name, as a deferral quotes it
 #: Labels that begin a line of a check's output (``hint: ...``), by their UI key.
 LINE_LABELS = ("hint", "likely_cause", "your_code_printed", "expected", "got")
 

@@ -422,7 +422,7 @@ def phrase_pattern(template: str) -> str:
             seen.add(part)
             last = k == len(parts) - 2 and not parts[-1]
             default = r"[^\n]+" if last else r"[^\n]+?"
-            lead = r"(?<![\w.`])" if k == 1 else ""
+            lead = r"(?<![\w.`])" if k == 1 and not parts[0] else ""  # a leading field
             out.append(f"{lead}(?P<{part}>{FIELDS.get(part, default)})")
     return "".join(out)
 

@@ -351,16 +351,29 @@ def named_mistake(message: str) -> str:
     printed is left out: a submission cannot name its own cause.
     """
     text = message.split(_PRINTED, 1)[0].split(_HINT, 1)[0]
+    named = catalogued_mistake(text)
+    if named:
+        return named
+    for pattern, cause in [*_DIAGNOSES, *_assignment_diagnoses(registry().module)]:
+        hit = pattern.search(text)
+        if hit:
+            return hit.expand(cause)
+    return ""
+
+
+def catalogued_mistake(message: str) -> str:
+    """The catalogue's mistake a failure message names (a diagnosis, or an explained
+    error's "likely cause: "), as the catalogue words it; "" if none.  Unlike
+    :func:`named_mistake`, what the engine's or the assignment's ``DIAGNOSES`` read in a
+    plain message does not count: :func:`defer` keeps a check's own words only when they
+    name a mistake its sibling's do not."""
+    text = message.split(_PRINTED, 1)[0].split(_HINT, 1)[0]
     found = [(text.find(title), title) for title, _ in compare.MISTAKES.values() if title in text]
     match = _LIKELY.search(text)
     if match:
         found.append((match.start(1), match.group(1).strip()))
     if found:
         return min(found, key=lambda f: (f[0], -len(f[1])))[1]
-    for pattern, cause in [*_DIAGNOSES, *_assignment_diagnoses(registry().module)]:
-        hit = pattern.search(text)
-        if hit:
-            return hit.expand(cause)
     return ""
 
 
@@ -425,7 +438,8 @@ def defer(checks: list[Check], results: list[CheckResult]) -> list[CheckResult]:
     out = []
     for check, result in zip(checks, results):
         target = None if result.passed else _deferred_to(check, failed)
-        if target is not None and result.mistake not in ("", target.mistake):
+        own = catalogued_mistake(result.output) if target is not None else ""
+        if target is not None and own not in ("", target.mistake):
             target = None  # this check names a mistake that one does not: it says more
         if target is not None:
             result = replace(

@@ -30,7 +30,7 @@ from corpus_tools import ROOT, entries, materialize
 
 from autograder import course
 from autograder.batch import grade_paths
-from autograder.judge import DEFERRED
+from autograder.judge import DEFERRED, catalogued_mistake
 from autograder.pool import Limits
 
 ASSIGNMENTS = ("three_layer_classifier", "sigmoid_bce_classifier")
@@ -83,7 +83,7 @@ def _first_and_plain(result, failed: list, said: str) -> bool:
     defer to it) and a check of the same function names the mistake."""
     mine = [r for r in failed if r.grade_id == result.grade_id]
     named = any(said in r.output.lower() for r in mine)
-    plain = not result.mistake and "likely cause:" not in result.output
+    plain = not catalogued_mistake(result.output) and "likely cause:" not in result.output
     return plain and mine[0] is result and named
 
 
@@ -106,7 +106,12 @@ def _problems(entry, report) -> list[str]:
             continue
         if said not in text and not _first_and_plain(r, failed, said):
             problems.append(f"{r.name} neither says {entry.message!r} nor defers:\n{r.output}")
-        for key in {_first_line(r.output).removeprefix(r.grade_id), r.mistake} - {""}:
+        # a first line, or a mistake of the catalogue (the report's causes that DIAGNOSES read
+        # in plain messages group a class; they are not what a check tells)
+        for key in {
+            _first_line(r.output).removeprefix(r.grade_id),
+            catalogued_mistake(r.output),
+        } - {""}:
             key = f"{r.grade_id}|{key}"
             if key in told:
                 problems.append(f"{r.name} tells again what {told[key]} told:\n{r.output}")

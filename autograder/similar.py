@@ -144,7 +144,15 @@ def code_record(path: Path | None, student: str, origin: str, master, problem: s
         found = read_student(path, student, origin, master, problem)
     except Exception as exc:  # noqa: BLE001 - a grading must not fail for this record
         found = Student(student, origin, problem=f"its code could not be read: {exc!r}"[:300])
-    return {"student": student, "origin": origin, "code": found.code, "problem": found.problem}
+    from .submissions import printable
+
+    # a Latin-1 file name reaches Python as lone surrogates, which no UTF-8 file takes
+    return {
+        "student": printable(student),
+        "origin": printable(origin),
+        "code": found.code,
+        "problem": printable(found.problem),
+    }
 
 
 def write_code_record(folder: Path, record: dict) -> None:
@@ -152,7 +160,9 @@ def write_code_record(folder: Path, record: dict) -> None:
     followed: :func:`autograder.results.write_atomic`)."""
     from .results import write_atomic
 
-    write_atomic(folder / CODE_FILE, json.dumps(record, ensure_ascii=False) + "\n")
+    # ASCII: a lone surrogate in a student's cell (JSON allows "\udce9") is written escaped,
+    # never as the UnicodeEncodeError that would cost the batch its files
+    write_atomic(folder / CODE_FILE, json.dumps(record) + "\n")
 
 
 def graded_students(folder: Path) -> tuple[list[Student], list[str]]:

@@ -347,8 +347,8 @@ def named_mistake(message: str) -> str:
     come first, as the catalogue words them.  Otherwise the first of the diagnoses the
     engine's own messages make (:data:`DIAGNOSES`, :data:`autograder.compare.DIAGNOSES`,
     then the assignment's ``grading.py``'s ``DIAGNOSES``) that the message holds, as its
-    cause: "b3 was not updated" is the cause "b3 not updated".  What the student's code
-    printed is left out: a submission cannot name its own cause.
+    cause: "<variable> was not updated" is the cause "<variable> not updated".  What the
+    student's code printed is left out: a submission cannot name its own cause.
     """
     text = message.split(_PRINTED, 1)[0].split(_HINT, 1)[0]
     named = catalogued_mistake(text)

@@ -211,7 +211,7 @@ def assignments_matching(cells: list, course_root: Path | None = None) -> list[s
 
     A notebook is scored against each master by its nbgrader grade_ids: the ids it
     shares with the master, less those it has that the master has not (assignments
-    share ids such as ``setup_data`` or ``training_step``, so sharing alone does not
+    share ids such as a setup cell's or a common function's, so sharing alone does not
     tell them apart).  A notebook with no nbgrader cells (functions pasted into a new
     notebook) is scored by the graded functions it defines.  Empty when none fits.
     Whatever it says is the student's word: callers use it where the instructor gave

@@ -63,8 +63,8 @@ from .answers import clean_error
 #: Largest reply accepted from a worker, refused from its frame's header before a byte of
 #: it is read (:func:`read_reply`).  The largest honest reply, measured over every check of
 #: the solved notebooks of both assignments and over the reference answers of ``release``,
-#: is 800,078 bytes (three_layer_classifier; sigmoid_bce_classifier's largest is 937
-#: bytes): the cap is ten times that, rounded up.  A worker runs student code, which can
+#: is 800,078 bytes (the first assignment's; the second's largest is 937 bytes): the cap
+#: is ten times that, rounded up.  A worker runs student code, which can
 #: write to its connection; a 60 MB frame once made the judge's peak memory 3.0 GB.
 MAX_REPLY_BYTES = 8 * 1024 * 1024
 #: Most ``[``, ``{`` and ``,`` a reply may hold.  Decoding JSON makes about one Python

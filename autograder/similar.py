@@ -16,9 +16,9 @@ What is compared, and how (never by running student code: :mod:`tokenize` and :m
   token each (numbers ``#``, strings ``$``), and every name the cell binds itself (its
   variables, parameters, loop targets, helpers: :func:`bound_names`, by :mod:`ast`) made
   ``V``, so renaming hides nothing.  Names it does not bind stay themselves (``tf``,
-  ``np``, ``W1``, attributes after a ``.``, the graded functions), which keeps
-  ``tf.matmul`` apart from ``tf.add``.  Korean and English editions differ in prose only,
-  so their code compares as one.
+  ``np``, the notebook's global variables, attributes after a ``.``, the graded
+  functions), which keeps ``tf.matmul`` apart from ``tf.add``.  Korean and English
+  editions differ in prose only, so their code compares as one.
 * **Fingerprints per statement** (a logical line): a hash of the whole normalized
   statement, and within statements longer than :data:`K` tokens, hashes of their
   K-token runs chosen by winnowing (a window of :data:`WINDOW` hashes, robust

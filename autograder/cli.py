@@ -78,22 +78,12 @@ def cmd_grade(args) -> int:
     anything is graded or written.
     """
     out = Path(args.out)
-    if args.jobs is not None and args.jobs < 1:
-        return _usage("--jobs must be at least 1")
-    if not any(os.path.lexists(p) for p in args.submissions):  # a mistyped path: --out untouched
-        return _usage(
-            "nothing to grade: " + "; ".join(f"{p} does not exist" for p in args.submissions)
-        )
-    if args.judge_memory_mb is not None and args.judge_memory_mb < 0:
-        return _usage("--judge-memory-mb must be 0 (no limit) or more")
-    from .pool import judge_memory, judge_memory_mb, warm_up
-
-    try:
-        judge_mb = judge_memory_mb(args.judge_memory_mb)
-    except ValueError as exc:
-        return _usage(str(exc))
+    judge_mb = _grade_options(args)
+    if isinstance(judge_mb, str):
+        return _usage(judge_mb)
     from . import key
     from .notebook import read_notebook, source_path
+    from .pool import judge_memory, warm_up
 
     try:  # before --out is touched and before TensorFlow starts loading
         key.load(source=read_notebook(source_path()))
@@ -115,15 +105,24 @@ def cmd_grade(args) -> int:
     )
     paths = [Path(p) for p in args.submissions]
     with judge_memory(judge_mb), find_submissions(paths, out) as found:
-        for line in found.missing:
-            _say(f"error: {line}")
-        for note in found.notes:
-            _say(f"note: {note}")
-        if not found.submissions:
-            return _usage("nothing to grade: " + "; ".join(found.refused or ["no notebook found"]))
-        for line in found.refused:
-            _say(f"error: {line}")
         return _grade_found(args, out, found)
+
+
+def _grade_options(args) -> int | str:
+    """``grade``'s options checked before anything is read or written: the judge's memory
+    limit in MB (0: none), or why the command line is refused (one line)."""
+    if args.jobs is not None and args.jobs < 1:
+        return "--jobs must be at least 1"
+    if not any(os.path.lexists(p) for p in args.submissions):  # a mistyped path: --out untouched
+        return "nothing to grade: " + "; ".join(f"{p} does not exist" for p in args.submissions)
+    if args.judge_memory_mb is not None and args.judge_memory_mb < 0:
+        return "--judge-memory-mb must be 0 (no limit) or more"
+    from .pool import judge_memory_mb
+
+    try:
+        return judge_memory_mb(args.judge_memory_mb)
+    except ValueError as exc:
+        return str(exc)
 
 
 def _say(line: str, file=None) -> None:
@@ -135,7 +134,16 @@ def _say(line: str, file=None) -> None:
 
 
 def _grade_found(args, out: Path, found) -> int:
-    """Grade what :func:`cmd_grade` found; print the table; the exit status."""
+    """Grade what :func:`cmd_grade` found (after saying what was missing, refused or
+    noted); print the table; the exit status."""
+    for line in found.missing:
+        _say(f"error: {line}")
+    for note in found.notes:
+        _say(f"note: {note}")
+    if not found.submissions:
+        return _usage("nothing to grade: " + "; ".join(found.refused or ["no notebook found"]))
+    for line in found.refused:
+        _say(f"error: {line}")
     from .batch import grade_batch
     from .results import summary_table
 
@@ -418,6 +426,44 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _merge_hand_grades(out: Path, source: Path) -> tuple[dict, list[str]]:
+    """Read the hand grades in ``source`` (a gradebook.db or a CSV), merge them into the
+    graded folder ``out`` and write its grades.csv, report and nbgrader_export.csv again;
+    return every student's hand grades, and the students still without one.  (Here, not
+    in :mod:`autograder.hand`, which the report's writers read: no import circle.)"""
+    from .checks import registry
+    from .feedback import load_results, who, write_report
+    from .hand import HandGradeError, cells, from_csv, from_gradebook, merge
+    from .judge import Report
+    from .results import write_grades_csv
+
+    if not cells():
+        raise HandGradeError("this assignment has no cell graded by hand")
+    results = load_results(Path(out))
+    if not results:
+        raise HandGradeError(f"no */results.json under {out}: grade some notebooks first")
+    reports = []
+    for stem, data in results.items():
+        saved = data.get("report")
+        if isinstance(saved, dict) and isinstance(saved.get("results"), list):
+            report = Report.from_dict(saved)
+            report.student = who(stem, data)
+            reports.append(report)
+    with Path(source).open("rb") as fh:
+        sqlite = fh.read(16) == b"SQLite format 3\x00"
+    if sqlite:
+        new = from_gradebook(source, registry().assignment.name)
+    else:
+        new = from_csv(source)
+    known = {r.who for r in reports}
+    grades = merge(out, new, known)
+    reports.sort(key=lambda r: r.who.casefold())
+    write_grades_csv(Path(out), reports)
+    write_report(Path(out))
+    missing = sorted((s for s in known if s not in grades), key=str.casefold)
+    return grades, missing
+
+
 def cmd_hand_grades(args) -> int:
     """Merge the points graded by hand into DIR's grades.csv and nbgrader_export.csv.
 
@@ -437,7 +483,7 @@ def cmd_hand_grades(args) -> int:
     max_score counting the hand-graded points: the whole total, as nbgrader export has it.
     `grade` run into DIR later keeps them.
     """
-    from .hand import HandGradeError, merge_into
+    from .hand import HandGradeError
 
     folder, source = Path(args.folder), Path(args.source)
     for path, what in ((folder, "a folder"), (source, "a file")):
@@ -445,7 +491,7 @@ def cmd_hand_grades(args) -> int:
             state = "does not exist" if not path.exists() else f"is not {what}"
             return _usage(f"{path} {state}")
     try:
-        grades, missing = merge_into(folder, source)
+        grades, missing = _merge_hand_grades(folder, source)
     except HandGradeError as exc:
         return _usage(str(exc))
     from .hand import hand_max

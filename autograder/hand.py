@@ -202,39 +202,3 @@ def hand_total(grades: dict[str, float]) -> float:
 def hand_max() -> float:
     """The points graded by hand in all (2 in the first assignment)."""
     return sum(c.points for c in cells())
-
-
-def merge_into(out: Path, source: Path) -> tuple[dict, list[str]]:
-    """Read the hand grades in ``source`` (a gradebook.db or a CSV), merge them into the
-    graded folder ``out`` and write its grades.csv, report and nbgrader_export.csv again;
-    return every student's hand grades, and the students still without one."""
-    from .checks import registry
-    from .feedback import load_results, who, write_report
-    from .judge import Report
-    from .results import write_grades_csv
-
-    if not cells():
-        raise HandGradeError("this assignment has no cell graded by hand")
-    results = load_results(Path(out))
-    if not results:
-        raise HandGradeError(f"no */results.json under {out}: grade some notebooks first")
-    reports = []
-    for stem, data in results.items():
-        saved = data.get("report")
-        if isinstance(saved, dict) and isinstance(saved.get("results"), list):
-            report = Report.from_dict(saved)
-            report.student = who(stem, data)
-            reports.append(report)
-    with Path(source).open("rb") as fh:
-        sqlite = fh.read(16) == b"SQLite format 3\x00"
-    if sqlite:
-        new = from_gradebook(source, registry().assignment.name)
-    else:
-        new = from_csv(source)
-    known = {r.who for r in reports}
-    grades = merge(out, new, known)
-    reports.sort(key=lambda r: r.who.casefold())
-    write_grades_csv(Path(out), reports)
-    write_report(Path(out))
-    missing = sorted((s for s in known if s not in grades), key=str.casefold)
-    return grades, missing

@@ -48,26 +48,17 @@ from nbgrader.preprocessors import (  # noqa: E402
     SaveAutoGrades,
 )
 
-# nbgrader's own first pass, with OverwriteCells replaced by a twin that does not report an
-# untouched test cell as changed (nbgrader records it with its hidden tests, releases it
-# without: issue #1961, ten warnings per submission); a real edit of a locked cell is still
-# reported and restored.
-c.Autograde.sanitize_preprocessors = [
-    ClearOutput,
-    DeduplicateIds,
-    OverwriteKernelspec,
-    "autograder.nbgrader_judge.OverwriteCellsQuietly",
-    CheckCellMetadata,
-]
-
 # Before anything runs: a stale answer key (checks, reference or setup cells changed since
 # `python -m autograder release`) fails each submission's autograde instead of grading it.
 # Then the student's kernel runs in a view of its own (autograder/nbgrader_kernel.py): it
 # can write neither the kit, nor this course folder, nor your home; the judge is loaded first.
 from autograder.nbgrader_kernel import ConfinedExecute  # noqa: E402
 
-# nbgrader's sanitizing steps, with the locked cells of a translated edition (a Korean
-# submission: metadata.autograder.lang) restored from that edition, release/<lang>/, instead
+# nbgrader's sanitizing steps, with OverwriteCells replaced by a twin that does not report an
+# untouched test cell as changed (nbgrader records it with its hidden tests, releases it
+# without: issue #1961, ten warnings per submission; a real edit of a locked cell is still
+# reported and restored), and that restores the locked cells of a translated edition (a
+# Korean submission: metadata.autograder.lang) from that edition, release/<lang>/, instead
 # of from the English master (autograder/nbgrader_judge.py's EditionOverwriteCells).
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,

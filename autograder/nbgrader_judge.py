@@ -105,9 +105,44 @@ def edition_cells(nb: NotebookNode) -> dict[str, NotebookNode]:
     return found
 
 
-class EditionOverwriteCells(OverwriteCells):
-    """nbgrader's :class:`OverwriteCells`, restoring a translated edition's locked cells
-    from that edition rather than from the English master.
+class OverwriteCellsQuietly(OverwriteCells):
+    """nbgrader's ``OverwriteCells`` without its false alarm on test cells with hidden tests.
+
+    ``generate_assignment`` records a locked test cell's checksum *with* its hidden tests,
+    and releases the cell without them; ``autograde`` then finds every untouched test cell
+    "changed" and logs ``Attribute 'checksum' for cell test_X has changed!`` for each
+    (nbgrader issue #1961), about ten lines per submission here, which hide a real
+    warning among them.  A cell that is exactly the released cell (the recorded source with
+    its hidden tests cleared, as ``ClearHiddenTests`` clears them) gets the recorded source
+    back first, so it matches; any other edit of a locked cell is still reported, and
+    restored, by nbgrader's own code.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        from nbgrader import utils
+        from nbgrader.api import MissingEntry
+        from nbgrader.preprocessors import ClearHiddenTests
+
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id and utils.is_locked(cell):
+            try:
+                recorded = self.gradebook.find_source_cell(
+                    grade_id, self.notebook_id, self.assignment_id
+                )
+            except MissingEntry:
+                recorded = None
+            if recorded is not None and recorded.locked and recorded.cell_type == cell.cell_type:
+                released = v4.new_code_cell(recorded.source)
+                ClearHiddenTests(parent=self)._remove_hidden_test_region(released)
+                if released.source == cell.source:
+                    cell.source = recorded.source
+        return super().preprocess_cell(cell, resources, cell_index)
+
+
+class EditionOverwriteCells(OverwriteCellsQuietly):
+    """nbgrader's :class:`OverwriteCells` (quiet about untouched test cells, as
+    :class:`OverwriteCellsQuietly`), restoring a translated edition's locked cells from
+    that edition rather than from the English master.
 
     nbgrader's gradebook holds the master's cells, so its ``OverwriteCells`` puts the
     English markdown, loader and prints back into every locked cell of a Korean
@@ -185,37 +220,3 @@ class JudgeOutsideKernel(Preprocessor):
                 ),
             ]
         return nb, resources
-
-
-class OverwriteCellsQuietly(OverwriteCells):
-    """nbgrader's ``OverwriteCells`` without its false alarm on test cells with hidden tests.
-
-    ``generate_assignment`` records a locked test cell's checksum *with* its hidden tests,
-    and releases the cell without them; ``autograde`` then finds every untouched test cell
-    "changed" and logs ``Attribute 'checksum' for cell test_X has changed!`` for each
-    (nbgrader issue #1961), about ten lines per submission here, which hide a real
-    warning among them.  A cell that is exactly the released cell (the recorded source with
-    its hidden tests cleared, as ``ClearHiddenTests`` clears them) gets the recorded source
-    back first, so it matches; any other edit of a locked cell is still reported, and
-    restored, by nbgrader's own code.
-    """
-
-    def preprocess_cell(self, cell, resources, cell_index):
-        from nbgrader import utils
-        from nbgrader.api import MissingEntry
-        from nbgrader.preprocessors import ClearHiddenTests
-
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id and utils.is_locked(cell):
-            try:
-                recorded = self.gradebook.find_source_cell(
-                    grade_id, self.notebook_id, self.assignment_id
-                )
-            except MissingEntry:
-                recorded = None
-            if recorded is not None and recorded.locked and recorded.cell_type == cell.cell_type:
-                released = v4.new_code_cell(recorded.source)
-                ClearHiddenTests(parent=self)._remove_hidden_test_region(released)
-                if released.source == cell.source:
-                    cell.source = recorded.source
-        return super().preprocess_cell(cell, resources, cell_index)
